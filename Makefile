@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level Makefile for espvti.
+#
+#   make                 module for KVER (default: newest installed kernel headers)
+#                        and the userland tools
+#   make KVER=6.1.0-...  module for that kernel (KDIR=... for a kernel tree)
+#   make modules-all     module for every installed kernel with headers
+#   make check           all tests (host unit tests, then VM tests on each kernel)
+#   make demo            install deps, build, boot a VM and bring a tunnel up
+#   make bench           throughput against xfrm and WireGuard (VM)
+#   make install         module into /lib/modules/KVER/extra, tools into PREFIX
+
+KERNELS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+KVER ?= $(lastword $(shell printf '%s\n' $(KERNELS) | sort -V))
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD = $(CURDIR)/build/$(KVER)
+PREFIX ?= /usr/local
+
+KMOD_SRC := $(wildcard $(CURDIR)/kmod/*.c $(CURDIR)/kmod/*.h)
+
+.PHONY: all module modules-all userland check demo bench fuzz install clean
+
+all: module userland
+
+# Each kernel gets its own build directory of links to the sources, so that
+# modules for several kernels can be built from one tree.
+module:
+	@test -d "$(KDIR)" || { echo "make: no kernel headers at $(KDIR) (run scripts/install-deps, or set KVER/KDIR)"; exit 1; }
+	@mkdir -p $(BUILD)/kmod
+	@find $(BUILD)/kmod -xtype l -delete
+	@ln -sfn $(CURDIR)/Kbuild $(BUILD)/Kbuild
+	@ln -sfn $(CURDIR)/include $(BUILD)/include
+	@ln -sf $(KMOD_SRC) $(BUILD)/kmod/
+	$(MAKE) -C $(KDIR) M=$(BUILD) modules
+	@ln -sfn build/$(KVER)/espvti.ko espvti.ko
+
+modules-all:
+	@for k in $(KERNELS); do $(MAKE) --no-print-directory module KVER=$$k KDIR=/lib/modules/$$k/build || exit 1; done
+
+userland:
+	$(MAKE) -C userland
+
+check: modules-all userland
+	scripts/check
+
+demo:
+	scripts/install-deps
+	$(MAKE) modules-all userland
+	scripts/demo
+
+bench: modules-all userland
+	bench/run
+
+fuzz: userland
+	$(MAKE) -C userland fuzz
+
+install: module userland
+	install -D -m 0644 $(BUILD)/espvti.ko $(DESTDIR)/lib/modules/$(KVER)/extra/espvti.ko
+	$(MAKE) -C userland install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 0644 Documentation/espctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/espctl.8
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+
+clean:
+	rm -rf build espvti.ko
+	$(MAKE) -C userland clean

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause */
+/*
+ * espvti: route-based IPsec ESP tunnel device, generic netlink interface.
+ *
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Devices are created and removed with rtnetlink (ip link add NAME type espvti,
+ * ip link del NAME). Everything else goes through the generic netlink family
+ * ESPVTI_GENL_NAME, version ESPVTI_GENL_VERSION. Every command requires
+ * CAP_NET_ADMIN in the user namespace that owns the device's network namespace,
+ * dumps included (they reveal tunnel endpoints and counters, never keys).
+ *
+ * A request names its device with ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME (one of
+ * the two is required, except for a dump of ESPVTI_CMD_DEV_GET, which lists all
+ * espvti devices of the caller's namespace). Rejections come with an extended
+ * ACK message and, where one attribute is at fault, that attribute's offset.
+ *
+ * Commands
+ * --------
+ *
+ * ESPVTI_CMD_DEV_GET
+ *   do:   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME.
+ *   dump: no attribute needed; one message per espvti device in the namespace.
+ *   Reply (ESPVTI_CMD_DEV_GET), one per device:
+ *     ESPVTI_A_IFINDEX, ESPVTI_A_IFNAME, ESPVTI_A_MTU,
+ *     ESPVTI_A_LOCAL_IPV4 or ESPVTI_A_LOCAL_IPV6 (when set),
+ *     ESPVTI_A_REMOTE_IPV4 or ESPVTI_A_REMOTE_IPV6 (when set),
+ *     ESPVTI_A_UNDERLAY_IFINDEX (when bound), ESPVTI_A_TTL,
+ *     ESPVTI_A_SA_COUNT_IN, ESPVTI_A_OUT_SPI (when an outbound SA exists),
+ *     ESPVTI_A_STATS (nest of enum espvti_stat_attrs, device totals).
+ *
+ * ESPVTI_CMD_DEV_SET
+ *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, then any of:
+ *     ESPVTI_A_LOCAL_IPV4 / ESPVTI_A_LOCAL_IPV6: outer source address.
+ *     ESPVTI_A_REMOTE_IPV4 / ESPVTI_A_REMOTE_IPV6: outer destination address.
+ *       Local and remote must be of the same family once both are set; an
+ *       all-zero address unsets the endpoint.
+ *     ESPVTI_A_UNDERLAY_IFINDEX: bind outer packets to this device; 0 unbinds.
+ *     ESPVTI_A_TTL: outer TTL / hop limit, 1..255 (default 64).
+ *   The change is atomic: either every attribute is applied or none is.
+ *
+ * ESPVTI_CMD_SA_NEW
+ *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, ESPVTI_A_SA (nest) with:
+ *     required: ESPVTI_SA_A_DIR, ESPVTI_SA_A_SPI, ESPVTI_SA_A_ALG,
+ *               ESPVTI_SA_A_KEY, ESPVTI_SA_A_ICV_BITS;
+ *     optional: ESPVTI_SA_A_ESN, ESPVTI_SA_A_REPLAY_WINDOW (inbound only),
+ *               ESPVTI_SA_A_TS_LOCAL, ESPVTI_SA_A_TS_REMOTE,
+ *               ESPVTI_SA_A_SOFT_BYTES, ESPVTI_SA_A_SOFT_PACKETS,
+ *               ESPVTI_SA_A_HARD_BYTES, ESPVTI_SA_A_HARD_PACKETS,
+ *               ESPVTI_SA_A_SEQ (initial sequence number, for tests and
+ *               migrations; default 0, the first packet carries 1).
+ *   Inbound: up to ESPVTI_MAX_SA_IN SAs per device may be live at once; the
+ *   SPI must not be in use by another inbound espvti SA of the namespace.
+ *   Outbound: the new SA atomically replaces the current outbound SA (the old
+ *   one keeps no state; packets in flight finish with it), so a keyer rekeys
+ *   by adding the new inbound SA, then the new outbound SA, then deleting the
+ *   old inbound SA once the peer has switched.
+ *
+ * ESPVTI_CMD_SA_DEL
+ *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, ESPVTI_A_SA with ESPVTI_SA_A_DIR and
+ *   ESPVTI_SA_A_SPI. -ENOENT (with a message) when no such SA exists.
+ *
+ * ESPVTI_CMD_SA_GET
+ *   do:   device and ESPVTI_A_SA with ESPVTI_SA_A_DIR and ESPVTI_SA_A_SPI.
+ *   dump: device; one message per SA of that device.
+ *   Reply (ESPVTI_CMD_SA_GET): ESPVTI_A_IFINDEX, ESPVTI_A_SA with every
+ *   attribute given at creation except ESPVTI_SA_A_KEY, plus ESPVTI_SA_A_SEQ
+ *   (outbound: last sequence number sent; inbound: highest accepted),
+ *   ESPVTI_SA_A_EXPIRED (0 live, 1 soft-expired, 2 hard-expired) and
+ *   ESPVTI_SA_A_STATS (nest of enum espvti_stat_attrs, this SA only).
+ *
+ * ESPVTI_CMD_SA_FLUSH
+ *   device; deletes every SA of the device (used on dead peer detection).
+ *
+ * Notifications (multicast group ESPVTI_MCGRP_EVENTS)
+ * ----------------------------------------------------
+ *
+ * ESPVTI_CMD_SA_EXPIRE_NTF
+ *   ESPVTI_A_IFINDEX, ESPVTI_A_IFNAME, ESPVTI_A_SA with ESPVTI_SA_A_DIR,
+ *   ESPVTI_SA_A_SPI, ESPVTI_SA_A_EXPIRED (1 soft, 2 hard) and
+ *   ESPVTI_SA_A_EXPIRE_REASON (enum espvti_expire_reason). Sent once per SA
+ *   and kind. ESPVTI_EXPIRE_SEQ with kind soft is the "sequence number near
+ *   exhaustion" warning (2^32 - 2^24 packets sent without ESN, 2^64 - 2^24
+ *   with); with kind hard the outbound SA has stopped sending.
+ *
+ * ESPVTI_CMD_ACQUIRE_NTF
+ *   ESPVTI_A_IFINDEX, ESPVTI_A_IFNAME, and ESPVTI_A_ACQUIRE_SRC_IPV4/IPV6 and
+ *   ESPVTI_A_ACQUIRE_DST_IPV4/IPV6 (the inner addresses of the packet): a
+ *   packet was routed into a device that has no usable outbound SA. Sent at
+ *   most once per second per device.
+ */
+#ifndef _UAPI_LINUX_ESPVTI_H
+#define _UAPI_LINUX_ESPVTI_H
+
+#define ESPVTI_GENL_NAME		"espvti"
+#define ESPVTI_GENL_VERSION		1
+#define ESPVTI_MCGRP_EVENTS		"events"
+
+/* Limits enforced by the kernel (and by espctl before it asks). */
+#define ESPVTI_MAX_SA_IN		8	/* live inbound SAs per device */
+#define ESPVTI_MAX_TS			16	/* prefixes per selector list */
+#define ESPVTI_MAX_REPLAY_WINDOW	65536	/* packets; 0 turns replay protection off */
+#define ESPVTI_DEFAULT_TTL		64
+
+/* AEAD algorithms accepted in ESPVTI_SA_A_ALG (kernel crypto API names). */
+#define ESPVTI_ALG_AES_GCM		"rfc4106(gcm(aes))"
+#define ESPVTI_ALG_CHACHA20_POLY1305	"rfc7539esp(chacha20,poly1305)"
+
+/**
+ * enum espvti_cmd - generic netlink commands, see the top of this file.
+ */
+enum espvti_cmd {
+	ESPVTI_CMD_UNSPEC,
+	ESPVTI_CMD_DEV_GET,
+	ESPVTI_CMD_DEV_SET,
+	ESPVTI_CMD_SA_NEW,
+	ESPVTI_CMD_SA_DEL,
+	ESPVTI_CMD_SA_GET,
+	ESPVTI_CMD_SA_FLUSH,
+	ESPVTI_CMD_SA_EXPIRE_NTF,
+	ESPVTI_CMD_ACQUIRE_NTF,
+
+	__ESPVTI_CMD_MAX
+};
+#define ESPVTI_CMD_MAX (__ESPVTI_CMD_MAX - 1)
+
+/**
+ * enum espvti_attrs - top-level attributes
+ * @ESPVTI_A_IFINDEX: u32, the espvti device.
+ * @ESPVTI_A_IFNAME: string, the espvti device (IFNAMSIZ - 1 bytes at most).
+ * @ESPVTI_A_MTU: u32, current device MTU (read only).
+ * @ESPVTI_A_LOCAL_IPV4: be32 (struct in_addr), outer source address.
+ * @ESPVTI_A_LOCAL_IPV6: 16 bytes (struct in6_addr), outer source address.
+ * @ESPVTI_A_REMOTE_IPV4: be32, outer destination address.
+ * @ESPVTI_A_REMOTE_IPV6: 16 bytes, outer destination address.
+ * @ESPVTI_A_UNDERLAY_IFINDEX: u32, device the outer packets are bound to
+ *	(0: none, routing decides).
+ * @ESPVTI_A_TTL: u8, outer TTL or hop limit, 1..255.
+ * @ESPVTI_A_SA: nest of enum espvti_sa_attrs.
+ * @ESPVTI_A_SA_COUNT_IN: u32, number of inbound SAs (read only).
+ * @ESPVTI_A_OUT_SPI: u32, SPI of the current outbound SA (read only).
+ * @ESPVTI_A_STATS: nest of enum espvti_stat_attrs (read only).
+ * @ESPVTI_A_ACQUIRE_SRC_IPV4: be32, inner source of the packet that caused
+ *	an acquire notification.
+ * @ESPVTI_A_ACQUIRE_SRC_IPV6: 16 bytes, likewise for IPv6.
+ * @ESPVTI_A_ACQUIRE_DST_IPV4: be32, inner destination of that packet.
+ * @ESPVTI_A_ACQUIRE_DST_IPV6: 16 bytes, likewise for IPv6.
+ */
+enum espvti_attrs {
+	ESPVTI_A_UNSPEC,
+	ESPVTI_A_IFINDEX,
+	ESPVTI_A_IFNAME,
+	ESPVTI_A_MTU,
+	ESPVTI_A_LOCAL_IPV4,
+	ESPVTI_A_LOCAL_IPV6,
+	ESPVTI_A_REMOTE_IPV4,
+	ESPVTI_A_REMOTE_IPV6,
+	ESPVTI_A_UNDERLAY_IFINDEX,
+	ESPVTI_A_TTL,
+	ESPVTI_A_SA,
+	ESPVTI_A_SA_COUNT_IN,
+	ESPVTI_A_OUT_SPI,
+	ESPVTI_A_STATS,
+	ESPVTI_A_ACQUIRE_SRC_IPV4,
+	ESPVTI_A_ACQUIRE_SRC_IPV6,
+	ESPVTI_A_ACQUIRE_DST_IPV4,
+	ESPVTI_A_ACQUIRE_DST_IPV6,
+
+	__ESPVTI_A_MAX
+};
+#define ESPVTI_A_MAX (__ESPVTI_A_MAX - 1)
+
+/**
+ * enum espvti_dir - direction of a security association
+ * @ESPVTI_DIR_IN: decrypts packets received from the peer.
+ * @ESPVTI_DIR_OUT: encrypts packets sent to the peer.
+ */
+enum espvti_dir {
+	ESPVTI_DIR_IN = 1,
+	ESPVTI_DIR_OUT = 2,
+};
+
+/**
+ * enum espvti_expire_reason - why an SA expired
+ * @ESPVTI_EXPIRE_BYTES: the byte limit was reached.
+ * @ESPVTI_EXPIRE_PACKETS: the packet limit was reached.
+ * @ESPVTI_EXPIRE_SEQ: the sequence number space is (nearly) exhausted.
+ */
+enum espvti_expire_reason {
+	ESPVTI_EXPIRE_BYTES = 1,
+	ESPVTI_EXPIRE_PACKETS = 2,
+	ESPVTI_EXPIRE_SEQ = 3,
+};
+
+/**
+ * enum espvti_sa_attrs - attributes of a security association (in ESPVTI_A_SA)
+ * @ESPVTI_SA_A_DIR: u8, enum espvti_dir.
+ * @ESPVTI_SA_A_SPI: u32 in host byte order, non-zero; values 1..255 are
+ *	reserved by RFC 4303 and rejected.
+ * @ESPVTI_SA_A_ALG: string, ESPVTI_ALG_AES_GCM or ESPVTI_ALG_CHACHA20_POLY1305.
+ * @ESPVTI_SA_A_KEY: binary, key material followed by the 4-byte salt, exactly
+ *	as ip-xfrm takes it: 20, 28 or 36 bytes for AES-GCM-128/192/256, 36
+ *	bytes for ChaCha20-Poly1305. Never reported back.
+ * @ESPVTI_SA_A_ICV_BITS: u32, integrity check value length in bits: 64, 96
+ *	or 128 for AES-GCM, 128 for ChaCha20-Poly1305.
+ * @ESPVTI_SA_A_ESN: flag, extended (64-bit) sequence numbers, RFC 4304.
+ * @ESPVTI_SA_A_REPLAY_WINDOW: u32, anti-replay window in packets, 0 (off) to
+ *	ESPVTI_MAX_REPLAY_WINDOW; default 64 for inbound SAs. Outbound: must be 0
+ *	or absent.
+ * @ESPVTI_SA_A_TS_LOCAL: nest of ESPVTI_TS_A_PREFIX entries, the inner
+ *	prefixes on this side. Empty or absent: any.
+ * @ESPVTI_SA_A_TS_REMOTE: nest of ESPVTI_TS_A_PREFIX entries, the inner
+ *	prefixes behind the peer. Inbound packets whose inner source is outside
+ *	them are dropped (selector mismatch). Empty or absent: any.
+ * @ESPVTI_SA_A_SOFT_BYTES: u64, soft lifetime in bytes (0: none).
+ * @ESPVTI_SA_A_SOFT_PACKETS: u64, soft lifetime in packets (0: none).
+ * @ESPVTI_SA_A_HARD_BYTES: u64, hard lifetime in bytes (0: none).
+ * @ESPVTI_SA_A_HARD_PACKETS: u64, hard lifetime in packets (0: none).
+ *	Soft limits must not exceed hard limits. When a hard limit is reached
+ *	the SA stops passing packets; it stays listed until deleted.
+ * @ESPVTI_SA_A_SEQ: u64, see ESPVTI_CMD_SA_NEW and ESPVTI_CMD_SA_GET.
+ * @ESPVTI_SA_A_EXPIRED: u8, 0 live, 1 soft-expired, 2 hard-expired.
+ * @ESPVTI_SA_A_EXPIRE_REASON: u8, enum espvti_expire_reason.
+ * @ESPVTI_SA_A_STATS: nest of enum espvti_stat_attrs.
+ */
+enum espvti_sa_attrs {
+	ESPVTI_SA_A_UNSPEC,
+	ESPVTI_SA_A_DIR,
+	ESPVTI_SA_A_SPI,
+	ESPVTI_SA_A_ALG,
+	ESPVTI_SA_A_KEY,
+	ESPVTI_SA_A_ICV_BITS,
+	ESPVTI_SA_A_ESN,
+	ESPVTI_SA_A_REPLAY_WINDOW,
+	ESPVTI_SA_A_TS_LOCAL,
+	ESPVTI_SA_A_TS_REMOTE,
+	ESPVTI_SA_A_SOFT_BYTES,
+	ESPVTI_SA_A_SOFT_PACKETS,
+	ESPVTI_SA_A_HARD_BYTES,
+	ESPVTI_SA_A_HARD_PACKETS,
+	ESPVTI_SA_A_SEQ,
+	ESPVTI_SA_A_EXPIRED,
+	ESPVTI_SA_A_EXPIRE_REASON,
+	ESPVTI_SA_A_STATS,
+	ESPVTI_SA_A_PAD,
+
+	__ESPVTI_SA_A_MAX
+};
+#define ESPVTI_SA_A_MAX (__ESPVTI_SA_A_MAX - 1)
+
+/**
+ * enum espvti_ts_attrs - one traffic selector prefix
+ * @ESPVTI_TS_A_PREFIX: nest, one prefix (used as the type of every entry in
+ *	ESPVTI_SA_A_TS_LOCAL and ESPVTI_SA_A_TS_REMOTE).
+ * @ESPVTI_TS_A_IPV4: be32, IPv4 network address.
+ * @ESPVTI_TS_A_IPV6: 16 bytes, IPv6 network address.
+ * @ESPVTI_TS_A_PLEN: u8, prefix length (0..32 or 0..128). Host bits must be
+ *	zero.
+ */
+enum espvti_ts_attrs {
+	ESPVTI_TS_A_UNSPEC,
+	ESPVTI_TS_A_PREFIX,
+	ESPVTI_TS_A_IPV4,
+	ESPVTI_TS_A_IPV6,
+	ESPVTI_TS_A_PLEN,
+
+	__ESPVTI_TS_A_MAX
+};
+#define ESPVTI_TS_A_MAX (__ESPVTI_TS_A_MAX - 1)
+
+/**
+ * enum espvti_stat_attrs - counters, all u64 (in ESPVTI_A_STATS and
+ *	ESPVTI_SA_A_STATS). A counter that does not apply to an SA's direction
+ *	is left out of that SA's nest.
+ * @ESPVTI_STAT_RX_PACKETS: ESP packets decrypted and delivered.
+ * @ESPVTI_STAT_RX_BYTES: inner bytes delivered.
+ * @ESPVTI_STAT_TX_PACKETS: ESP packets sent.
+ * @ESPVTI_STAT_TX_BYTES: inner bytes sent.
+ * @ESPVTI_STAT_RX_NO_SA: dropped, no inbound SA for the SPI (device: only
+ *	counted when the outer addresses match this device).
+ * @ESPVTI_STAT_RX_REPLAY: dropped, replayed or too old.
+ * @ESPVTI_STAT_RX_AUTH_FAIL: dropped, ICV did not verify.
+ * @ESPVTI_STAT_RX_BAD_TRAILER: dropped, bad padding or pad length.
+ * @ESPVTI_STAT_RX_BAD_INNER: dropped, next header not IPv4/IPv6 or the inner
+ *	header is malformed.
+ * @ESPVTI_STAT_RX_SELECTOR: dropped, inner source outside the remote
+ *	selectors (or inner destination outside the local ones).
+ * @ESPVTI_STAT_RX_MALFORMED: dropped, truncated ESP packet.
+ * @ESPVTI_STAT_RX_EXPIRED: dropped, the SA has hard-expired.
+ * @ESPVTI_STAT_TX_NO_SA: dropped, no usable outbound SA (acquire sent).
+ * @ESPVTI_STAT_TX_SEQ_EXHAUSTED: dropped, sequence numbers exhausted.
+ * @ESPVTI_STAT_TX_TOO_BIG: dropped, inner packet exceeds the path MTU and may
+ *	not be fragmented (ICMP error sent).
+ * @ESPVTI_STAT_TX_NO_ROUTE: dropped, no route to the remote endpoint or no
+ *	endpoint configured.
+ * @ESPVTI_STAT_TX_SELECTOR: dropped, inner packet outside the selectors of
+ *	the outbound SA.
+ * @ESPVTI_STAT_TX_EXPIRED: dropped, the outbound SA has hard-expired.
+ * @ESPVTI_STAT_TX_ERRORS: dropped for any other reason (memory, crypto
+ *	errors, bad inner header).
+ * @ESPVTI_STAT_PAD: padding for 64-bit alignment.
+ */
+enum espvti_stat_attrs {
+	ESPVTI_STAT_UNSPEC,
+	ESPVTI_STAT_RX_PACKETS,
+	ESPVTI_STAT_RX_BYTES,
+	ESPVTI_STAT_TX_PACKETS,
+	ESPVTI_STAT_TX_BYTES,
+	ESPVTI_STAT_RX_NO_SA,
+	ESPVTI_STAT_RX_REPLAY,
+	ESPVTI_STAT_RX_AUTH_FAIL,
+	ESPVTI_STAT_RX_BAD_TRAILER,
+	ESPVTI_STAT_RX_BAD_INNER,
+	ESPVTI_STAT_RX_SELECTOR,
+	ESPVTI_STAT_RX_MALFORMED,
+	ESPVTI_STAT_RX_EXPIRED,
+	ESPVTI_STAT_TX_NO_SA,
+	ESPVTI_STAT_TX_SEQ_EXHAUSTED,
+	ESPVTI_STAT_TX_TOO_BIG,
+	ESPVTI_STAT_TX_NO_ROUTE,
+	ESPVTI_STAT_TX_SELECTOR,
+	ESPVTI_STAT_TX_EXPIRED,
+	ESPVTI_STAT_TX_ERRORS,
+	ESPVTI_STAT_PAD,
+
+	__ESPVTI_STAT_MAX
+};
+#define ESPVTI_STAT_MAX (__ESPVTI_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_ESPVTI_H */
