@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * The espvti net_device and its rtnetlink link type: creation with
+ * `ip link add NAME type espvti`, removal, statistics and MTU.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/rtnetlink.h>
+
+#include "device.h"
+#include "sa.h"
+
+unsigned int espvti_net_id __read_mostly;
+
+/* Largest outer header: IPv6 (40 bytes). */
+#define ESPVTI_OUTER_MAX (sizeof(struct ipv6hdr))
+
+/**
+ * espvti_count() - count a data path event
+ * @edev: the device
+ * @sa: the SA involved, or NULL
+ * @idx: enum espvti_stat_attrs
+ */
+void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa,
+		  unsigned int idx)
+{
+	espvti_stats_add(edev->stats, idx, 1);
+	if (sa)
+		espvti_stats_add(sa->stats, idx, 1);
+}
+
+/**
+ * espvti_dev_get() - find an espvti device by index or name (RTNL held)
+ * @net: namespace of the request
+ * @ifindex: index, or 0 to use @ifname
+ * @ifname: name, or NULL
+ *
+ * Return: the device's private part, or NULL when there is no such device or
+ * it is not an espvti device.
+ */
+struct espvti_dev *espvti_dev_get(struct net *net, int ifindex,
+				  const char *ifname)
+{
+	struct net_device *dev = NULL;
+
+	ASSERT_RTNL();
+	if (ifindex)
+		dev = __dev_get_by_index(net, ifindex);
+	else if (ifname)
+		dev = __dev_get_by_name(net, ifname);
+	if (!dev || dev->rtnl_link_ops != &espvti_link_ops ||
+	    dev->reg_state != NETREG_REGISTERED)
+		return NULL;
+	return netdev_priv(dev);
+}
+
+static unsigned int espvti_underlay_mtu(struct espvti_dev *edev,
+					const struct espvti_endpoint *ep)
+{
+	struct net *net = dev_net(edev->dev);
+	struct net_device *udev;
+	unsigned int mtu = ETH_DATA_LEN;
+
+	if (ep->underlay_ifindex) {
+		udev = __dev_get_by_index(net, ep->underlay_ifindex);
+		if (udev)
+			mtu = udev->mtu;
+	}
+	if (ep->family == AF_INET && ep->remote.s6_addr32[0]) {
+		struct flowi4 fl4 = {
+			.daddr = ep->remote.s6_addr32[0],
+			.saddr = ep->local.s6_addr32[0],
+			.flowi4_oif = ep->underlay_ifindex,
+			.flowi4_proto = IPPROTO_ESP,
+		};
+		struct rtable *rt = ip_route_output_key(net, &fl4);
+
+		if (!IS_ERR(rt)) {
+			if (rt->dst.dev != edev->dev)
+				mtu = min(mtu, dst_mtu(&rt->dst));
+			ip_rt_put(rt);
+		}
+	} else if (ep->family == AF_INET6 && !ipv6_addr_any(&ep->remote)) {
+		struct flowi6 fl6 = {
+			.daddr = ep->remote,
+			.saddr = ep->local,
+			.flowi6_oif = ep->underlay_ifindex,
+			.flowi6_proto = IPPROTO_ESP,
+		};
+		struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
+
+		if (!dst->error && dst->dev != edev->dev)
+			mtu = min(mtu, dst_mtu(dst));
+		dst_release(dst);
+	}
+	return mtu;
+}
+
+/**
+ * espvti_dev_update_mtu() - recompute the default MTU (RTNL held)
+ * @edev: the device
+ *
+ * The MTU is the underlay path MTU less the outer header and the worst-case
+ * ESP overhead of the current outbound SA. An MTU the user set explicitly is
+ * left alone.
+ */
+void espvti_dev_update_mtu(struct espvti_dev *edev)
+{
+	struct net_device *dev = edev->dev;
+	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
+	unsigned int outer = ESPVTI_OUTER_MAX, mtu;
+
+	ASSERT_RTNL();
+	if (edev->mtu_user)
+		return;
+	mtu = ETH_DATA_LEN;
+	if (ep) {
+		mtu = espvti_underlay_mtu(edev, ep);
+		if (ep->family == AF_INET)
+			outer = sizeof(struct iphdr);
+	}
+	mtu -= min(mtu, outer + espvti_sa_overhead(rtnl_dereference(edev->sa_out)));
+	mtu = clamp(mtu, dev->min_mtu, dev->max_mtu);
+	if (mtu != dev->mtu) {
+		/* Tell ndo_change_mtu that this one is ours, not the user's. */
+		edev->mtu_auto = true;
+		dev_set_mtu(dev, mtu);
+		edev->mtu_auto = false;
+	}
+}
+
+static int espvti_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	if (!edev->mtu_auto)
+		edev->mtu_user = true;
+	WRITE_ONCE(dev->mtu, new_mtu);
+	return 0;
+}
+
+static void espvti_get_stats64(struct net_device *dev,
+			       struct rtnl_link_stats64 *s)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	u64 c[__ESPVTI_STAT_MAX];
+
+	espvti_stats_sum(edev->stats, c);
+	s->rx_packets = c[ESPVTI_STAT_RX_PACKETS];
+	s->rx_bytes = c[ESPVTI_STAT_RX_BYTES];
+	s->tx_packets = c[ESPVTI_STAT_TX_PACKETS];
+	s->tx_bytes = c[ESPVTI_STAT_TX_BYTES];
+	/* Packets that were not what they claimed to be. */
+	s->rx_crc_errors = c[ESPVTI_STAT_RX_AUTH_FAIL];
+	s->rx_frame_errors = c[ESPVTI_STAT_RX_BAD_TRAILER] +
+			     c[ESPVTI_STAT_RX_BAD_INNER];
+	s->rx_length_errors = c[ESPVTI_STAT_RX_MALFORMED];
+	s->rx_errors = s->rx_crc_errors + s->rx_frame_errors +
+		       s->rx_length_errors;
+	/* Authentic or unverifiable packets refused by policy. */
+	s->rx_dropped = c[ESPVTI_STAT_RX_NO_SA] + c[ESPVTI_STAT_RX_REPLAY] +
+			c[ESPVTI_STAT_RX_SELECTOR] + c[ESPVTI_STAT_RX_EXPIRED];
+	s->tx_carrier_errors = c[ESPVTI_STAT_TX_NO_ROUTE];
+	s->tx_errors = c[ESPVTI_STAT_TX_ERRORS] + c[ESPVTI_STAT_TX_NO_ROUTE];
+	s->tx_dropped = c[ESPVTI_STAT_TX_NO_SA] + c[ESPVTI_STAT_TX_SEQ_EXHAUSTED] +
+			c[ESPVTI_STAT_TX_TOO_BIG] + c[ESPVTI_STAT_TX_SELECTOR] +
+			c[ESPVTI_STAT_TX_EXPIRED];
+}
+
+static netdev_tx_t espvti_start_xmit(struct sk_buff *skb,
+				     struct net_device *dev)
+{
+	return espvti_xmit(skb, dev);
+}
+
+static int espvti_dev_init(struct net_device *dev)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	int ret;
+
+	edev->dev = dev;
+	edev->stats = espvti_stats_alloc();
+	if (!edev->stats)
+		return -ENOMEM;
+	ret = gro_cells_init(&edev->gro_cells, dev);
+	if (ret)
+		goto err_free_stats;
+	return 0;
+
+err_free_stats:
+	espvti_stats_free(edev->stats);
+	edev->stats = NULL;
+	return ret;
+}
+
+static void espvti_endpoint_free_rcu(struct rcu_head *head)
+{
+	struct espvti_endpoint *ep = container_of(head, struct espvti_endpoint,
+						  rcu);
+
+	dst_cache_destroy(&ep->dst_cache);
+	kfree(ep);
+}
+
+/**
+ * espvti_endpoint_release() - free an endpoint after a grace period
+ * @ep: the endpoint, already unpublished (may be NULL)
+ */
+void espvti_endpoint_release(struct espvti_endpoint *ep)
+{
+	if (ep)
+		call_rcu(&ep->rcu, espvti_endpoint_free_rcu);
+}
+
+/* Unregistration, under RTNL: no new packets or requests find the device. */
+static void espvti_dev_uninit(struct net_device *dev)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
+
+	espvti_sa_flush(edev);
+	RCU_INIT_POINTER(edev->ep, NULL);
+	espvti_endpoint_release(ep);
+}
+
+/* Last reference gone: no packet in flight uses the device any more. */
+static void espvti_dev_destruct(struct net_device *dev)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	gro_cells_destroy(&edev->gro_cells);
+	espvti_stats_free(edev->stats);
+}
+
+static const struct net_device_ops espvti_netdev_ops = {
+	.ndo_init		= espvti_dev_init,
+	.ndo_uninit		= espvti_dev_uninit,
+	.ndo_start_xmit		= espvti_start_xmit,
+	.ndo_change_mtu		= espvti_change_mtu,
+	.ndo_get_stats64	= espvti_get_stats64,
+};
+
+static void espvti_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &espvti_netdev_ops;
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->needed_headroom = LL_MAX_HEADER + ESPVTI_OUTER_MAX + 16;
+	dev->needed_tailroom = 16 + 3 + 2;
+	dev->min_mtu = IPV4_MIN_MTU;
+	dev->max_mtu = IP_MAX_MTU - ESPVTI_OUTER_MAX - espvti_sa_overhead(NULL);
+	dev->mtu = ETH_DATA_LEN - ESPVTI_OUTER_MAX - espvti_sa_overhead(NULL);
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = espvti_dev_destruct;
+	espvti_set_lltx(dev);
+	/* The SA table is per namespace: the device stays where it was made. */
+	espvti_set_netns_local(dev);
+}
+
+static int espvti_newlink(struct net *src_net, struct net_device *dev,
+			  struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct espvti_net *en = espvti_pernet(dev_net(dev));
+	int ret;
+
+	if (tb[IFLA_MTU])
+		edev->mtu_user = true;
+	ret = register_netdevice(dev);
+	if (ret)
+		return ret;
+	list_add(&edev->list, &en->devs);
+	return 0;
+}
+
+static void espvti_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+
+	list_del(&edev->list);
+	unregister_netdevice_queue(dev, head);
+}
+
+struct rtnl_link_ops espvti_link_ops __read_mostly = {
+	.kind		= "espvti",
+	.priv_size	= sizeof(struct espvti_dev),
+	.setup		= espvti_setup,
+	.newlink	= espvti_newlink,
+	.dellink	= espvti_dellink,
+};
+
+static int __net_init espvti_net_init(struct net *net)
+{
+	struct espvti_net *en = espvti_pernet(net);
+
+	INIT_LIST_HEAD(&en->devs);
+	hash_init(en->spi_hash);
+	return 0;
+}
+
+static struct pernet_operations espvti_net_ops = {
+	.init	= espvti_net_init,
+	.id	= &espvti_net_id,
+	.size	= sizeof(struct espvti_net),
+};
+
+int espvti_device_init(void)
+{
+	int ret;
+
+	/*
+	 * A subsystem, so that the core's device cleanup (which deletes our
+	 * devices through dellink) runs before our namespace state goes away.
+	 */
+	ret = register_pernet_subsys(&espvti_net_ops);
+	if (ret)
+		return ret;
+	ret = rtnl_link_register(&espvti_link_ops);
+	if (ret)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&espvti_net_ops);
+	return ret;
+}
+
+void espvti_device_exit(void)
+{
+	rtnl_link_unregister(&espvti_link_ops);
+	unregister_pernet_subsys(&espvti_net_ops);
+}

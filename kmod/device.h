@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * The espvti network device: a point-to-point L3 tunnel interface.
+ */
+#ifndef _ESPVTI_DEVICE_H
+#define _ESPVTI_DEVICE_H
+
+#include <linux/netdevice.h>
+#include <linux/list.h>
+#include <linux/hashtable.h>
+#include <net/dst_cache.h>
+#include <net/gro_cells.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/espvti.h>
+
+#include "stats.h"
+
+struct espvti_sa;
+
+/**
+ * struct espvti_endpoint - outer addressing of a device, replaced as a whole
+ * @rcu: frees the old copy after a grace period.
+ * @family: AF_INET or AF_INET6 once an address is set, else 0.
+ * @local: outer source (IPv4 in s6_addr32[0]); any when unset.
+ * @remote: outer destination; unset (all zero) means "not configured".
+ * @underlay_ifindex: device the outer packets are bound to, 0 for none.
+ * @ttl: outer TTL / hop limit.
+ * @dst_cache: cached route to @remote; belongs to this copy only.
+ *
+ * Readers (the data path) use rcu_dereference(); writers hold RTNL.
+ */
+struct espvti_endpoint {
+	struct rcu_head rcu;
+	u8 family;
+	struct in6_addr local;
+	struct in6_addr remote;
+	int underlay_ifindex;
+	u8 ttl;
+	struct dst_cache dst_cache;
+};
+
+/**
+ * struct espvti_dev - private part of an espvti net_device
+ * @dev: the net_device.
+ * @list: entry in espvti_net::devs, under RTNL.
+ * @ep: outer addressing, RCU; written under RTNL.
+ * @sa_out: the outbound SA, RCU; replaced under RTNL.
+ * @sa_in: the inbound SAs, RCU; slots written under RTNL.
+ * @gro_cells: GRO for decrypted packets.
+ * @stats: per-CPU counters of the device (all SAs and SA-less drops).
+ * @acquire_at: jiffies of the last acquire notification (rate limit).
+ * @mtu_user: the MTU was set by the user; do not recompute it.
+ * @mtu_auto: set while espvti itself changes the MTU (RTNL held).
+ */
+struct espvti_dev {
+	struct net_device *dev;
+	struct list_head list;
+	struct espvti_endpoint __rcu *ep;
+	struct espvti_sa __rcu *sa_out;
+	struct espvti_sa __rcu *sa_in[ESPVTI_MAX_SA_IN];
+	struct gro_cells gro_cells;
+	struct espvti_pcpu_stats __percpu *stats;
+	unsigned long acquire_at;
+	bool mtu_user;
+	bool mtu_auto;
+};
+
+/**
+ * struct espvti_net - per network namespace state
+ * @devs: espvti devices of the namespace; under RTNL.
+ * @spi_hash: inbound SAs of all devices of the namespace, by SPI; written
+ *	under RTNL, read under RCU.
+ */
+struct espvti_net {
+	struct list_head devs;
+	DECLARE_HASHTABLE(spi_hash, 8);
+};
+
+extern unsigned int espvti_net_id;
+extern struct rtnl_link_ops espvti_link_ops;
+
+static inline struct espvti_net *espvti_pernet(struct net *net)
+{
+	return net_generic(net, espvti_net_id);
+}
+
+int espvti_device_init(void);
+void espvti_device_exit(void);
+struct espvti_dev *espvti_dev_get(struct net *net, int ifindex,
+				  const char *ifname);
+void espvti_dev_update_mtu(struct espvti_dev *edev);
+void espvti_endpoint_release(struct espvti_endpoint *ep);
+netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* Counts a data path event on the device and, if given, on the SA. */
+void espvti_count(struct espvti_dev *edev, struct espvti_sa *sa,
+		  unsigned int idx);
+
+#endif /* _ESPVTI_DEVICE_H */

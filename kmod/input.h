@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Receive path: ESP packets claimed from the xfrm4/xfrm6 protocol handler
+ * chain, decrypted, checked and delivered on the espvti device.
+ */
+#ifndef _ESPVTI_INPUT_H
+#define _ESPVTI_INPUT_H
+
+int espvti_input_init(void);
+void espvti_input_exit(void);
+
+#endif /* _ESPVTI_INPUT_H */

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * The "espvti" generic netlink family: registration, device commands and
+ * event notifications (SA commands are in netlink_sa.c). The commands and attributes are documented
+ * in include/uapi/linux/espvti.h.
+ *
+ * Every command that reads or changes a device runs under RTNL, which also
+ * serialises it against device removal. Attribute types are checked by the
+ * policies below; values are checked by the handlers, and every rejection
+ * names the attribute at fault in its extended ACK.
+ */
+
+#include <linux/ip.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+#include <uapi/linux/espvti.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "netlink_priv.h"
+#include "sa.h"
+
+/* Read-only attributes are left out: strict validation rejects them. */
+static const struct nla_policy espvti_policy[ESPVTI_A_MAX + 1] = {
+	[ESPVTI_A_IFINDEX]		= { .type = NLA_U32 },
+	[ESPVTI_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[ESPVTI_A_LOCAL_IPV4]		= { .type = NLA_BE32 },
+	[ESPVTI_A_LOCAL_IPV6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[ESPVTI_A_REMOTE_IPV4]		= { .type = NLA_BE32 },
+	[ESPVTI_A_REMOTE_IPV6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[ESPVTI_A_UNDERLAY_IFINDEX]	= { .type = NLA_U32 },
+	[ESPVTI_A_TTL]			= { .type = NLA_U8 },
+	[ESPVTI_A_SA]			= NLA_POLICY_NESTED(espvti_sa_policy),
+};
+
+
+/**
+ * espvti_nl_dev() - the device a request names (RTNL held)
+ * @net: namespace of the requester
+ * @attrs: the request's attributes
+ * @extack: for the reason of a failure
+ *
+ * Return: the device, or an ERR_PTR().
+ */
+struct espvti_dev *espvti_nl_dev(struct net *net, struct nlattr **attrs,
+				 struct netlink_ext_ack *extack)
+{
+	struct espvti_dev *edev;
+
+	if (attrs[ESPVTI_A_IFINDEX]) {
+		edev = espvti_dev_get(net, nla_get_u32(attrs[ESPVTI_A_IFINDEX]), NULL);
+		if (!edev) {
+			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_IFINDEX],
+				      "ESPVTI_A_IFINDEX: no espvti device with this index in this namespace");
+			return ERR_PTR(-ENODEV);
+		}
+		return edev;
+	}
+	if (attrs[ESPVTI_A_IFNAME]) {
+		edev = espvti_dev_get(net, 0, nla_data(attrs[ESPVTI_A_IFNAME]));
+		if (!edev) {
+			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_IFNAME],
+				      "ESPVTI_A_IFNAME: no espvti device with this name in this namespace");
+			return ERR_PTR(-ENODEV);
+		}
+		return edev;
+	}
+	NL_SET_ERR_MSG_MOD(extack, "missing ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME");
+	return ERR_PTR(-EINVAL);
+}
+
+static int espvti_nl_put_addr(struct sk_buff *skb, int v4type, int v6type,
+			      u8 family, const struct in6_addr *addr)
+{
+	if (family == AF_INET)
+		return addr->s6_addr32[0] ?
+		       nla_put_in_addr(skb, v4type, addr->s6_addr32[0]) : 0;
+	return ipv6_addr_any(addr) ? 0 : nla_put_in6_addr(skb, v6type, addr);
+}
+
+static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
+			      u32 portid, u32 seq, int flags)
+{
+	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
+	struct espvti_sa *out = rtnl_dereference(edev->sa_out);
+	u64 c[__ESPVTI_STAT_MAX];
+	u32 n_in = 0;
+	void *hdr;
+	int i;
+
+	hdr = genlmsg_put(skb, portid, seq, &espvti_family, flags,
+			  ESPVTI_CMD_DEV_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	for (i = 0; i < ESPVTI_MAX_SA_IN; i++)
+		if (rtnl_dereference(edev->sa_in[i]))
+			n_in++;
+	espvti_stats_sum(edev->stats, c);
+
+	if (nla_put_u32(skb, ESPVTI_A_IFINDEX, edev->dev->ifindex) ||
+	    nla_put_string(skb, ESPVTI_A_IFNAME, edev->dev->name) ||
+	    nla_put_u32(skb, ESPVTI_A_MTU, edev->dev->mtu) ||
+	    nla_put_u8(skb, ESPVTI_A_TTL, ep ? ep->ttl : ESPVTI_DEFAULT_TTL) ||
+	    nla_put_u32(skb, ESPVTI_A_SA_COUNT_IN, n_in))
+		goto nla_put_failure;
+	if (ep && (espvti_nl_put_addr(skb, ESPVTI_A_LOCAL_IPV4, ESPVTI_A_LOCAL_IPV6,
+				      ep->family, &ep->local) ||
+		   espvti_nl_put_addr(skb, ESPVTI_A_REMOTE_IPV4, ESPVTI_A_REMOTE_IPV6,
+				      ep->family, &ep->remote) ||
+		   (ep->underlay_ifindex &&
+		    nla_put_u32(skb, ESPVTI_A_UNDERLAY_IFINDEX, ep->underlay_ifindex))))
+		goto nla_put_failure;
+	if (out && nla_put_u32(skb, ESPVTI_A_OUT_SPI, out->spi))
+		goto nla_put_failure;
+	if (espvti_stats_fill(skb, ESPVTI_A_STATS, c, true, true))
+		goto nla_put_failure;
+	genlmsg_end(skb, hdr);
+	return 0;
+
+nla_put_failure:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int espvti_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct espvti_dev *edev;
+	struct sk_buff *msg;
+	int ret;
+
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(edev)) {
+		ret = PTR_ERR(edev);
+		goto err_unlock;
+	}
+	ret = espvti_nl_fill_dev(msg, edev, info->snd_portid, info->snd_seq, 0);
+	if (ret)
+		goto err_unlock;
+	rtnl_unlock();
+	return genlmsg_reply(msg, info);
+
+err_unlock:
+	rtnl_unlock();
+	nlmsg_free(msg);
+	return ret;
+}
+
+static int espvti_nl_dev_get_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct espvti_net *en = espvti_pernet(sock_net(skb->sk));
+	struct espvti_dev *edev;
+	long idx = 0, start = cb->args[0];
+
+	rtnl_lock();
+	list_for_each_entry(edev, &en->devs, list) {
+		if (idx++ < start)
+			continue;
+		if (espvti_nl_fill_dev(skb, edev, NETLINK_CB(cb->skb).portid,
+				       cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
+			idx--;
+			break;
+		}
+	}
+	rtnl_unlock();
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+/* Family of an address attribute pair, and the address; 0 when absent. */
+static int espvti_nl_get_addr(struct nlattr *v4, struct nlattr *v6,
+			      struct in6_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (v4) {
+		addr->s6_addr32[0] = nla_get_in_addr(v4);
+		return AF_INET;
+	}
+	if (v6) {
+		*addr = nla_get_in6_addr(v6);
+		return AF_INET6;
+	}
+	return 0;
+}
+
+static bool espvti_addr_unset(u8 family, const struct in6_addr *a)
+{
+	return family == AF_INET ? !a->s6_addr32[0] : ipv6_addr_any(a);
+}
+
+static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct netlink_ext_ack *extack = info->extack;
+	struct espvti_endpoint *old, *ep;
+	u8 lfam = 0, rfam = 0, fam;
+	struct espvti_dev *edev;
+	struct in6_addr addr;
+	int ret;
+
+	if (attrs[ESPVTI_A_LOCAL_IPV4] && attrs[ESPVTI_A_LOCAL_IPV6]) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_LOCAL_IPV6],
+			      "ESPVTI_A_LOCAL_IPV6: give either ESPVTI_A_LOCAL_IPV4 or ESPVTI_A_LOCAL_IPV6");
+		return -EINVAL;
+	}
+	if (attrs[ESPVTI_A_REMOTE_IPV4] && attrs[ESPVTI_A_REMOTE_IPV6]) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_REMOTE_IPV6],
+			      "ESPVTI_A_REMOTE_IPV6: give either ESPVTI_A_REMOTE_IPV4 or ESPVTI_A_REMOTE_IPV6");
+		return -EINVAL;
+	}
+	if (attrs[ESPVTI_A_TTL] && !nla_get_u8(attrs[ESPVTI_A_TTL])) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_TTL],
+			      "ESPVTI_A_TTL: must be 1 to 255");
+		return -EINVAL;
+	}
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	if (!ep)
+		return -ENOMEM;
+	ret = dst_cache_init(&ep->dst_cache, GFP_KERNEL);
+	if (ret)
+		goto err_free_ep;
+
+	rtnl_lock();
+	edev = espvti_nl_dev(genl_info_net(info), attrs, extack);
+	if (IS_ERR(edev)) {
+		ret = PTR_ERR(edev);
+		goto err_unlock;
+	}
+
+	old = rtnl_dereference(edev->ep);
+	ep->ttl = ESPVTI_DEFAULT_TTL;
+	if (old) {
+		ep->local = old->local;
+		ep->remote = old->remote;
+		ep->underlay_ifindex = old->underlay_ifindex;
+		ep->ttl = old->ttl;
+		if (!espvti_addr_unset(old->family, &old->local))
+			lfam = old->family;
+		if (!espvti_addr_unset(old->family, &old->remote))
+			rfam = old->family;
+	}
+
+	fam = espvti_nl_get_addr(attrs[ESPVTI_A_LOCAL_IPV4],
+				 attrs[ESPVTI_A_LOCAL_IPV6], &addr);
+	if (fam) {
+		ep->local = addr;
+		lfam = espvti_addr_unset(fam, &addr) ? 0 : fam;
+	}
+	fam = espvti_nl_get_addr(attrs[ESPVTI_A_REMOTE_IPV4],
+				 attrs[ESPVTI_A_REMOTE_IPV6], &addr);
+	if (fam) {
+		ep->remote = addr;
+		rfam = espvti_addr_unset(fam, &addr) ? 0 : fam;
+	}
+	if (lfam && rfam && lfam != rfam) {
+		ESPVTI_NL_ERR(extack,
+			      attrs[ESPVTI_A_REMOTE_IPV4] ?: attrs[ESPVTI_A_REMOTE_IPV6] ?:
+			      attrs[ESPVTI_A_LOCAL_IPV4] ?: attrs[ESPVTI_A_LOCAL_IPV6],
+			      "ESPVTI_A_REMOTE_IPV4/IPV6: local and remote addresses must be of the same family");
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	ep->family = lfam ?: rfam;
+	if (!lfam)
+		memset(&ep->local, 0, sizeof(ep->local));
+	if (!rfam)
+		memset(&ep->remote, 0, sizeof(ep->remote));
+
+	if (attrs[ESPVTI_A_UNDERLAY_IFINDEX]) {
+		int ifindex = nla_get_u32(attrs[ESPVTI_A_UNDERLAY_IFINDEX]);
+		struct net_device *udev;
+
+		udev = ifindex ? __dev_get_by_index(genl_info_net(info), ifindex) : NULL;
+		if (ifindex && !udev) {
+			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_UNDERLAY_IFINDEX],
+				      "ESPVTI_A_UNDERLAY_IFINDEX: no device with this index in this namespace");
+			ret = -ENODEV;
+			goto err_unlock;
+		}
+		if (udev == edev->dev) {
+			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_UNDERLAY_IFINDEX],
+				      "ESPVTI_A_UNDERLAY_IFINDEX: a device cannot be its own underlay");
+			ret = -EINVAL;
+			goto err_unlock;
+		}
+		ep->underlay_ifindex = ifindex;
+	}
+	if (attrs[ESPVTI_A_TTL])
+		ep->ttl = nla_get_u8(attrs[ESPVTI_A_TTL]);
+
+	rcu_assign_pointer(edev->ep, ep);
+	espvti_endpoint_release(old);
+	espvti_dev_update_mtu(edev);
+	rtnl_unlock();
+	return 0;
+
+err_unlock:
+	rtnl_unlock();
+	dst_cache_destroy(&ep->dst_cache);
+err_free_ep:
+	kfree(ep);
+	return ret;
+}
+
+static const struct genl_small_ops espvti_nl_ops[] = {
+	{
+		.cmd = ESPVTI_CMD_DEV_GET,
+		.doit = espvti_nl_dev_get_doit,
+		.dumpit = espvti_nl_dev_get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPVTI_CMD_DEV_SET,
+		.doit = espvti_nl_dev_set_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPVTI_CMD_SA_NEW,
+		.doit = espvti_nl_sa_new_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPVTI_CMD_SA_DEL,
+		.doit = espvti_nl_sa_del_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPVTI_CMD_SA_GET,
+		.doit = espvti_nl_sa_get_doit,
+		.dumpit = espvti_nl_sa_get_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPVTI_CMD_SA_FLUSH,
+		.doit = espvti_nl_sa_flush_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group espvti_nl_mcgrps[] = {
+	{ .name = ESPVTI_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+};
+
+struct genl_family espvti_family __ro_after_init = {
+	.name		= ESPVTI_GENL_NAME,
+	.version	= ESPVTI_GENL_VERSION,
+	.maxattr	= ESPVTI_A_MAX,
+	.policy		= espvti_policy,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.small_ops	= espvti_nl_ops,
+	.n_small_ops	= ARRAY_SIZE(espvti_nl_ops),
+	.resv_start_op	= ESPVTI_CMD_ACQUIRE_NTF + 1,
+	.mcgrps		= espvti_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(espvti_nl_mcgrps),
+};
+
+static void espvti_nl_multicast(struct net *net, struct sk_buff *msg)
+{
+	genlmsg_multicast_netns(&espvti_family, net, msg, 0, 0, GFP_ATOMIC);
+}
+
+/**
+ * espvti_nl_notify_expire() - tell listeners an SA expired
+ * @sa: the SA
+ * @hard: hard (true) or soft expiry
+ * @reason: enum espvti_expire_reason
+ *
+ * Callable from the data path (any context).
+ */
+void espvti_nl_notify_expire(struct espvti_sa *sa, bool hard, u8 reason)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &espvti_family, 0, ESPVTI_CMD_SA_EXPIRE_NTF);
+	if (!hdr)
+		goto err_free_msg;
+	if (nla_put_u32(msg, ESPVTI_A_IFINDEX, sa->dev->ifindex) ||
+	    nla_put_string(msg, ESPVTI_A_IFNAME, sa->dev->name))
+		goto err_free_msg;
+	nest = nla_nest_start(msg, ESPVTI_A_SA);
+	if (!nest ||
+	    nla_put_u8(msg, ESPVTI_SA_A_DIR, sa->dir) ||
+	    nla_put_u32(msg, ESPVTI_SA_A_SPI, sa->spi) ||
+	    nla_put_u8(msg, ESPVTI_SA_A_EXPIRED, hard ? 2 : 1) ||
+	    nla_put_u8(msg, ESPVTI_SA_A_EXPIRE_REASON, reason))
+		goto err_free_msg;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	espvti_nl_multicast(dev_net(sa->dev), msg);
+	return;
+
+err_free_msg:
+	nlmsg_free(msg);
+}
+
+/**
+ * espvti_nl_notify_acquire() - ask a keyer for an outbound SA
+ * @edev: the device without one
+ * @skb: the inner packet that found no SA
+ *
+ * At most one notification per second and device. Any context.
+ */
+void espvti_nl_notify_acquire(struct espvti_dev *edev,
+			      const struct sk_buff *skb)
+{
+	unsigned long now = jiffies, last = READ_ONCE(edev->acquire_at);
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	if (last && time_before(now, last + HZ))
+		return;
+	if (cmpxchg(&edev->acquire_at, last, now ?: 1) != last)
+		return;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &espvti_family, 0, ESPVTI_CMD_ACQUIRE_NTF);
+	if (!hdr)
+		goto err_free_msg;
+	if (nla_put_u32(msg, ESPVTI_A_IFINDEX, edev->dev->ifindex) ||
+	    nla_put_string(msg, ESPVTI_A_IFNAME, edev->dev->name))
+		goto err_free_msg;
+	ret = 0;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		struct iphdr _iph;
+		const struct iphdr *iph = skb_header_pointer(skb, skb_network_offset(skb),
+							     sizeof(_iph), &_iph);
+
+		if (iph)
+			ret = nla_put_in_addr(msg, ESPVTI_A_ACQUIRE_SRC_IPV4, iph->saddr) ||
+			      nla_put_in_addr(msg, ESPVTI_A_ACQUIRE_DST_IPV4, iph->daddr);
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h = skb_header_pointer(skb, skb_network_offset(skb),
+								sizeof(_ip6h), &_ip6h);
+
+		if (ip6h)
+			ret = nla_put_in6_addr(msg, ESPVTI_A_ACQUIRE_SRC_IPV6, &ip6h->saddr) ||
+			      nla_put_in6_addr(msg, ESPVTI_A_ACQUIRE_DST_IPV6, &ip6h->daddr);
+	}
+	if (ret)
+		goto err_free_msg;
+	genlmsg_end(msg, hdr);
+	espvti_nl_multicast(dev_net(edev->dev), msg);
+	return;
+
+err_free_msg:
+	nlmsg_free(msg);
+}
+
+int __init espvti_genl_init(void)
+{
+	return genl_register_family(&espvti_family);
+}
+
+void espvti_genl_exit(void)
+{
+	genl_unregister_family(&espvti_family);
+}

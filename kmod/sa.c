@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Security associations. Configuration (create, install, remove) runs under
+ * RTNL; the data path finds SAs under RCU and pins the ones it works on with a
+ * reference, so an SA deleted while a packet is being encrypted or decrypted
+ * lives until that packet is done. The last reference frees the SA after a
+ * grace period, from a work item because freeing a transform may sleep.
+ */
+
+#include <linux/slab.h>
+#include <linux/rtnetlink.h>
+#include <net/ipv6.h>
+#include <crypto/aead.h>
+
+#include "crypto.h"
+#include "device.h"
+#include "netlink.h"
+#include "replay.h"
+#include "sa.h"
+
+/* Runs the deferred frees; flushed at module exit. */
+static struct workqueue_struct *espvti_wq;
+
+int espvti_sa_module_init(void)
+{
+	espvti_wq = alloc_workqueue("espvti", 0, 0);
+	return espvti_wq ? 0 : -ENOMEM;
+}
+
+void espvti_sa_module_exit(void)
+{
+	/* queue_rcu_work() queues from an RCU callback: wait for those first. */
+	rcu_barrier();
+	destroy_workqueue(espvti_wq);
+}
+
+static void espvti_sa_free_work(struct work_struct *work)
+{
+	struct espvti_sa *sa = container_of(to_rcu_work(work), struct espvti_sa,
+					    rcu_free);
+
+	espvti_crypto_free(sa);
+	espvti_replay_free(sa->replay);
+	espvti_stats_free(sa->stats);
+	netdev_put(sa->dev, &sa->dev_tracker);
+	kfree_sensitive(sa);
+}
+
+/**
+ * espvti_sa_put() - drop a reference; the last one frees the SA
+ * @sa: the SA
+ */
+void espvti_sa_put(struct espvti_sa *sa)
+{
+	if (refcount_dec_and_test(&sa->refcnt))
+		queue_rcu_work(espvti_wq, &sa->rcu_free);
+}
+
+/**
+ * espvti_sa_create() - build an SA from a validated configuration
+ * @edev: the device it will belong to
+ * @cfg: the configuration, checked by the netlink layer
+ * @extack: for the reason of a failure
+ *
+ * The SA is not yet visible to the data path; see espvti_sa_install().
+ *
+ * Return: the SA with one reference, or an ERR_PTR().
+ */
+struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
+				   const struct espvti_sa_config *cfg,
+				   struct netlink_ext_ack *extack)
+{
+	struct espvti_sa *sa;
+	int ret;
+
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	if (!sa)
+		return ERR_PTR(-ENOMEM);
+
+	refcount_set(&sa->refcnt, 1);
+	INIT_RCU_WORK(&sa->rcu_free, espvti_sa_free_work);
+	spin_lock_init(&sa->replay_lock);
+	sa->spi = cfg->spi;
+	sa->dir = cfg->dir;
+	sa->esn = cfg->esn;
+	sa->alg = cfg->alg;
+	sa->icv_len = cfg->icv_len;
+	sa->ts_local = cfg->ts_local;
+	sa->ts_remote = cfg->ts_remote;
+	sa->soft_bytes = cfg->soft_bytes;
+	sa->soft_packets = cfg->soft_packets;
+	sa->hard_bytes = cfg->hard_bytes;
+	sa->hard_packets = cfg->hard_packets;
+	atomic64_set(&sa->seq_out, cfg->dir == ESPVTI_DIR_OUT ? cfg->seq : 0);
+
+	sa->stats = espvti_stats_alloc();
+	if (!sa->stats) {
+		ret = -ENOMEM;
+		goto err_free_sa;
+	}
+
+	if (cfg->dir == ESPVTI_DIR_IN) {
+		sa->replay = espvti_replay_alloc(cfg->replay_window, GFP_KERNEL);
+		if (!sa->replay) {
+			ret = -ENOMEM;
+			goto err_free_stats;
+		}
+		/* Not yet published: no lock needed. Records cfg->seq as seen. */
+		if (cfg->seq)
+			espvti_replay_advance(sa->replay, cfg->seq);
+	}
+
+	ret = espvti_crypto_init(sa, cfg->key, cfg->key_len, cfg->icv_len);
+	if (ret) {
+		if (ret == -ENOENT)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "ESPVTI_SA_A_ALG: the kernel has no implementation of this algorithm");
+		else
+			NL_SET_ERR_MSG_MOD(extack,
+					   "ESPVTI_SA_A_KEY: the AEAD transform rejected this key or ICV length");
+		goto err_free_replay;
+	}
+
+	sa->dev = edev->dev;
+	netdev_hold(sa->dev, &sa->dev_tracker, GFP_KERNEL);
+	return sa;
+
+err_free_replay:
+	espvti_replay_free(sa->replay);
+err_free_stats:
+	espvti_stats_free(sa->stats);
+err_free_sa:
+	kfree_sensitive(sa);
+	return ERR_PTR(ret);
+}
+
+/**
+ * espvti_sa_lookup_in() - find an inbound SA of a namespace by SPI
+ * @net: the namespace the packet arrived in
+ * @spi: SPI in host byte order
+ *
+ * Caller holds rcu_read_lock(); take a reference to keep the SA longer.
+ *
+ * Return: the SA or NULL.
+ */
+struct espvti_sa *espvti_sa_lookup_in(struct net *net, u32 spi)
+{
+	struct espvti_net *en = espvti_pernet(net);
+	struct espvti_sa *sa;
+
+	hash_for_each_possible_rcu(en->spi_hash, sa, spi_node, spi)
+		if (sa->spi == spi)
+			return sa;
+	return NULL;
+}
+
+/**
+ * espvti_sa_find() - find an SA of a device (RTNL held)
+ * @edev: the device
+ * @dir: enum espvti_dir
+ * @spi: SPI
+ *
+ * Return: the SA (no reference taken) or NULL.
+ */
+struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, u32 spi)
+{
+	struct espvti_sa *sa;
+	int i;
+
+	ASSERT_RTNL();
+	if (dir == ESPVTI_DIR_OUT) {
+		sa = rtnl_dereference(edev->sa_out);
+		return sa && sa->spi == spi ? sa : NULL;
+	}
+	for (i = 0; i < ESPVTI_MAX_SA_IN; i++) {
+		sa = rtnl_dereference(edev->sa_in[i]);
+		if (sa && sa->spi == spi)
+			return sa;
+	}
+	return NULL;
+}
+
+/**
+ * espvti_sa_install() - make a new SA live (RTNL held)
+ * @edev: the device
+ * @sa: the SA from espvti_sa_create(); its reference passes to the device
+ *	on success
+ * @extack: for the reason of a failure
+ *
+ * An inbound SA joins the namespace's SPI table; an outbound SA replaces the
+ * current one in a single pointer update, so no packet finds the device
+ * without an outbound SA during a rekey.
+ *
+ * Return: 0, -EEXIST for an SPI in use, -ENOSPC when the device has
+ * ESPVTI_MAX_SA_IN inbound SAs already.
+ */
+int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
+		      struct netlink_ext_ack *extack)
+{
+	struct espvti_net *en = espvti_pernet(dev_net(edev->dev));
+	struct espvti_sa *old;
+	int i, slot = -1;
+
+	ASSERT_RTNL();
+	if (sa->dir == ESPVTI_DIR_OUT) {
+		old = rtnl_dereference(edev->sa_out);
+		rcu_assign_pointer(edev->sa_out, sa);
+		if (old)
+			espvti_sa_put(old);
+		espvti_dev_update_mtu(edev);
+		return 0;
+	}
+
+	if (espvti_sa_lookup_in(dev_net(edev->dev), sa->spi)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: an inbound SA with this SPI exists in this namespace");
+		return -EEXIST;
+	}
+	for (i = 0; i < ESPVTI_MAX_SA_IN; i++) {
+		if (!rtnl_dereference(edev->sa_in[i])) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot < 0) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_DIR: the device already has the maximum number of inbound SAs");
+		return -ENOSPC;
+	}
+	rcu_assign_pointer(edev->sa_in[slot], sa);
+	hash_add_rcu(en->spi_hash, &sa->spi_node, sa->spi);
+	return 0;
+}
+
+static void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa)
+{
+	int i;
+
+	if (sa->dir == ESPVTI_DIR_OUT) {
+		RCU_INIT_POINTER(edev->sa_out, NULL);
+	} else {
+		hash_del_rcu(&sa->spi_node);
+		for (i = 0; i < ESPVTI_MAX_SA_IN; i++)
+			if (rtnl_dereference(edev->sa_in[i]) == sa)
+				RCU_INIT_POINTER(edev->sa_in[i], NULL);
+	}
+	espvti_sa_put(sa);
+}
+
+/**
+ * espvti_sa_remove() - delete one SA of a device (RTNL held)
+ * @edev: the device
+ * @dir: enum espvti_dir
+ * @spi: SPI
+ *
+ * Return: 0 or -ENOENT.
+ */
+int espvti_sa_remove(struct espvti_dev *edev, u8 dir, u32 spi)
+{
+	struct espvti_sa *sa = espvti_sa_find(edev, dir, spi);
+
+	if (!sa)
+		return -ENOENT;
+	espvti_sa_unlink(edev, sa);
+	return 0;
+}
+
+/**
+ * espvti_sa_flush() - delete every SA of a device (RTNL held)
+ * @edev: the device
+ */
+void espvti_sa_flush(struct espvti_dev *edev)
+{
+	struct espvti_sa *sa;
+	int i;
+
+	ASSERT_RTNL();
+	sa = rtnl_dereference(edev->sa_out);
+	if (sa)
+		espvti_sa_unlink(edev, sa);
+	for (i = 0; i < ESPVTI_MAX_SA_IN; i++) {
+		sa = rtnl_dereference(edev->sa_in[i]);
+		if (sa)
+			espvti_sa_unlink(edev, sa);
+	}
+}
+
+static bool espvti_limit_hit(u64 limit, u64 value)
+{
+	return limit && value >= limit;
+}
+
+/**
+ * espvti_sa_account() - count a packet against the SA's lifetimes
+ * @sa: the SA
+ * @bytes: inner length of the packet
+ *
+ * Sends the soft expire event once when a soft limit is reached and the hard
+ * expire event once when a hard limit is reached; the packet that reaches a
+ * hard limit still passes, later ones do not.
+ *
+ * Return: false when the packet must be dropped (SA hard-expired).
+ */
+bool espvti_sa_account(struct espvti_sa *sa, unsigned int bytes)
+{
+	u64 packets, total;
+	u8 reason;
+
+	if (unlikely(espvti_sa_hard_expired(sa)))
+		return false;
+	if (!(sa->soft_bytes | sa->soft_packets | sa->hard_bytes | sa->hard_packets))
+		return true;
+
+	packets = atomic64_inc_return(&sa->lft_packets);
+	total = atomic64_add_return(bytes, &sa->lft_bytes);
+
+	if (sa->hard_bytes && total > sa->hard_bytes) {
+		/* This packet would cross the byte limit: it may not pass. */
+		if (!test_and_set_bit(ESPVTI_SA_HARD_EXPIRED, &sa->expire_state)) {
+			sa->expire_reason = ESPVTI_EXPIRE_BYTES;
+			espvti_nl_notify_expire(sa, true, ESPVTI_EXPIRE_BYTES);
+		}
+		return false;
+	}
+	if (espvti_limit_hit(sa->hard_packets, packets) ||
+	    espvti_limit_hit(sa->hard_bytes, total)) {
+		reason = espvti_limit_hit(sa->hard_packets, packets) ?
+			 ESPVTI_EXPIRE_PACKETS : ESPVTI_EXPIRE_BYTES;
+		if (!test_and_set_bit(ESPVTI_SA_HARD_EXPIRED, &sa->expire_state)) {
+			sa->expire_reason = reason;
+			espvti_nl_notify_expire(sa, true, reason);
+		}
+		return true;
+	}
+	if (espvti_limit_hit(sa->soft_packets, packets) ||
+	    espvti_limit_hit(sa->soft_bytes, total)) {
+		reason = espvti_limit_hit(sa->soft_packets, packets) ?
+			 ESPVTI_EXPIRE_PACKETS : ESPVTI_EXPIRE_BYTES;
+		if (!test_and_set_bit(ESPVTI_SA_SOFT_EXPIRED, &sa->expire_state)) {
+			sa->expire_reason = reason;
+			espvti_nl_notify_expire(sa, false, reason);
+		}
+	}
+	return true;
+}
+
+/**
+ * espvti_ts_contains() - is an address inside a selector list?
+ * @ts: the selectors; an empty list matches everything
+ * @family: AF_INET or AF_INET6
+ * @addr: a __be32 or a struct in6_addr
+ *
+ * Return: true when some prefix of @ts contains @addr.
+ */
+bool espvti_ts_contains(const struct espvti_ts *ts, int family,
+			const void *addr)
+{
+	unsigned int i;
+
+	if (!ts->n)
+		return true;
+	for (i = 0; i < ts->n; i++) {
+		const struct espvti_prefix *p = &ts->p[i];
+
+		if (p->family != family)
+			continue;
+		if (family == AF_INET) {
+			__be32 mask = p->plen ? htonl(~0U << (32 - p->plen)) : 0;
+
+			if (((*(const __be32 *)addr ^ p->addr.s6_addr32[0]) & mask) == 0)
+				return true;
+		} else if (ipv6_prefix_equal(addr, &p->addr, p->plen)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * espvti_sa_overhead() - worst-case bytes ESP adds to an inner packet
+ * @sa: the SA (NULL: the worst case of every algorithm espvti supports)
+ *
+ * Header, IV, padding, pad length, next header and ICV; the outer IP header
+ * is not included.
+ */
+unsigned int espvti_sa_overhead(const struct espvti_sa *sa)
+{
+	unsigned int iv = 8, align = 4, icv = 16;
+
+	if (sa) {
+		iv = sa->alg->iv_len;
+		align = sa->alg->align;
+		icv = sa->icv_len;
+	}
+	return 8 + iv + (align - 1) + 2 + icv;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Security associations: creation, the per-namespace inbound SPI table and a
+ * device's outbound slot, lifetimes and selectors.
+ */
+#ifndef _ESPVTI_SA_H
+#define _ESPVTI_SA_H
+
+#include <linux/in6.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/netlink.h>
+#include <uapi/linux/espvti.h>
+
+#include "stats.h"
+
+struct espvti_dev;
+struct espvti_replay;
+struct crypto_aead;
+struct espvti_aead_alg;
+
+/**
+ * struct espvti_prefix - one traffic selector prefix
+ * @addr: network address (host bits zero); IPv4 in @addr.s6_addr32[0].
+ * @family: AF_INET or AF_INET6.
+ * @plen: prefix length.
+ */
+struct espvti_prefix {
+	struct in6_addr addr;
+	u8 family;
+	u8 plen;
+};
+
+/**
+ * struct espvti_ts - a list of traffic selector prefixes
+ * @n: entries used; 0 means "any address".
+ * @p: the prefixes.
+ */
+struct espvti_ts {
+	u8 n;
+	struct espvti_prefix p[ESPVTI_MAX_TS];
+};
+
+/**
+ * struct espvti_sa_config - an SA as requested over netlink, validated
+ * @dir: enum espvti_dir.
+ * @spi: SPI, host byte order.
+ * @alg: the AEAD algorithm (from espvti_crypto_find()).
+ * @key: key followed by the salt.
+ * @key_len: bytes in @key.
+ * @icv_len: ICV length in bytes.
+ * @esn: extended sequence numbers.
+ * @replay_window: window in packets (inbound).
+ * @seq: initial sequence number.
+ * @ts_local: local selectors.
+ * @ts_remote: remote selectors.
+ * @soft_bytes: soft byte limit (0: none).
+ * @soft_packets: soft packet limit (0: none).
+ * @hard_bytes: hard byte limit (0: none).
+ * @hard_packets: hard packet limit (0: none).
+ *
+ * Lives on the stack of a netlink handler; zeroed when done (holds the key).
+ */
+struct espvti_sa_config {
+	u8 dir;
+	u32 spi;
+	const struct espvti_aead_alg *alg;
+	u8 key[64];
+	unsigned int key_len;
+	unsigned int icv_len;
+	bool esn;
+	u32 replay_window;
+	u64 seq;
+	struct espvti_ts ts_local;
+	struct espvti_ts ts_remote;
+	u64 soft_bytes, soft_packets, hard_bytes, hard_packets;
+};
+
+/* Bits in espvti_sa::expire_state. */
+enum {
+	ESPVTI_SA_SOFT_EXPIRED,	/* soft expire event sent */
+	ESPVTI_SA_HARD_EXPIRED,	/* no more packets pass */
+	ESPVTI_SA_SEQ_WARNED,	/* sequence-near-exhaustion event sent */
+};
+
+/**
+ * struct espvti_sa - one security association
+ * @spi_node: entry in espvti_net::spi_hash (inbound SAs); changed under RTNL,
+ *	read under RCU.
+ * @rcu_free: frees the SA a grace period after the last reference is gone.
+ * @refcnt: one reference for the device's table, one per packet in flight.
+ * @dev: the espvti device; the SA holds a reference on it.
+ * @dev_tracker: tracks that reference.
+ * @spi: SPI, host byte order.
+ * @dir: enum espvti_dir.
+ * @esn: extended sequence numbers.
+ * @icv_len: ICV length in bytes.
+ * @alg: AEAD algorithm description.
+ * @tfm: the AEAD transform, key set.
+ * @seq_out: outbound: last sequence number used (atomic, lockless TX).
+ * @replay_lock: protects the writes to @replay (inbound).
+ * @replay: anti-replay window (inbound; also tracks the top for ESN).
+ * @ts_local: local traffic selectors.
+ * @ts_remote: remote traffic selectors.
+ * @soft_bytes: soft byte limit (0: none).
+ * @soft_packets: soft packet limit.
+ * @hard_bytes: hard byte limit.
+ * @hard_packets: hard packet limit.
+ * @lft_bytes: bytes counted against the limits.
+ * @lft_packets: packets counted against the limits.
+ * @expire_state: ESPVTI_SA_SOFT_EXPIRED and ESPVTI_SA_HARD_EXPIRED bits.
+ * @expire_reason: enum espvti_expire_reason of the last expiry.
+ * @stats: per-CPU counters of this SA.
+ */
+struct espvti_sa {
+	struct hlist_node spi_node;
+	struct rcu_work rcu_free;
+	refcount_t refcnt;
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	u32 spi;
+	u8 dir;
+	bool esn;
+	u8 icv_len;
+	const struct espvti_aead_alg *alg;
+	struct crypto_aead *tfm;
+	atomic64_t seq_out;
+	spinlock_t replay_lock;
+	struct espvti_replay *replay;
+	struct espvti_ts ts_local;
+	struct espvti_ts ts_remote;
+	u64 soft_bytes, soft_packets, hard_bytes, hard_packets;
+	atomic64_t lft_bytes, lft_packets;
+	unsigned long expire_state;
+	u8 expire_reason;
+	struct espvti_pcpu_stats __percpu *stats;
+};
+
+int espvti_sa_module_init(void);
+void espvti_sa_module_exit(void);
+
+struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
+				   const struct espvti_sa_config *cfg,
+				   struct netlink_ext_ack *extack);
+int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
+		      struct netlink_ext_ack *extack);
+struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, u32 spi);
+int espvti_sa_remove(struct espvti_dev *edev, u8 dir, u32 spi);
+void espvti_sa_flush(struct espvti_dev *edev);
+struct espvti_sa *espvti_sa_lookup_in(struct net *net, u32 spi);
+void espvti_sa_put(struct espvti_sa *sa);
+bool espvti_sa_account(struct espvti_sa *sa, unsigned int bytes);
+bool espvti_ts_contains(const struct espvti_ts *ts, int family,
+			const void *addr);
+unsigned int espvti_sa_overhead(const struct espvti_sa *sa);
+
+/**
+ * espvti_sa_get() - take a reference unless the SA is being freed
+ * @sa: the SA, found under RCU
+ *
+ * Return: true when a reference was taken.
+ */
+static inline bool espvti_sa_get(struct espvti_sa *sa)
+{
+	return refcount_inc_not_zero(&sa->refcnt);
+}
+
+static inline bool espvti_sa_hard_expired(const struct espvti_sa *sa)
+{
+	return test_bit(ESPVTI_SA_HARD_EXPIRED, &sa->expire_state);
+}
+
+#endif /* _ESPVTI_SA_H */
