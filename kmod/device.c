@@ -14,7 +14,9 @@
 #include <net/rtnetlink.h>
 
 #include "device.h"
+#include "netlink.h"
 #include "sa.h"
+#include "udp.h"
 
 unsigned int espvti_net_id __read_mostly;
 
@@ -179,12 +181,18 @@ static netdev_tx_t espvti_start_xmit(struct sk_buff *skb,
 	return espvti_xmit(skb, dev);
 }
 
+static void espvti_keepalive_timer(struct timer_list *t);
+static void espvti_float_work(struct work_struct *work);
+
 static int espvti_dev_init(struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 	int ret;
 
 	edev->dev = dev;
+	timer_setup(&edev->keepalive_timer, espvti_keepalive_timer, 0);
+	INIT_WORK(&edev->float_work, espvti_float_work);
+	spin_lock_init(&edev->float_lock);
 	edev->stats = espvti_stats_alloc();
 	if (!edev->stats)
 		return -ENOMEM;
@@ -209,13 +217,176 @@ static void espvti_endpoint_free_rcu(struct rcu_head *head)
 }
 
 /**
- * espvti_endpoint_release() - free an endpoint after a grace period
+ * espvti_endpoint_dup() - a new endpoint to fill in (RTNL held)
+ * @old: the endpoint to copy, or NULL for the defaults
+ *
+ * The copy has its own, empty route cache and shares @old's UDP socket.
+ *
+ * Return: the endpoint, or NULL when out of memory.
+ */
+struct espvti_endpoint *espvti_endpoint_dup(const struct espvti_endpoint *old)
+{
+	struct espvti_endpoint *ep;
+
+	ASSERT_RTNL();
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	if (!ep)
+		return NULL;
+	if (dst_cache_init(&ep->dst_cache, GFP_KERNEL)) {
+		kfree(ep);
+		return NULL;
+	}
+	if (!old) {
+		ep->ttl = ESPVTI_DEFAULT_TTL;
+		ep->sport = htons(ESPVTI_DEFAULT_ENCAP_PORT);
+		ep->dport = htons(ESPVTI_DEFAULT_ENCAP_PORT);
+		ep->keepalive = ESPVTI_DEFAULT_KEEPALIVE;
+		ep->float_ok = true;
+		return ep;
+	}
+	ep->family = old->family;
+	ep->local = old->local;
+	ep->remote = old->remote;
+	ep->underlay_ifindex = old->underlay_ifindex;
+	ep->ttl = old->ttl;
+	ep->encap = old->encap;
+	ep->sport = old->sport;
+	ep->dport = old->dport;
+	ep->keepalive = old->keepalive;
+	ep->float_ok = old->float_ok;
+	ep->esock = old->esock;
+	if (ep->esock)
+		ep->esock->users++;
+	return ep;
+}
+
+/**
+ * espvti_endpoint_release() - free an endpoint (RTNL held)
  * @ep: the endpoint, already unpublished (may be NULL)
+ *
+ * Its UDP socket reference goes now (the data path does not use it); the
+ * memory and route cache after a grace period.
  */
 void espvti_endpoint_release(struct espvti_endpoint *ep)
 {
-	if (ep)
-		call_rcu(&ep->rcu, espvti_endpoint_free_rcu);
+	if (!ep)
+		return;
+	espvti_sock_put(ep->esock);
+	ep->esock = NULL;
+	call_rcu(&ep->rcu, espvti_endpoint_free_rcu);
+}
+
+static void espvti_keepalive_timer(struct timer_list *t)
+{
+	struct espvti_dev *edev = from_timer(edev, t, keepalive_timer);
+	struct espvti_endpoint *ep;
+
+	rcu_read_lock_bh();
+	ep = rcu_dereference_bh(edev->ep);
+	if (ep && ep->encap == ESPVTI_ENCAP_UDP && ep->keepalive) {
+		espvti_send_keepalive(edev, ep);
+		mod_timer(&edev->keepalive_timer,
+			  jiffies + (unsigned long)ep->keepalive * HZ);
+	}
+	rcu_read_unlock_bh();
+}
+
+/**
+ * espvti_dev_endpoint_changed() - follow a new endpoint (RTNL held)
+ * @edev: the device
+ *
+ * Recomputes the MTU and starts or stops the keepalive timer.
+ */
+void espvti_dev_endpoint_changed(struct espvti_dev *edev)
+{
+	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
+
+	espvti_dev_update_mtu(edev);
+	if (ep && ep->encap == ESPVTI_ENCAP_UDP && ep->keepalive)
+		mod_timer(&edev->keepalive_timer,
+			  jiffies + (unsigned long)ep->keepalive * HZ);
+	else
+		timer_delete(&edev->keepalive_timer);
+}
+
+/*
+ * Moves the remote endpoint to the address and port recorded by
+ * espvti_udp_float(), and tells listeners. Holds a device reference taken
+ * when it was queued.
+ */
+static void espvti_float_work(struct work_struct *work)
+{
+	struct espvti_dev *edev = container_of(work, struct espvti_dev,
+					       float_work);
+	struct espvti_endpoint *old, *ep;
+	struct in6_addr addr;
+	__be16 port;
+	u8 family;
+
+	rtnl_lock();
+	spin_lock_bh(&edev->float_lock);
+	family = edev->float_family;
+	addr = edev->float_addr;
+	port = edev->float_port;
+	edev->float_family = 0;
+	spin_unlock_bh(&edev->float_lock);
+
+	old = rtnl_dereference(edev->ep);
+	if (!family || edev->dev->reg_state != NETREG_REGISTERED || !old ||
+	    old->encap != ESPVTI_ENCAP_UDP || !old->float_ok ||
+	    old->family != family)
+		goto out_unlock;
+	if (ipv6_addr_equal(&old->remote, &addr) && old->dport == port)
+		goto out_unlock;
+	ep = espvti_endpoint_dup(old);
+	if (!ep)
+		goto out_unlock;
+	ep->remote = addr;
+	ep->dport = port;
+	rcu_assign_pointer(edev->ep, ep);
+	espvti_nl_notify_mapping(edev, old, ep);
+	espvti_endpoint_release(old);
+	espvti_dev_endpoint_changed(edev);
+out_unlock:
+	rtnl_unlock();
+	dev_put(edev->dev);
+}
+
+/**
+ * espvti_udp_float() - note where an authentic UDP-encapsulated packet came from
+ * @edev: its device
+ * @family: outer family
+ * @saddr: outer source address (__be32 or struct in6_addr)
+ * @sport: UDP source port
+ *
+ * Called by the receive path after the ICV verified and the replay window
+ * advanced. When the peer's address or port changed and floating is on, the
+ * endpoint is updated from process context. Under RCU (BH).
+ */
+void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
+		      __be16 sport)
+{
+	struct espvti_endpoint *ep = rcu_dereference_bh(edev->ep);
+	struct in6_addr addr = {};
+
+	if (!ep || ep->encap != ESPVTI_ENCAP_UDP || !ep->float_ok ||
+	    ep->family != family)
+		return;
+	if (family == AF_INET)
+		addr.s6_addr32[0] = *(const __be32 *)saddr;
+	else
+		addr = *(const struct in6_addr *)saddr;
+	if (likely(ipv6_addr_equal(&addr, &ep->remote) && sport == ep->dport))
+		return;
+
+	spin_lock(&edev->float_lock);
+	edev->float_family = family;
+	edev->float_addr = addr;
+	edev->float_port = sport;
+	spin_unlock(&edev->float_lock);
+	dev_hold(edev->dev);
+	if (!schedule_work(&edev->float_work))
+		dev_put(edev->dev);
 }
 
 /* Unregistration, under RTNL: no new packets or requests find the device. */
@@ -226,6 +397,8 @@ static void espvti_dev_uninit(struct net_device *dev)
 
 	espvti_sa_flush(edev);
 	RCU_INIT_POINTER(edev->ep, NULL);
+	/* The timer sees no endpoint now and does not come back. */
+	timer_delete_sync(&edev->keepalive_timer);
 	espvti_endpoint_release(ep);
 }
 
@@ -252,6 +425,8 @@ static void espvti_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
+	/* The transmit path needs the inner route for PMTU and ICMP errors. */
+	netif_keep_dst(dev);
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->needed_headroom = LL_MAX_HEADER + ESPVTI_OUTER_MAX + 16;
@@ -279,7 +454,7 @@ static int espvti_newlink(struct net *src_net, struct net_device *dev,
 	ret = register_netdevice(dev);
 	if (ret)
 		return ret;
-	list_add(&edev->list, &en->devs);
+	list_add_rcu(&edev->list, &en->devs);
 	return 0;
 }
 
@@ -287,7 +462,7 @@ static void espvti_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 
-	list_del(&edev->list);
+	list_del_rcu(&edev->list);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -304,6 +479,7 @@ static int __net_init espvti_net_init(struct net *net)
 	struct espvti_net *en = espvti_pernet(net);
 
 	INIT_LIST_HEAD(&en->devs);
+	INIT_LIST_HEAD(&en->socks);
 	hash_init(en->spi_hash);
 	return 0;
 }
