@@ -434,6 +434,11 @@ static void espvti_setup(struct net_device *dev)
 	dev->min_mtu = IPV4_MIN_MTU;
 	dev->max_mtu = IP_MAX_MTU - ESPVTI_OUTER_MAX - espvti_sa_overhead(NULL);
 	dev->mtu = ETH_DATA_LEN - ESPVTI_OUTER_MAX - espvti_sa_overhead(NULL);
+	/* espvti_xmit() segments GSO packets and completes checksums itself. */
+	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA |
+			 NETIF_F_GSO_SOFTWARE;
+	dev->hw_features |= dev->features;
+	dev->hw_enc_features |= dev->features;
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = espvti_dev_destruct;
 	espvti_set_lltx(dev);

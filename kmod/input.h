@@ -8,7 +8,14 @@
 #ifndef _ESPVTI_INPUT_H
 #define _ESPVTI_INPUT_H
 
+#include <linux/types.h>
+
+struct sk_buff;
+struct espvti_sa;
+
 int espvti_input_init(void);
+void espvti_input_encap(struct sk_buff *skb, struct espvti_sa *sa,
+			u8 outer_family, __be16 sport);
 void espvti_input_exit(void);
 
 #endif /* _ESPVTI_INPUT_H */

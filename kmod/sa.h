@@ -9,6 +9,7 @@
 #define _ESPVTI_SA_H
 
 #include <linux/in6.h>
+#include <linux/netdevice.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>

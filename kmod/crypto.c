@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * AEAD algorithms and transforms, and the per-packet crypto requests of the
+ * data path.
+ *
+ * espvti uses the plain RFC 4106 and RFC 7634 templates of the crypto API,
+ * without an IV generator: the explicit IV of a packet is its 64-bit sequence
+ * number, which never repeats under one key because an SA stops sending
+ * before its sequence numbers would wrap (output.c). Both templates read the
+ * associated data and then the 8-byte IV from the start of the source
+ * scatterlist, authenticate only the associated data, and take the IV itself
+ * from req->iv; so req->assoclen is the length of the associated data plus 8,
+ * and the packet's IV is mapped right after the associated data:
+ *
+ *   sg[0]      SPI | [seq high] | seq low     (8 or 12 bytes, in espvti_pkt)
+ *   sg[1..n]   IV | payload + trailer | ICV  (in the packet)
+ */
+
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <crypto/aead.h>
+
+#include "crypto.h"
+#include "esp.h"
+#include "sa.h"
+
+static const struct espvti_aead_alg espvti_algs[] = {
+	{
+		.name = ESPVTI_ALG_AES_GCM,
+		.key_lens = { 16 + 4, 24 + 4, 32 + 4 },
+		.icv_lens = { 8, 12, 16 },
+		.salt_len = 4,
+		.iv_len = ESPVTI_IV_LEN,
+		.align = 4,
+	},
+	{
+		.name = ESPVTI_ALG_CHACHA20_POLY1305,
+		.key_lens = { 32 + 4 },
+		.icv_lens = { 16 },
+		.salt_len = 4,
+		.iv_len = ESPVTI_IV_LEN,
+		.align = 4,
+	},
+};
+
+/**
+ * espvti_crypto_find() - look up an algorithm by its crypto API name
+ * @name: as given in ESPVTI_SA_A_ALG
+ *
+ * Return: the algorithm, or NULL when espvti does not support it.
+ */
+const struct espvti_aead_alg *espvti_crypto_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(espvti_algs); i++)
+		if (!strcmp(espvti_algs[i].name, name))
+			return &espvti_algs[i];
+	return NULL;
+}
+
+static bool espvti_len_in(const u8 *lens, unsigned int n, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && lens[i]; i++)
+		if (lens[i] == len)
+			return true;
+	return false;
+}
+
+/**
+ * espvti_crypto_key_len_ok() - is this key length (salt included) valid?
+ * @alg: the algorithm
+ * @len: bytes of key material, salt included
+ */
+bool espvti_crypto_key_len_ok(const struct espvti_aead_alg *alg,
+			      unsigned int len)
+{
+	return espvti_len_in(alg->key_lens, ARRAY_SIZE(alg->key_lens), len);
+}
+
+/**
+ * espvti_crypto_icv_len_ok() - is this ICV length valid?
+ * @alg: the algorithm
+ * @len: ICV bytes
+ */
+bool espvti_crypto_icv_len_ok(const struct espvti_aead_alg *alg,
+			      unsigned int len)
+{
+	return espvti_len_in(alg->icv_lens, ARRAY_SIZE(alg->icv_lens), len);
+}
+
+/**
+ * espvti_crypto_init() - allocate and key the transform of an SA
+ * @sa: the SA; sa->alg is set
+ * @key: key followed by the salt
+ * @key_len: bytes in @key
+ * @icv_len: ICV bytes
+ *
+ * Asynchronous implementations are allowed: the data path handles both.
+ * Sleeps. The transform keeps its own copy of the key; @key belongs to the
+ * caller.
+ *
+ * Return: 0; -ENOENT when the kernel has no implementation of the
+ * algorithm; -EINVAL when the transform rejects the key or ICV length.
+ */
+int espvti_crypto_init(struct espvti_sa *sa, const u8 *key,
+		       unsigned int key_len, unsigned int icv_len)
+{
+	struct crypto_aead *tfm;
+	int ret;
+
+	tfm = crypto_alloc_aead(sa->alg->name, 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+
+	ret = crypto_aead_setkey(tfm, key, key_len);
+	if (ret)
+		goto err_free_tfm;
+	ret = crypto_aead_setauthsize(tfm, icv_len);
+	if (ret)
+		goto err_free_tfm;
+	if (crypto_aead_ivsize(tfm) != sa->alg->iv_len) {
+		ret = -EINVAL;
+		goto err_free_tfm;
+	}
+
+	sa->tfm = tfm;
+	return 0;
+
+err_free_tfm:
+	/* Frees the transform's key schedule with kfree_sensitive(). */
+	crypto_free_aead(tfm);
+	return ret;
+}
+
+/**
+ * espvti_crypto_free() - free the transform of an SA (may sleep)
+ * @sa: the SA; no packet uses it any more
+ */
+void espvti_crypto_free(struct espvti_sa *sa)
+{
+	if (sa->tfm) {
+		crypto_free_aead(sa->tfm);
+		sa->tfm = NULL;
+	}
+}
+
+/**
+ * espvti_pkt_alloc() - allocate the crypto state of one packet
+ * @sa: the SA whose transform will process the packet
+ * @skb: the packet, made writable with skb_cow_data()
+ * @nfrags: what skb_cow_data() returned
+ *
+ * Layout of the single allocation:
+ *   struct espvti_pkt | aead_request + transform context | scatterlist[] | IV
+ * The request is aligned as the crypto API requires, the IV to the
+ * transform's alignment mask.
+ *
+ * Return: the state, or NULL when out of memory. Any context.
+ */
+struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
+				    unsigned int nfrags)
+{
+	struct crypto_aead *tfm = sa->tfm;
+	unsigned int nsg = nfrags + 1;	/* + the associated data */
+	unsigned int alignmask = crypto_aead_alignmask(tfm);
+	size_t req_off, sg_off, iv_off, len;
+	struct espvti_pkt *pkt;
+	u8 *base;
+
+	req_off = ALIGN(sizeof(*pkt), crypto_tfm_ctx_alignment());
+	sg_off = ALIGN(req_off + sizeof(struct aead_request) +
+		       crypto_aead_reqsize(tfm), __alignof__(struct scatterlist));
+	iv_off = sg_off + nsg * sizeof(struct scatterlist);
+	/* kmalloc() aligns to at least crypto_tfm_ctx_alignment(). */
+	len = iv_off + ESPVTI_IV_LEN + (alignmask & ~(crypto_tfm_ctx_alignment() - 1));
+
+	base = kmalloc(len, GFP_ATOMIC);
+	if (unlikely(!base))
+		return NULL;
+	pkt = (struct espvti_pkt *)base;
+	pkt->skb = skb;
+	pkt->sa = sa;
+	pkt->req = (struct aead_request *)(base + req_off);
+	pkt->sg = (struct scatterlist *)(base + sg_off);
+	pkt->iv = PTR_ALIGN(base + iv_off, alignmask + 1);
+	sg_init_table(pkt->sg, nsg);
+	return pkt;
+}
+
+/**
+ * espvti_pkt_map() - set up the AEAD request of a packet
+ * @pkt: from espvti_pkt_alloc(), with @pkt->seq set; for encryption the IV
+ *	in the packet is already written
+ * @esp_off: offset of the ESP header from skb->data
+ * @plen: bytes of the ESP payload: inner packet, padding, pad length and
+ *	next header (excludes the IV and the ICV)
+ * @encrypt: set up for encryption (else decryption)
+ * @done: completion callback, called with @pkt when the transform completes
+ *	asynchronously
+ *
+ * Builds the associated data, copies the packet's IV to @pkt->iv and maps
+ * the packet from its IV through its ICV. The transform works in place.
+ *
+ * Return: 0, or a negative error when the packet cannot be mapped.
+ */
+int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
+		   unsigned int plen, bool encrypt, crypto_completion_t done)
+{
+	struct espvti_sa *sa = pkt->sa;
+	struct sk_buff *skb = pkt->skb;
+	__be32 *aad = pkt->aad;
+	unsigned int icv = sa->icv_len;
+	int n;
+
+	aad[0] = htonl(sa->spi);
+	if (sa->esn) {
+		aad[1] = htonl(upper_32_bits(pkt->seq));
+		aad[2] = htonl(lower_32_bits(pkt->seq));
+		pkt->aad_len = 12;
+	} else {
+		aad[1] = htonl(lower_32_bits(pkt->seq));
+		pkt->aad_len = 8;
+	}
+	sg_set_buf(pkt->sg, pkt->aad, pkt->aad_len);
+
+	n = skb_to_sgvec(skb, pkt->sg + 1, esp_off + ESPVTI_ESP_HLEN,
+			 ESPVTI_IV_LEN + plen + icv);
+	if (unlikely(n < 0))
+		return n;
+
+	if (unlikely(skb_copy_bits(skb, esp_off + ESPVTI_ESP_HLEN, pkt->iv,
+				   ESPVTI_IV_LEN)))
+		return -EINVAL;
+
+	aead_request_set_tfm(pkt->req, sa->tfm);
+	aead_request_set_callback(pkt->req, CRYPTO_TFM_REQ_MAY_BACKLOG, done,
+				  pkt);
+	aead_request_set_crypt(pkt->req, pkt->sg, pkt->sg,
+			       encrypt ? plen : plen + icv, pkt->iv);
+	aead_request_set_ad(pkt->req, pkt->aad_len + ESPVTI_IV_LEN);
+	return 0;
+}

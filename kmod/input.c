@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Receive path. espvti puts a handler at the head of the kernel's ESP
+ * handler chains (xfrm4_protocol / xfrm6_protocol), above ip_vti (100),
+ * xfrm interfaces (10) and esp4/esp6 (0). A packet whose SPI is one of the
+ * namespace's inbound espvti SAs is taken; any other goes on down the chain,
+ * so the kernel's own IPsec keeps working beside espvti.
+ *
+ * A taken packet is checked (length, SA state, a lockless replay filter),
+ * decrypted in place, checked again (replay window, under the SA's lock,
+ * only once the ICV has verified), stripped of ESP, checked against the
+ * selectors and delivered on the espvti device through GRO. The done function
+ * is shared by synchronous and asynchronous transforms; the packet holds a
+ * reference on its SA until it is done. ESP carried in UDP (RFC 3948) enters
+ * the same path through espvti_input_encap(), from the UDP sockets of udp.c.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/xfrm.h>
+
+#include "crypto.h"
+#include "device.h"
+#include "esp.h"
+#include "input.h"
+#include "replay.h"
+#include "sa.h"
+
+/*
+ * Position in the ESP handler chains: above ip_vti (100) and xfrm interfaces
+ * (10), so espvti sees packets first; handlers of equal priority are refused
+ * by the chain, which makes a collision visible at load time.
+ */
+#define ESPVTI_XFRM_PRIORITY	120
+
+/* Drop reasons beyond the named counters (enum espvti_stat_attrs). */
+enum {
+	ESPVTI_RX_DELIVER = 0,
+	/* Dummy packet (next header 59), RFC 4303 2.6: drop, count nothing. */
+	ESPVTI_RX_SILENT = __ESPVTI_STAT_MAX,
+	/* Out of memory or an unexpected crypto error: the device's rx_dropped. */
+	ESPVTI_RX_NOMEM,
+};
+
+static void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa,
+			   struct sk_buff *skb, unsigned int why)
+{
+	if (why == ESPVTI_RX_NOMEM)
+		dev_core_stats_rx_dropped_inc(edev->dev);
+	else if (why != ESPVTI_RX_SILENT)
+		espvti_count(edev, sa, why);
+	kfree_skb(skb);
+}
+
+/* Checks the padding (RFC 4303 2.4: 1, 2, 3, ...) of a decrypted packet. */
+static bool espvti_padding_ok(const struct sk_buff *skb, unsigned int off,
+			      unsigned int padlen)
+{
+	u8 buf[32];
+	unsigned int done = 0, n, i;
+
+	while (done < padlen) {
+		n = min_t(unsigned int, padlen - done, sizeof(buf));
+		if (skb_copy_bits(skb, off + done, buf, n))
+			return false;
+		for (i = 0; i < n; i++)
+			if (buf[i] != (u8)(done + i + 1))
+				return false;
+		done += n;
+	}
+	return true;
+}
+
+/*
+ * Validates the inner IPv4 header at skb->data, drops any TFC padding after
+ * the packet and checks the selectors.
+ * Return: ESPVTI_RX_DELIVER or a drop reason.
+ */
+static unsigned int espvti_rx_inner4(struct sk_buff *skb,
+				     const struct espvti_sa *sa, u8 *dsfield)
+{
+	const struct iphdr *iph;
+	unsigned int ihl, len;
+
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		return ESPVTI_STAT_RX_BAD_INNER;
+	iph = ip_hdr(skb);
+	ihl = iph->ihl * 4;
+	if (iph->version != 4 || ihl < sizeof(*iph))
+		return ESPVTI_STAT_RX_BAD_INNER;
+	if (!pskb_may_pull(skb, ihl))
+		return ESPVTI_STAT_RX_BAD_INNER;
+	len = ntohs(ip_hdr(skb)->tot_len);
+	if (len < ihl || len > skb->len)
+		return ESPVTI_STAT_RX_BAD_INNER;
+	if (pskb_trim(skb, len))
+		return ESPVTI_RX_NOMEM;
+	iph = ip_hdr(skb);
+	if (!espvti_ts_contains(&sa->ts_remote, AF_INET, &iph->saddr) ||
+	    !espvti_ts_contains(&sa->ts_local, AF_INET, &iph->daddr))
+		return ESPVTI_STAT_RX_SELECTOR;
+	*dsfield = ipv4_get_dsfield(iph);
+	skb->protocol = htons(ETH_P_IP);
+	return ESPVTI_RX_DELIVER;
+}
+
+/* The same for an inner IPv6 packet. */
+static unsigned int espvti_rx_inner6(struct sk_buff *skb,
+				     const struct espvti_sa *sa, u8 *dsfield)
+{
+	const struct ipv6hdr *ip6h;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, sizeof(*ip6h)))
+		return ESPVTI_STAT_RX_BAD_INNER;
+	ip6h = ipv6_hdr(skb);
+	if (ip6h->version != 6)
+		return ESPVTI_STAT_RX_BAD_INNER;
+	len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	if (len > skb->len)
+		return ESPVTI_STAT_RX_BAD_INNER;
+	if (pskb_trim(skb, len))
+		return ESPVTI_RX_NOMEM;
+	ip6h = ipv6_hdr(skb);
+	if (!espvti_ts_contains(&sa->ts_remote, AF_INET6, &ip6h->saddr) ||
+	    !espvti_ts_contains(&sa->ts_local, AF_INET6, &ip6h->daddr))
+		return ESPVTI_STAT_RX_SELECTOR;
+	*dsfield = ipv6_get_dsfield(ip6h);
+	skb->protocol = htons(ETH_P_IPV6);
+	return ESPVTI_RX_DELIVER;
+}
+
+/*
+ * After the ICV verified and the replay window accepted the packet: checks
+ * the trailer, removes ESP and checks the inner packet.
+ * Return: ESPVTI_RX_DELIVER or a drop reason.
+ */
+static unsigned int espvti_rx_decap(struct sk_buff *skb, struct espvti_sa *sa,
+				    u8 outer_tos)
+{
+	unsigned int hlen = ESPVTI_ESP_HLEN + sa->alg->iv_len;
+	unsigned int plen = skb->len - hlen - sa->icv_len;
+	unsigned int padlen, why;
+	u8 tail[ESPVTI_ESP_TRAILER], inner_tos;
+
+	if (skb_copy_bits(skb, hlen + plen - ESPVTI_ESP_TRAILER, tail,
+			  sizeof(tail)))
+		return ESPVTI_STAT_RX_BAD_TRAILER;
+	padlen = tail[0];
+	if (padlen + ESPVTI_ESP_TRAILER > plen ||
+	    !espvti_padding_ok(skb, hlen + plen - ESPVTI_ESP_TRAILER - padlen,
+			       padlen))
+		return ESPVTI_STAT_RX_BAD_TRAILER;
+
+	switch (tail[1]) {
+	case ESPVTI_NEXTHDR_IPV4:
+	case ESPVTI_NEXTHDR_IPV6:
+		break;
+	case ESPVTI_NEXTHDR_DUMMY:
+		return ESPVTI_RX_SILENT;
+	default:
+		return ESPVTI_STAT_RX_BAD_INNER;
+	}
+
+	if (pskb_trim(skb, hlen + plen - ESPVTI_ESP_TRAILER - padlen))
+		return ESPVTI_RX_NOMEM;
+	if (!pskb_pull(skb, hlen))
+		return ESPVTI_STAT_RX_BAD_INNER;
+	skb_reset_network_header(skb);
+
+	if (tail[1] == ESPVTI_NEXTHDR_IPV4)
+		why = espvti_rx_inner4(skb, sa, &inner_tos);
+	else
+		why = espvti_rx_inner6(skb, sa, &inner_tos);
+	if (why)
+		return why;
+
+	if (!espvti_sa_account(sa, skb->len))
+		return ESPVTI_STAT_RX_EXPIRED;
+
+	/* RFC 6040: CE on a not-ECT inner packet cannot be passed on. */
+	if (INET_ECN_decapsulate(skb, outer_tos, inner_tos) > 1)
+		return ESPVTI_STAT_RX_BAD_INNER;
+	return ESPVTI_RX_DELIVER;
+}
+
+/* Tells the device where an authentic UDP-encapsulated packet came from. */
+static void espvti_rx_float(struct espvti_dev *edev, const struct sk_buff *skb,
+			    u8 outer_family, __be16 sport)
+{
+	if (outer_family == AF_INET)
+		espvti_udp_float(edev, AF_INET, &ip_hdr(skb)->saddr, sport);
+	else
+		espvti_udp_float(edev, AF_INET6, &ipv6_hdr(skb)->saddr, sport);
+}
+
+/* Completion of the decryption, synchronous or not. */
+static void espvti_input_done(struct espvti_pkt *pkt, int err)
+{
+	struct espvti_sa *sa = pkt->sa;
+	struct sk_buff *skb = pkt->skb;
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+	struct net_device *dev = edev->dev;
+	u8 outer_family = pkt->outer_family;
+	u8 outer_tos = pkt->outer_tos;
+	__be16 sport = pkt->sport;
+	bool encap = pkt->encap;
+	u64 seq = pkt->seq;
+	unsigned int why;
+	bool fresh;
+
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return;
+	espvti_pkt_free(pkt);
+
+	if (unlikely(err)) {
+		if (err == -EBADMSG) {
+			why = ESPVTI_STAT_RX_AUTH_FAIL;
+		} else {
+			net_dbg_ratelimited("%s: decryption failed: %d\n",
+					    dev->name, err);
+			why = ESPVTI_RX_NOMEM;
+		}
+		goto drop;
+	}
+
+	spin_lock(&sa->replay_lock);
+	fresh = espvti_replay_advance(sa->replay, seq);
+	spin_unlock(&sa->replay_lock);
+	if (unlikely(!fresh)) {
+		why = ESPVTI_STAT_RX_REPLAY;
+		goto drop;
+	}
+	/* Authentic and new: the peer may have moved behind its NAT. */
+	if (encap)
+		espvti_rx_float(edev, skb, outer_family, sport);
+
+	why = espvti_rx_decap(skb, sa, outer_tos);
+	if (unlikely(why))
+		goto drop;
+
+	skb_scrub_packet(skb, !net_eq(dev_net(skb->dev), dev_net(dev)));
+	skb->dev = dev;
+	skb->pkt_type = PACKET_HOST;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_reset_mac_header(skb);
+	skb_reset_transport_header(skb);
+	skb_clear_hash(skb);
+	espvti_stats_add_pb(edev->stats, ESPVTI_STAT_RX_PACKETS,
+			    ESPVTI_STAT_RX_BYTES, skb->len);
+	espvti_stats_add_pb(sa->stats, ESPVTI_STAT_RX_PACKETS,
+			    ESPVTI_STAT_RX_BYTES, skb->len);
+	gro_cells_receive(&edev->gro_cells, skb);
+	espvti_sa_put(sa);
+	return;
+
+drop:
+	espvti_rx_drop(edev, sa, skb, why);
+	espvti_sa_put(sa);
+}
+
+static ESPVTI_CRYPTO_CB(espvti_input_cb)
+{
+	struct espvti_pkt *pkt = ESPVTI_CRYPTO_CB_DATA();
+
+	/* A backlogged request has started: the real completion follows. */
+	if (err == -EINPROGRESS)
+		return;
+	local_bh_disable();
+	espvti_input_done(pkt, err);
+	local_bh_enable();
+}
+
+/*
+ * Processes an ESP packet of one of our SAs; skb->data is the ESP header,
+ * the network header is the outer IP header. Consumes the packet and the SA
+ * reference. @encap: the packet came in UDP from port @sport.
+ */
+static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
+			 u8 outer_family, bool encap, __be16 sport)
+{
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+	unsigned int hlen = ESPVTI_ESP_HLEN + sa->alg->iv_len;
+	struct espvti_pkt *pkt;
+	struct sk_buff *trailer;
+	unsigned int why;
+	int plen, nfrags;
+	u8 outer_tos;
+	u64 seq;
+
+	plen = (int)skb->len - (int)hlen - sa->icv_len;
+	if (unlikely(plen < ESPVTI_ESP_TRAILER || plen % sa->alg->align ||
+		     !pskb_may_pull(skb, hlen))) {
+		why = ESPVTI_STAT_RX_MALFORMED;
+		goto drop;
+	}
+	if (unlikely(espvti_sa_hard_expired(sa))) {
+		why = ESPVTI_STAT_RX_EXPIRED;
+		goto drop;
+	}
+	seq = espvti_replay_seq(sa->replay,
+				ntohl(((struct ip_esp_hdr *)skb->data)->seq_no),
+				sa->esn);
+	if (!espvti_replay_check(sa->replay, seq)) {
+		why = ESPVTI_STAT_RX_REPLAY;
+		goto drop;
+	}
+
+	if (outer_family == AF_INET)
+		outer_tos = ip_hdr(skb)->tos;
+	else
+		outer_tos = ipv6_get_dsfield(ipv6_hdr(skb));
+
+	nfrags = skb_cow_data(skb, 0, &trailer);
+	if (unlikely(nfrags < 0)) {
+		why = ESPVTI_RX_NOMEM;
+		goto drop;
+	}
+	pkt = espvti_pkt_alloc(sa, skb, nfrags);
+	if (unlikely(!pkt)) {
+		why = ESPVTI_RX_NOMEM;
+		goto drop;
+	}
+	pkt->seq = seq;
+	pkt->outer_family = outer_family;
+	pkt->outer_tos = outer_tos;
+	pkt->encap = encap;
+	pkt->sport = sport;
+	if (unlikely(espvti_pkt_map(pkt, 0, plen, false, espvti_input_cb))) {
+		espvti_pkt_free(pkt);
+		why = ESPVTI_RX_NOMEM;
+		goto drop;
+	}
+	espvti_input_done(pkt, crypto_aead_decrypt(pkt->req));
+	return;
+
+drop:
+	espvti_rx_drop(edev, sa, skb, why);
+	espvti_sa_put(sa);
+}
+
+/*
+ * The chain's .handler: takes the packet when its SPI belongs to an inbound
+ * espvti SA of the namespace, else returns -EINVAL to pass it on.
+ */
+static int espvti_rcv(struct sk_buff *skb, u8 outer_family)
+{
+	struct espvti_sa *sa;
+	u32 spi;
+
+	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
+		return -EINVAL;
+	spi = ntohl(((struct ip_esp_hdr *)skb->data)->spi);
+
+	rcu_read_lock();
+	sa = espvti_sa_lookup_in(dev_net(skb->dev), spi);
+	if (sa && !espvti_sa_get(sa))
+		sa = NULL;
+	rcu_read_unlock();
+	if (!sa)
+		return -EINVAL;
+
+	espvti_input(skb, sa, outer_family, false, 0);
+	return 0;
+}
+
+/**
+ * espvti_input_encap() - receive an ESP packet that arrived in UDP
+ * @skb: the packet; skb->data is the ESP header (UDP header pulled), the
+ *	network header the outer IP header
+ * @sa: the inbound SA of its SPI, with a reference that passes to the
+ *	receive path
+ * @outer_family: AF_INET or AF_INET6
+ * @sport: UDP source port, for following the peer behind a NAT
+ *
+ * Called from the encap_rcv hook of the UDP sockets (udp.c), in softirq.
+ * Consumes @skb and the reference on @sa.
+ */
+void espvti_input_encap(struct sk_buff *skb, struct espvti_sa *sa,
+			u8 outer_family, __be16 sport)
+{
+	espvti_input(skb, sa, outer_family, true, sport);
+}
+
+static int espvti_rcv4(struct sk_buff *skb)
+{
+	return espvti_rcv(skb, AF_INET);
+}
+
+static int espvti_rcv6(struct sk_buff *skb)
+{
+	return espvti_rcv(skb, AF_INET6);
+}
+
+/* Packets that went through xfrm are never ours. */
+static int espvti_rcv_cb(struct sk_buff *skb, int err)
+{
+	return 1;
+}
+
+/* UDP-encapsulated ESP is not handled yet: pass it on. */
+static int espvti_input_handler(struct sk_buff *skb, int nexthdr, __be32 spi,
+				int encap_type)
+{
+	return -EINVAL;
+}
+
+/*
+ * Does an ICMP error about an ESP packet we sent concern one of our devices?
+ * The quoted packet carries the outbound SPI (the peer's inbound one) and the
+ * remote endpoint as destination. Called under RCU.
+ * Return: true, with the endpoint's underlay device in @oif, when it does.
+ */
+static bool espvti_err_find(struct net *net, int family, const void *daddr,
+			    __be32 spi, int *oif)
+{
+	struct espvti_net *en = espvti_pernet(net);
+	const struct espvti_endpoint *ep;
+	const struct espvti_dev *edev;
+	const struct espvti_sa *out;
+
+	list_for_each_entry_rcu(edev, &en->devs, list) {
+		out = rcu_dereference(edev->sa_out);
+		if (!out || htonl(out->spi) != spi)
+			continue;
+		ep = rcu_dereference(edev->ep);
+		if (!ep || ep->family != family || ep->encap != ESPVTI_ENCAP_NONE)
+			continue;
+		if (family == AF_INET ?
+		    ep->remote.s6_addr32[0] != *(const __be32 *)daddr :
+		    !ipv6_addr_equal(&ep->remote, daddr))
+			continue;
+		*oif = ep->underlay_ifindex;
+		return true;
+	}
+	return false;
+}
+
+/* ICMP error quoting an IPv4 ESP packet; 0 when it was ours. */
+static int espvti_err4(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct ip_esp_hdr *esph =
+		(const struct ip_esp_hdr *)(skb->data + (iph->ihl << 2));
+	struct net *net = dev_net(skb->dev);
+	u8 type = icmp_hdr(skb)->type;
+	bool ours;
+	int oif;
+
+	if (type != ICMP_REDIRECT &&
+	    (type != ICMP_DEST_UNREACH || icmp_hdr(skb)->code != ICMP_FRAG_NEEDED))
+		return -ENOENT;
+
+	rcu_read_lock();
+	ours = espvti_err_find(net, AF_INET, &iph->daddr, esph->spi, &oif);
+	rcu_read_unlock();
+	if (!ours)
+		return -ENOENT;
+
+	if (type == ICMP_DEST_UNREACH)
+		ipv4_update_pmtu(skb, net, info, oif, IPPROTO_ESP);
+	else
+		ipv4_redirect(skb, net, oif, IPPROTO_ESP);
+	return 0;
+}
+
+/* ICMPv6 error quoting an IPv6 ESP packet; 0 when it was ours. */
+static int espvti_err6(struct sk_buff *skb, struct inet6_skb_parm *opt,
+		       u8 type, u8 code, int offset, __be32 info)
+{
+	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
+	const struct ip_esp_hdr *esph =
+		(const struct ip_esp_hdr *)(skb->data + offset);
+	struct net *net = dev_net(skb->dev);
+	bool ours;
+	int oif;
+
+	if (type != ICMPV6_PKT_TOOBIG && type != NDISC_REDIRECT)
+		return -ENOENT;
+
+	rcu_read_lock();
+	ours = espvti_err_find(net, AF_INET6, &ip6h->daddr, esph->spi, &oif);
+	rcu_read_unlock();
+	if (!ours)
+		return -ENOENT;
+
+	if (type == NDISC_REDIRECT)
+		ip6_redirect(skb, net, skb->dev->ifindex, 0,
+			     sock_net_uid(net, NULL));
+	else
+		ip6_update_pmtu(skb, net, info, oif, 0, sock_net_uid(net, NULL));
+	return 0;
+}
+
+static struct xfrm4_protocol espvti_esp4 __read_mostly = {
+	.handler	= espvti_rcv4,
+	.input_handler	= espvti_input_handler,
+	.cb_handler	= espvti_rcv_cb,
+	.err_handler	= espvti_err4,
+	.priority	= ESPVTI_XFRM_PRIORITY,
+};
+
+static struct xfrm6_protocol espvti_esp6 __read_mostly = {
+	.handler	= espvti_rcv6,
+	.input_handler	= espvti_input_handler,
+	.cb_handler	= espvti_rcv_cb,
+	.err_handler	= espvti_err6,
+	.priority	= ESPVTI_XFRM_PRIORITY,
+};
+
+/**
+ * espvti_input_init() - join the IPv4 and IPv6 ESP handler chains
+ *
+ * Return: 0, or the error of the chain that refused (-EEXIST: another
+ * handler has our priority).
+ */
+int espvti_input_init(void)
+{
+	int ret;
+
+	ret = xfrm4_protocol_register(&espvti_esp4, IPPROTO_ESP);
+	if (ret) {
+		pr_err("cannot join the IPv4 ESP handler chain at priority %d: %d\n",
+		       ESPVTI_XFRM_PRIORITY, ret);
+		return ret;
+	}
+	ret = xfrm6_protocol_register(&espvti_esp6, IPPROTO_ESP);
+	if (ret) {
+		pr_err("cannot join the IPv6 ESP handler chain at priority %d: %d\n",
+		       ESPVTI_XFRM_PRIORITY, ret);
+		goto err_unregister4;
+	}
+	return 0;
+
+err_unregister4:
+	xfrm4_protocol_deregister(&espvti_esp4, IPPROTO_ESP);
+	return ret;
+}
+
+/**
+ * espvti_input_exit() - leave the ESP handler chains
+ *
+ * Deregistration waits for the handlers running on other CPUs.
+ */
+void espvti_input_exit(void)
+{
+	xfrm6_protocol_deregister(&espvti_esp6, IPPROTO_ESP);
+	xfrm4_protocol_deregister(&espvti_esp4, IPPROTO_ESP);
+}

@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Transmit path: an inner IPv4 or IPv6 packet routed into an espvti device
+ * becomes an ESP tunnel-mode packet (RFC 4303) inside an outer IPv4 or IPv6
+ * header addressed to the device's remote endpoint, with a UDP header in
+ * between when the endpoint uses ESP in UDP (RFC 3948).
+ *
+ * Per packet, with no lock taken: the outbound SA and the endpoint are read
+ * under RCU, the route comes from the endpoint's per-CPU dst cache, the
+ * sequence number from one atomic operation on the SA, and the counters are
+ * per CPU. The packet pins the SA with a reference until it has been handed
+ * to the IP layer, so a rekey or an SA deletion never waits for packets in
+ * flight. The outer header is built before encryption; the done function,
+ * shared by synchronous and asynchronous transforms, only sends.
+ *
+ * Spreading crypto over CPUs later: the transform is already called through
+ * the asynchronous interface, so a parallel version would queue the prepared
+ * espvti_pkt on a per-device ring consumed by per-CPU workers (as pcrypt or
+ * WireGuard's encryption queues do) and, to keep per-SA order, also append
+ * it to a per-SA FIFO that is drained from its head only while the head
+ * packet is done: the done function would mark the packet finished and send
+ * every finished packet from the head of that FIFO. Sequence numbers are
+ * taken before queueing, so the order on the wire matches them.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/dst_cache.h>
+#include <net/dst_metadata.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#if __has_include(<net/gso.h>)
+#include <net/gso.h>
+#endif
+
+#include "crypto.h"
+#include "device.h"
+#include "esp.h"
+#include "netlink.h"
+#include "sa.h"
+
+/**
+ * struct espvti_tx - what the transmit path learns about one packet
+ * @len: inner packet length.
+ * @family: inner family, AF_INET or AF_INET6.
+ * @nexthdr: ESP next header of the inner packet (4 or 41).
+ * @dsfield: inner DS field (DSCP and ECN).
+ * @df: the inner packet may not be fragmented (IPv4 DF, or IPv6).
+ * @frag: the outer packet may be fragmented (see espvti_tx_pmtu()).
+ * @outer_family: family of the endpoint, AF_INET or AF_INET6.
+ * @outer_hlen: bytes of the outer IP header.
+ * @encap_len: bytes of the UDP header with ESP in UDP (RFC 3948), else 0.
+ * @sport: UDP source port (network order), with @encap_len.
+ * @dport: UDP destination port (network order), with @encap_len.
+ * @ttl: outer TTL or hop limit.
+ * @flowlabel: outer IPv6 flow label.
+ * @dst: route to the remote endpoint (a reference is held).
+ * @saddr: outer source (IPv4 in s6_addr32[0]).
+ * @daddr: outer destination (likewise).
+ */
+struct espvti_tx {
+	unsigned int len;
+	u8 family;
+	u8 nexthdr;
+	u8 dsfield;
+	bool df;
+	bool frag;
+	u8 outer_family;
+	u8 outer_hlen;
+	u8 encap_len;
+	u8 ttl;
+	__be16 sport;
+	__be16 dport;
+	__be32 flowlabel;
+	struct dst_entry *dst;
+	struct in6_addr saddr;
+	struct in6_addr daddr;
+};
+
+/*
+ * Checks the inner header and the SA's traffic selectors.
+ * Return: 0, or the counter of the reason to drop the packet.
+ */
+static unsigned int espvti_tx_inner(struct sk_buff *skb,
+				    const struct espvti_sa *sa,
+				    struct espvti_tx *tx)
+{
+	const void *src, *dst;
+
+	tx->len = skb->len;
+	switch (skb->protocol) {
+	case htons(ETH_P_IP): {
+		const struct iphdr *iph;
+
+		if (!pskb_network_may_pull(skb, sizeof(*iph)))
+			return ESPVTI_STAT_TX_ERRORS;
+		iph = ip_hdr(skb);
+		if (iph->version != 4 || iph->ihl < 5)
+			return ESPVTI_STAT_TX_ERRORS;
+		tx->family = AF_INET;
+		tx->nexthdr = ESPVTI_NEXTHDR_IPV4;
+		tx->dsfield = ipv4_get_dsfield(iph);
+		tx->df = !!(iph->frag_off & htons(IP_DF));
+		src = &iph->saddr;
+		dst = &iph->daddr;
+		break;
+	}
+	case htons(ETH_P_IPV6): {
+		const struct ipv6hdr *ip6h;
+
+		if (!pskb_network_may_pull(skb, sizeof(*ip6h)))
+			return ESPVTI_STAT_TX_ERRORS;
+		ip6h = ipv6_hdr(skb);
+		if (ip6h->version != 6)
+			return ESPVTI_STAT_TX_ERRORS;
+		tx->family = AF_INET6;
+		tx->nexthdr = ESPVTI_NEXTHDR_IPV6;
+		tx->dsfield = ipv6_get_dsfield(ip6h);
+		tx->df = true;
+		src = &ip6h->saddr;
+		dst = &ip6h->daddr;
+		break;
+	}
+	default:
+		return ESPVTI_STAT_TX_ERRORS;
+	}
+
+	if (!espvti_ts_contains(&sa->ts_local, tx->family, src) ||
+	    !espvti_ts_contains(&sa->ts_remote, tx->family, dst))
+		return ESPVTI_STAT_TX_SELECTOR;
+	return 0;
+}
+
+/* Tells the inner sender its destination is unreachable (route failure). */
+static void espvti_tx_unreachable(struct sk_buff *skb, const struct espvti_tx *tx)
+{
+	if (tx->family == AF_INET)
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	else
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+}
+
+/*
+ * Finds the route to the remote endpoint, from the endpoint's dst cache when
+ * it is still valid. Routes through the espvti device itself are refused:
+ * they would loop. Called under rcu_read_lock_bh().
+ */
+static int espvti_tx_route(struct net_device *dev, struct espvti_endpoint *ep,
+			   struct espvti_tx *tx)
+{
+	struct net *net = dev_net(dev);
+	u8 proto = IPPROTO_ESP;
+
+	tx->encap_len = 0;
+	if (ep->encap == ESPVTI_ENCAP_UDP) {
+		tx->encap_len = ESPVTI_UDP_HLEN;
+		tx->sport = ep->sport;
+		tx->dport = ep->dport;
+		proto = IPPROTO_UDP;
+	}
+	tx->outer_family = ep->family;
+	tx->ttl = ep->ttl ?: ESPVTI_DEFAULT_TTL;
+	tx->daddr = ep->remote;
+	memset(&tx->saddr, 0, sizeof(tx->saddr));
+
+	if (ep->family == AF_INET) {
+		struct rtable *rt;
+		__be32 saddr;
+
+		tx->outer_hlen = sizeof(struct iphdr);
+		rt = dst_cache_get_ip4(&ep->dst_cache, &saddr);
+		if (!rt) {
+			struct flowi4 fl4 = {
+				.daddr = ep->remote.s6_addr32[0],
+				.saddr = ep->local.s6_addr32[0],
+				.flowi4_oif = ep->underlay_ifindex,
+				.flowi4_proto = proto,
+				.fl4_sport = tx->sport,
+				.fl4_dport = tx->dport,
+			};
+
+			rt = ip_route_output_key(net, &fl4);
+			if (IS_ERR(rt))
+				return PTR_ERR(rt);
+			if (rt->dst.dev == dev) {
+				ip_rt_put(rt);
+				return -ELOOP;
+			}
+			saddr = fl4.saddr;
+			dst_cache_set_ip4(&ep->dst_cache, &rt->dst, saddr);
+		}
+		tx->saddr.s6_addr32[0] = saddr;
+		tx->dst = &rt->dst;
+	} else {
+		struct dst_entry *dst;
+
+		tx->outer_hlen = sizeof(struct ipv6hdr);
+		dst = dst_cache_get_ip6(&ep->dst_cache, &tx->saddr);
+		if (!dst) {
+			struct flowi6 fl6 = {
+				.daddr = ep->remote,
+				.saddr = ep->local,
+				.flowi6_oif = ep->underlay_ifindex,
+				.flowi6_proto = proto,
+				.fl6_sport = tx->sport,
+				.fl6_dport = tx->dport,
+			};
+
+			dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+			if (IS_ERR(dst))
+				return PTR_ERR(dst);
+			if (dst->dev == dev) {
+				dst_release(dst);
+				return -ELOOP;
+			}
+			tx->saddr = fl6.saddr;
+			dst_cache_set_ip6(&ep->dst_cache, dst, &fl6.saddr);
+		}
+		tx->dst = dst;
+	}
+	return 0;
+}
+
+/* Largest inner packet whose ESP packet fits in @mtu bytes with its header. */
+static unsigned int espvti_inner_mtu(const struct espvti_sa *sa,
+				     unsigned int mtu, unsigned int outer_hlen)
+{
+	unsigned int over = outer_hlen + ESPVTI_ESP_HLEN + sa->alg->iv_len +
+			    sa->icv_len;
+
+	if (mtu < over + sa->alg->align + ESPVTI_ESP_TRAILER)
+		return 0;
+	return round_down(mtu - over, sa->alg->align) - ESPVTI_ESP_TRAILER;
+}
+
+/*
+ * Path MTU: an inner packet that does not fit and may not be fragmented is
+ * answered with an ICMP "fragmentation needed" / "packet too big" carrying
+ * the MTU usable inside the tunnel. IPv4 packets without DF (and inner MTUs
+ * below what the inner protocol can go down to) are sent anyway, and the
+ * outer packet may then be fragmented.
+ * Return: false when the packet must be dropped (ICMP sent).
+ */
+static bool espvti_tx_pmtu(struct sk_buff *skb, const struct espvti_sa *sa,
+			   struct espvti_tx *tx)
+{
+	unsigned int mtu = espvti_inner_mtu(sa, dst_mtu(tx->dst),
+					    tx->outer_hlen + tx->encap_len);
+	unsigned int min = tx->family == AF_INET ? IPV4_MIN_MTU : IPV6_MIN_MTU;
+
+	tx->frag = !tx->df || mtu < min;
+	if (mtu >= min && skb_valid_dst(skb) && mtu < dst_mtu(skb_dst(skb)))
+		skb_dst_update_pmtu_no_confirm(skb, mtu);
+	if (tx->len <= mtu || tx->frag)
+		return true;
+
+	if (tx->family == AF_INET)
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	else
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+	return false;
+}
+
+/*
+ * Takes the next sequence number. The counter never wraps: it stops at the
+ * last valid number (2^32 - 1, or 2^64 - 1 with ESN) and the SA then
+ * hard-expires. The soft warning goes out once, 2^24 numbers before the end.
+ * Return: false when the sequence numbers are exhausted.
+ */
+static bool espvti_seq_next(struct espvti_sa *sa, u64 *seq)
+{
+	u64 last = sa->esn ? U64_MAX : U32_MAX;
+	u64 s;
+
+	s = (u64)atomic64_fetch_add_unless(&sa->seq_out, 1, (s64)last);
+	if (unlikely(s >= last)) {
+		if (!test_and_set_bit(ESPVTI_SA_HARD_EXPIRED, &sa->expire_state)) {
+			sa->expire_reason = ESPVTI_EXPIRE_SEQ;
+			espvti_nl_notify_expire(sa, true, ESPVTI_EXPIRE_SEQ);
+		}
+		return false;
+	}
+	*seq = ++s;
+	if (unlikely(s >= last - (1ULL << 24) + 1) &&
+	    !test_and_set_bit(ESPVTI_SA_SEQ_WARNED, &sa->expire_state)) {
+		if (!test_and_set_bit(ESPVTI_SA_SOFT_EXPIRED, &sa->expire_state))
+			sa->expire_reason = ESPVTI_EXPIRE_SEQ;
+		espvti_nl_notify_expire(sa, false, ESPVTI_EXPIRE_SEQ);
+	}
+	return true;
+}
+
+static void espvti_push_ip4(struct sk_buff *skb, const struct espvti_tx *tx)
+{
+	struct iphdr *iph;
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) >> 2;
+	iph->tos = INET_ECN_encapsulate(tx->dsfield, tx->dsfield);
+	iph->tot_len = htons(skb->len);
+	iph->frag_off = tx->frag || ip_mtu_locked(skb_dst(skb)) ? 0 : htons(IP_DF);
+	iph->ttl = tx->ttl;
+	iph->protocol = tx->encap_len ? IPPROTO_UDP : IPPROTO_ESP;
+	iph->check = 0;
+	iph->saddr = tx->saddr.s6_addr32[0];
+	iph->daddr = tx->daddr.s6_addr32[0];
+	ip_select_ident(dev_net(skb_dst(skb)->dev), skb, NULL);
+}
+
+static void espvti_push_ip6(struct sk_buff *skb, const struct espvti_tx *tx)
+{
+	struct ipv6hdr *ip6h;
+
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, INET_ECN_encapsulate(tx->dsfield, tx->dsfield),
+		     tx->flowlabel);
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = tx->encap_len ? IPPROTO_UDP : IPPROTO_ESP;
+	ip6h->hop_limit = tx->ttl;
+	ip6h->saddr = tx->saddr;
+	ip6h->daddr = tx->daddr;
+	/* Fragmenting the outer packet is allowed when the sender allowed it. */
+	skb->ignore_df = tx->frag;
+}
+
+/*
+ * Puts the UDP header (ESP in UDP) and the outer IP header in front of
+ * skb->data; the skb already holds the route. The UDP checksum is left zero
+ * (RFC 3948 for IPv4); IPv6 needs one, over the final bytes: see
+ * espvti_send().
+ */
+static void espvti_push_outer(struct sk_buff *skb, const struct espvti_tx *tx)
+{
+	if (tx->encap_len) {
+		struct udphdr *uh = skb_push(skb, sizeof(*uh));
+
+		uh->source = tx->sport;
+		uh->dest = tx->dport;
+		uh->len = htons(skb->len);
+		uh->check = 0;
+	}
+	skb_reset_transport_header(skb);
+	if (tx->outer_family == AF_INET)
+		espvti_push_ip4(skb, tx);
+	else
+		espvti_push_ip6(skb, tx);
+}
+
+/* Hands a finished outer packet to the IP layer. */
+static int espvti_send(struct sk_buff *skb, u8 family, bool encap)
+{
+	struct net *net = dev_net(skb_dst(skb)->dev);
+
+	memset(skb->cb, 0, sizeof(skb->cb));
+	if (family == AF_INET)
+		return ip_local_out(net, NULL, skb);
+	if (encap)
+		udp6_set_csum(false, skb, &ipv6_hdr(skb)->saddr,
+			      &ipv6_hdr(skb)->daddr,
+			      skb->len - skb_transport_offset(skb));
+	return ip6_local_out(net, NULL, skb);
+}
+
+/*
+ * Completion of the encryption, synchronous or not: sends the ESP packet or
+ * drops it, then releases the packet's crypto state and SA reference.
+ */
+static void espvti_output_done(struct espvti_pkt *pkt, int err)
+{
+	struct espvti_sa *sa = pkt->sa;
+	struct sk_buff *skb = pkt->skb;
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+	unsigned int len = pkt->len;
+	u8 family = pkt->outer_family;
+	bool encap = pkt->encap;
+
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return;
+	espvti_pkt_free(pkt);
+
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: encryption failed: %d\n",
+				    sa->dev->name, err);
+		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+		kfree_skb(skb);
+		goto put_sa;
+	}
+
+	err = espvti_send(skb, family, encap);
+	if (likely(!net_xmit_eval(err))) {
+		espvti_stats_add_pb(edev->stats, ESPVTI_STAT_TX_PACKETS,
+				    ESPVTI_STAT_TX_BYTES, len);
+		espvti_stats_add_pb(sa->stats, ESPVTI_STAT_TX_PACKETS,
+				    ESPVTI_STAT_TX_BYTES, len);
+	} else {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+	}
+put_sa:
+	espvti_sa_put(sa);
+}
+
+static ESPVTI_CRYPTO_CB(espvti_output_cb)
+{
+	struct espvti_pkt *pkt = ESPVTI_CRYPTO_CB_DATA();
+
+	/* A backlogged request has started: the real completion follows. */
+	if (err == -EINPROGRESS)
+		return;
+	local_bh_disable();
+	espvti_output_done(pkt, err);
+	local_bh_enable();
+}
+
+/*
+ * Builds the ESP packet around the inner packet (trailer, ESP header, IV,
+ * outer header) and sets up its encryption. On success the skb, the route and
+ * the SA reference belong to the returned crypto state.
+ * Return: the crypto state, or NULL (skb and route untouched by ownership:
+ * the caller frees them).
+ */
+static struct espvti_pkt *espvti_tx_build(struct net_device *dev,
+					  struct sk_buff *skb,
+					  struct espvti_sa *sa,
+					  struct espvti_tx *tx, u64 seq)
+{
+	unsigned int ivlen = sa->alg->iv_len, icv = sa->icv_len;
+	unsigned int plen = ALIGN(tx->len + ESPVTI_ESP_TRAILER, sa->alg->align);
+	unsigned int padlen = plen - tx->len - ESPVTI_ESP_TRAILER;
+	unsigned int tailen = padlen + ESPVTI_ESP_TRAILER + icv;
+	struct ip_esp_hdr *esph;
+	struct espvti_pkt *pkt;
+	struct sk_buff *trailer;
+	unsigned int i;
+	int nfrags;
+	u8 *tail;
+
+	/* Flow label from the inner flow, hashed while the skb is still IP. */
+	if (tx->outer_family == AF_INET6)
+		tx->flowlabel = (__force __be32)rol32(skb_get_hash(skb), 16) &
+				IPV6_FLOWLABEL_MASK;
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		return NULL;
+	if (skb_cow_head(skb, tx->outer_hlen + tx->encap_len + ESPVTI_ESP_HLEN +
+			 ivlen + LL_RESERVED_SPACE(tx->dst->dev)))
+		return NULL;
+	nfrags = skb_cow_data(skb, tailen, &trailer);
+	if (nfrags < 0)
+		return NULL;
+	pkt = espvti_pkt_alloc(sa, skb, nfrags);
+	if (!pkt)
+		return NULL;
+
+	/* Trailer: padding 1, 2, 3, ..., pad length, next header; ICV space. */
+	tail = pskb_put(skb, trailer, tailen);
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = tx->nexthdr;
+
+	/* ESP header and IV (the sequence number, unique under this key). */
+	esph = skb_push(skb, ESPVTI_ESP_HLEN + ivlen);
+	esph->spi = htonl(sa->spi);
+	esph->seq_no = htonl(lower_32_bits(seq));
+	put_unaligned_be64(seq, esph->enc_data);
+
+	skb_scrub_packet(skb, !net_eq(dev_net(dev), dev_net(tx->dst->dev)));
+	skb_dst_set(skb, tx->dst);
+	tx->dst = NULL;		/* the skb holds the route now */
+	skb->ip_summed = CHECKSUM_NONE;
+	espvti_push_outer(skb, tx);
+
+	pkt->seq = seq;
+	pkt->len = tx->len;
+	pkt->outer_family = tx->outer_family;
+	pkt->encap = tx->encap_len;
+	if (espvti_pkt_map(pkt, tx->outer_hlen + tx->encap_len, plen, true,
+			   espvti_output_cb)) {
+		espvti_pkt_free(pkt);
+		return NULL;
+	}
+	return pkt;
+}
+
+static void espvti_xmit_one(struct espvti_dev *edev, struct sk_buff *skb)
+{
+	struct net_device *dev = edev->dev;
+	struct espvti_tx tx = {};
+	struct espvti_endpoint *ep;
+	struct espvti_pkt *pkt;
+	struct espvti_sa *sa;
+	unsigned int stat;
+	u64 seq;
+	int err;
+
+	rcu_read_lock_bh();
+	sa = rcu_dereference_bh(edev->sa_out);
+	if (unlikely(!sa || espvti_sa_hard_expired(sa))) {
+		espvti_count(edev, sa, sa ? ESPVTI_STAT_TX_EXPIRED :
+				   ESPVTI_STAT_TX_NO_SA);
+		espvti_nl_notify_acquire(edev, skb);
+		goto drop;
+	}
+
+	stat = espvti_tx_inner(skb, sa, &tx);
+	if (unlikely(stat)) {
+		espvti_count(edev, sa, stat);
+		goto drop;
+	}
+
+	ep = rcu_dereference_bh(edev->ep);
+	if (unlikely(!ep || !ep->family || ipv6_addr_any(&ep->remote))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_NO_ROUTE);
+		goto drop;
+	}
+	err = espvti_tx_route(dev, ep, &tx);
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: no route to the remote endpoint: %d\n",
+				    dev->name, err);
+		espvti_count(edev, sa, ESPVTI_STAT_TX_NO_ROUTE);
+		espvti_tx_unreachable(skb, &tx);
+		goto drop;
+	}
+	if (unlikely(!espvti_tx_pmtu(skb, sa, &tx))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_TOO_BIG);
+		goto drop_dst;
+	}
+
+	if (unlikely(!espvti_sa_get(sa))) {
+		/* Replaced and released since we read the pointer. */
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_SA);
+		goto drop_dst;
+	}
+	if (unlikely(!espvti_sa_account(sa, tx.len))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_EXPIRED);
+		goto drop_sa;
+	}
+	if (unlikely(!espvti_seq_next(sa, &seq))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_SEQ_EXHAUSTED);
+		goto drop_sa;
+	}
+
+	pkt = espvti_tx_build(dev, skb, sa, &tx, seq);
+	if (unlikely(!pkt)) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+		goto drop_sa;
+	}
+	espvti_output_done(pkt, crypto_aead_encrypt(pkt->req));
+	rcu_read_unlock_bh();
+	return;
+
+drop_sa:
+	espvti_sa_put(sa);
+drop_dst:
+	dst_release(tx.dst);
+drop:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+}
+
+/**
+ * espvti_xmit() - transmit an inner packet through the tunnel
+ * @skb: the inner IPv4 or IPv6 packet
+ * @dev: the espvti device
+ *
+ * Called by ndo_start_xmit (LLTX, any CPU, concurrently). Every packet is
+ * consumed: sent, or dropped with a counter saying why.
+ *
+ * Return: NETDEV_TX_OK.
+ */
+netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	struct sk_buff *segs, *next;
+
+	/* No link-layer header: the packet starts with its IP header. */
+	skb_reset_network_header(skb);
+	if (likely(!skb_is_gso(skb))) {
+		espvti_xmit_one(edev, skb);
+		return NETDEV_TX_OK;
+	}
+
+	/* No GSO features are advertised; segment whatever still arrives. */
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		espvti_xmit_one(edev, skb);
+	}
+	return NETDEV_TX_OK;
+}
+
+/**
+ * espvti_send_keepalive() - send a NAT keepalive (RFC 3948 2.3)
+ * @edev: the device
+ * @ep: its endpoint, with UDP encapsulation
+ *
+ * A one-byte 0xFF UDP datagram from the local to the remote encapsulation
+ * port keeps the NAT mapping open. Called under rcu_read_lock_bh().
+ */
+void espvti_send_keepalive(struct espvti_dev *edev, struct espvti_endpoint *ep)
+{
+	struct espvti_tx tx = {};
+	struct sk_buff *skb;
+	unsigned int room;
+	int err;
+
+	if (!ep->family || ipv6_addr_any(&ep->remote) ||
+	    ep->encap != ESPVTI_ENCAP_UDP)
+		return;
+	if (espvti_tx_route(edev->dev, ep, &tx)) {
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_ROUTE);
+		return;
+	}
+	room = LL_RESERVED_SPACE(tx.dst->dev) + tx.outer_hlen + tx.encap_len;
+	skb = alloc_skb(room + 1, GFP_ATOMIC);
+	if (!skb) {
+		dst_release(tx.dst);
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);
+		return;
+	}
+	skb_reserve(skb, room);
+	skb_put_u8(skb, 0xff);
+	skb_dst_set(skb, tx.dst);
+	espvti_push_outer(skb, &tx);
+	err = espvti_send(skb, tx.outer_family, true);
+	espvti_count(edev, NULL, net_xmit_eval(err) ? ESPVTI_STAT_TX_ERRORS :
+			     ESPVTI_STAT_TX_KEEPALIVE);
+}
