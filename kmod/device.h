@@ -18,6 +18,7 @@
 #include "stats.h"
 
 struct espvti_sa;
+struct espvti_sock;
 
 /**
  * struct espvti_endpoint - outer addressing of a device, replaced as a whole
@@ -28,6 +29,12 @@ struct espvti_sa;
  * @underlay_ifindex: device the outer packets are bound to, 0 for none.
  * @ttl: outer TTL / hop limit.
  * @dst_cache: cached route to @remote; belongs to this copy only.
+ * @encap: enum espvti_encap.
+ * @sport: UDP source port (network order) when @encap is UDP.
+ * @dport: UDP destination port (network order).
+ * @keepalive: seconds between NAT keepalives, 0 for none.
+ * @float_ok: follow the peer to a new address or port.
+ * @esock: the UDP socket receiving for this device (a reference), or NULL.
  *
  * Readers (the data path) use rcu_dereference(); writers hold RTNL.
  */
@@ -39,6 +46,12 @@ struct espvti_endpoint {
 	int underlay_ifindex;
 	u8 ttl;
 	struct dst_cache dst_cache;
+	u8 encap;
+	__be16 sport;
+	__be16 dport;
+	u32 keepalive;
+	bool float_ok;
+	struct espvti_sock *esock;
 };
 
 /**
@@ -53,6 +66,12 @@ struct espvti_endpoint {
  * @acquire_at: jiffies of the last acquire notification (rate limit).
  * @mtu_user: the MTU was set by the user; do not recompute it.
  * @mtu_auto: set while espvti itself changes the MTU (RTNL held).
+ * @keepalive_timer: sends NAT keepalives while UDP encapsulation is on.
+ * @float_work: moves the remote endpoint to where the peer now sends from.
+ * @float_lock: protects @float_family, @float_addr and @float_port.
+ * @float_family: family of the pending new remote address, 0 for none.
+ * @float_addr: the pending new remote address.
+ * @float_port: the pending new remote port (network order).
  */
 struct espvti_dev {
 	struct net_device *dev;
@@ -65,16 +84,26 @@ struct espvti_dev {
 	unsigned long acquire_at;
 	bool mtu_user;
 	bool mtu_auto;
+	struct timer_list keepalive_timer;
+	struct work_struct float_work;
+	spinlock_t float_lock;
+	u8 float_family;
+	struct in6_addr float_addr;
+	__be16 float_port;
 };
 
 /**
  * struct espvti_net - per network namespace state
- * @devs: espvti devices of the namespace; under RTNL.
+ * @devs: espvti devices of the namespace; changed under RTNL, also walked
+ *	under RCU.
  * @spi_hash: inbound SAs of all devices of the namespace, by SPI; written
  *	under RTNL, read under RCU.
+ * @socks: UDP encapsulation sockets in use by devices of the namespace;
+ *	under RTNL.
  */
 struct espvti_net {
 	struct list_head devs;
+	struct list_head socks;
 	DECLARE_HASHTABLE(spi_hash, 8);
 };
 
@@ -91,7 +120,13 @@ void espvti_device_exit(void);
 struct espvti_dev *espvti_dev_get(struct net *net, int ifindex,
 				  const char *ifname);
 void espvti_dev_update_mtu(struct espvti_dev *edev);
+struct espvti_endpoint *espvti_endpoint_dup(const struct espvti_endpoint *old);
 void espvti_endpoint_release(struct espvti_endpoint *ep);
+void espvti_dev_endpoint_changed(struct espvti_dev *edev);
+void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
+		      __be16 sport);
+void espvti_send_keepalive(struct espvti_dev *edev,
+			   struct espvti_endpoint *ep);
 netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev);
 
 /* Counts a data path event on the device and, if given, on the SA. */

@@ -21,6 +21,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "netlink_priv.h"
+#include "udp.h"
 #include "sa.h"
 
 /* Read-only attributes are left out: strict validation rejects them. */
@@ -34,6 +35,12 @@ static const struct nla_policy espvti_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_UNDERLAY_IFINDEX]	= { .type = NLA_U32 },
 	[ESPVTI_A_TTL]			= { .type = NLA_U8 },
 	[ESPVTI_A_SA]			= NLA_POLICY_NESTED(espvti_sa_policy),
+	[ESPVTI_A_ENCAP]		= { .type = NLA_U8 },
+	[ESPVTI_A_ENCAP_SPORT]		= { .type = NLA_U16 },
+	[ESPVTI_A_ENCAP_DPORT]		= { .type = NLA_U16 },
+	[ESPVTI_A_ENCAP_KEEPALIVE]	= { .type = NLA_U32 },
+	[ESPVTI_A_ENCAP_FLOAT]		= { .type = NLA_U8 },
+	[ESPVTI_A_ENCAP_FD]		= { .type = NLA_S32 },
 };
 
 
@@ -115,6 +122,15 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 		goto nla_put_failure;
 	if (out && nla_put_u32(skb, ESPVTI_A_OUT_SPI, out->spi))
 		goto nla_put_failure;
+	if (ep && ep->encap == ESPVTI_ENCAP_UDP &&
+	    (nla_put_u8(skb, ESPVTI_A_ENCAP, ep->encap) ||
+	     nla_put_u16(skb, ESPVTI_A_ENCAP_SPORT, ntohs(ep->sport)) ||
+	     nla_put_u16(skb, ESPVTI_A_ENCAP_DPORT, ntohs(ep->dport)) ||
+	     nla_put_u32(skb, ESPVTI_A_ENCAP_KEEPALIVE, ep->keepalive) ||
+	     nla_put_u8(skb, ESPVTI_A_ENCAP_FLOAT, ep->float_ok) ||
+	     (ep->esock && nla_put_u8(skb, ESPVTI_A_ENCAP_SOCKET,
+				      ep->esock->user ? 2 : 1))))
+		goto nla_put_failure;
 	if (espvti_stats_fill(skb, ESPVTI_A_STATS, c, true, true))
 		goto nla_put_failure;
 	genlmsg_end(skb, hdr);
@@ -195,15 +211,12 @@ static bool espvti_addr_unset(u8 family, const struct in6_addr *a)
 	return family == AF_INET ? !a->s6_addr32[0] : ipv6_addr_any(a);
 }
 
-static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+/* Validates the attributes of DEV_SET that need no device. */
+static int espvti_nl_dev_set_check(struct nlattr **attrs,
+				   struct netlink_ext_ack *extack)
 {
-	struct nlattr **attrs = info->attrs;
-	struct netlink_ext_ack *extack = info->extack;
-	struct espvti_endpoint *old, *ep;
-	u8 lfam = 0, rfam = 0, fam;
-	struct espvti_dev *edev;
-	struct in6_addr addr;
-	int ret;
+	static const int ports[] = { ESPVTI_A_ENCAP_SPORT, ESPVTI_A_ENCAP_DPORT };
+	int i;
 
 	if (attrs[ESPVTI_A_LOCAL_IPV4] && attrs[ESPVTI_A_LOCAL_IPV6]) {
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_LOCAL_IPV6],
@@ -220,33 +233,45 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 			      "ESPVTI_A_TTL: must be 1 to 255");
 		return -EINVAL;
 	}
-
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
-	if (!ep)
-		return -ENOMEM;
-	ret = dst_cache_init(&ep->dst_cache, GFP_KERNEL);
-	if (ret)
-		goto err_free_ep;
-
-	rtnl_lock();
-	edev = espvti_nl_dev(genl_info_net(info), attrs, extack);
-	if (IS_ERR(edev)) {
-		ret = PTR_ERR(edev);
-		goto err_unlock;
+	if (attrs[ESPVTI_A_ENCAP] &&
+	    nla_get_u8(attrs[ESPVTI_A_ENCAP]) > ESPVTI_ENCAP_UDP) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP],
+			      "ESPVTI_A_ENCAP: must be ESPVTI_ENCAP_NONE (0) or ESPVTI_ENCAP_UDP (1)");
+		return -EINVAL;
 	}
-
-	old = rtnl_dereference(edev->ep);
-	ep->ttl = ESPVTI_DEFAULT_TTL;
-	if (old) {
-		ep->local = old->local;
-		ep->remote = old->remote;
-		ep->underlay_ifindex = old->underlay_ifindex;
-		ep->ttl = old->ttl;
-		if (!espvti_addr_unset(old->family, &old->local))
-			lfam = old->family;
-		if (!espvti_addr_unset(old->family, &old->remote))
-			rfam = old->family;
+	for (i = 0; i < ARRAY_SIZE(ports); i++) {
+		if (attrs[ports[i]] && !nla_get_u16(attrs[ports[i]])) {
+			ESPVTI_NL_ERR(extack, attrs[ports[i]],
+				      "ESPVTI_A_ENCAP_SPORT/DPORT: port 0 is not valid");
+			return -EINVAL;
+		}
 	}
+	if (attrs[ESPVTI_A_ENCAP_FLOAT] && nla_get_u8(attrs[ESPVTI_A_ENCAP_FLOAT]) > 1) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_FLOAT],
+			      "ESPVTI_A_ENCAP_FLOAT: must be 0 or 1");
+		return -EINVAL;
+	}
+	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP_SPORT]) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_SPORT],
+			      "ESPVTI_A_ENCAP_SPORT: the port of a handed-over socket is the one it is bound to");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Addresses of DEV_SET into @ep; checks that the families agree. */
+static int espvti_nl_dev_set_addrs(struct nlattr **attrs,
+				   const struct espvti_endpoint *old,
+				   struct espvti_endpoint *ep,
+				   struct netlink_ext_ack *extack)
+{
+	u8 lfam = 0, rfam = 0, fam;
+	struct in6_addr addr;
+
+	if (old && !espvti_addr_unset(old->family, &old->local))
+		lfam = old->family;
+	if (old && !espvti_addr_unset(old->family, &old->remote))
+		rfam = old->family;
 
 	fam = espvti_nl_get_addr(attrs[ESPVTI_A_LOCAL_IPV4],
 				 attrs[ESPVTI_A_LOCAL_IPV6], &addr);
@@ -265,48 +290,141 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 			      attrs[ESPVTI_A_REMOTE_IPV4] ?: attrs[ESPVTI_A_REMOTE_IPV6] ?:
 			      attrs[ESPVTI_A_LOCAL_IPV4] ?: attrs[ESPVTI_A_LOCAL_IPV6],
 			      "ESPVTI_A_REMOTE_IPV4/IPV6: local and remote addresses must be of the same family");
-		ret = -EINVAL;
-		goto err_unlock;
+		return -EINVAL;
 	}
 	ep->family = lfam ?: rfam;
 	if (!lfam)
 		memset(&ep->local, 0, sizeof(ep->local));
 	if (!rfam)
 		memset(&ep->remote, 0, sizeof(ep->remote));
+	return 0;
+}
+
+/*
+ * UDP encapsulation of DEV_SET into @ep, which holds @old's socket on entry:
+ * keeps it when it still fits, else takes the right one.
+ */
+static int espvti_nl_dev_set_encap(struct net *net, struct nlattr **attrs,
+				   struct espvti_endpoint *ep,
+				   struct netlink_ext_ack *extack)
+{
+	struct espvti_sock *esock = ep->esock;
+	u8 family = ep->family ?: AF_INET;
+
+	if (attrs[ESPVTI_A_ENCAP])
+		ep->encap = nla_get_u8(attrs[ESPVTI_A_ENCAP]);
+	if (attrs[ESPVTI_A_ENCAP_SPORT])
+		ep->sport = htons(nla_get_u16(attrs[ESPVTI_A_ENCAP_SPORT]));
+	if (attrs[ESPVTI_A_ENCAP_DPORT])
+		ep->dport = htons(nla_get_u16(attrs[ESPVTI_A_ENCAP_DPORT]));
+	if (attrs[ESPVTI_A_ENCAP_KEEPALIVE])
+		ep->keepalive = nla_get_u32(attrs[ESPVTI_A_ENCAP_KEEPALIVE]);
+	if (attrs[ESPVTI_A_ENCAP_FLOAT])
+		ep->float_ok = nla_get_u8(attrs[ESPVTI_A_ENCAP_FLOAT]);
+
+	if (ep->encap != ESPVTI_ENCAP_UDP) {
+		if (attrs[ESPVTI_A_ENCAP_FD]) {
+			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_FD],
+				      "ESPVTI_A_ENCAP_FD: only with ESPVTI_A_ENCAP set to ESPVTI_ENCAP_UDP");
+			return -EINVAL;
+		}
+		ep->esock = NULL;
+		espvti_sock_put(esock);
+		return 0;
+	}
+
+	if (attrs[ESPVTI_A_ENCAP_FD]) {
+		esock = espvti_sock_user(net, nla_get_s32(attrs[ESPVTI_A_ENCAP_FD]),
+					 attrs[ESPVTI_A_ENCAP_FD], extack);
+		if (IS_ERR(esock))
+			return PTR_ERR(esock);
+		if (ep->family && esock->family != ep->family) {
+			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_FD],
+				      "ESPVTI_A_ENCAP_FD: the socket's family differs from the endpoint addresses'");
+			espvti_sock_put(esock);
+			return -EINVAL;
+		}
+		ep->sport = esock->port;
+	} else if (esock && esock->family == family && esock->port == ep->sport) {
+		return 0;	/* the socket in use still fits */
+	} else {
+		esock = espvti_sock_kernel(net, family, ep->sport, extack);
+		if (IS_ERR(esock)) {
+			NL_SET_BAD_ATTR(extack, attrs[ESPVTI_A_ENCAP_SPORT] ?:
+					attrs[ESPVTI_A_ENCAP]);
+			return PTR_ERR(esock);
+		}
+	}
+	espvti_sock_put(ep->esock);
+	ep->esock = esock;
+	return 0;
+}
+
+static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct netlink_ext_ack *extack = info->extack;
+	struct net *net = genl_info_net(info);
+	struct espvti_endpoint *old, *ep;
+	struct espvti_dev *edev;
+	int ret;
+
+	ret = espvti_nl_dev_set_check(attrs, extack);
+	if (ret)
+		return ret;
+
+	rtnl_lock();
+	edev = espvti_nl_dev(net, attrs, extack);
+	if (IS_ERR(edev)) {
+		ret = PTR_ERR(edev);
+		goto out_unlock;
+	}
+	old = rtnl_dereference(edev->ep);
+	ep = espvti_endpoint_dup(old);
+	if (!ep) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	ret = espvti_nl_dev_set_addrs(attrs, old, ep, extack);
+	if (ret)
+		goto err_release_ep;
 
 	if (attrs[ESPVTI_A_UNDERLAY_IFINDEX]) {
 		int ifindex = nla_get_u32(attrs[ESPVTI_A_UNDERLAY_IFINDEX]);
 		struct net_device *udev;
 
-		udev = ifindex ? __dev_get_by_index(genl_info_net(info), ifindex) : NULL;
+		udev = ifindex ? __dev_get_by_index(net, ifindex) : NULL;
 		if (ifindex && !udev) {
 			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_UNDERLAY_IFINDEX],
 				      "ESPVTI_A_UNDERLAY_IFINDEX: no device with this index in this namespace");
 			ret = -ENODEV;
-			goto err_unlock;
+			goto err_release_ep;
 		}
 		if (udev == edev->dev) {
 			ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_UNDERLAY_IFINDEX],
 				      "ESPVTI_A_UNDERLAY_IFINDEX: a device cannot be its own underlay");
 			ret = -EINVAL;
-			goto err_unlock;
+			goto err_release_ep;
 		}
 		ep->underlay_ifindex = ifindex;
 	}
 	if (attrs[ESPVTI_A_TTL])
 		ep->ttl = nla_get_u8(attrs[ESPVTI_A_TTL]);
 
+	ret = espvti_nl_dev_set_encap(net, attrs, ep, extack);
+	if (ret)
+		goto err_release_ep;
+
 	rcu_assign_pointer(edev->ep, ep);
 	espvti_endpoint_release(old);
-	espvti_dev_update_mtu(edev);
+	espvti_dev_endpoint_changed(edev);
 	rtnl_unlock();
 	return 0;
 
-err_unlock:
+err_release_ep:
+	espvti_endpoint_release(ep);
+out_unlock:
 	rtnl_unlock();
-	dst_cache_destroy(&ep->dst_cache);
-err_free_ep:
-	kfree(ep);
 	return ret;
 }
 
@@ -359,7 +477,7 @@ struct genl_family espvti_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= espvti_nl_ops,
 	.n_small_ops	= ARRAY_SIZE(espvti_nl_ops),
-	.resv_start_op	= ESPVTI_CMD_ACQUIRE_NTF + 1,
+	.resv_start_op	= ESPVTI_CMD_DEV_GET,	/* all commands strictly validated */
 	.mcgrps		= espvti_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(espvti_nl_mcgrps),
 };
@@ -463,6 +581,40 @@ void espvti_nl_notify_acquire(struct espvti_dev *edev,
 
 err_free_msg:
 	nlmsg_free(msg);
+}
+
+/**
+ * espvti_nl_notify_mapping() - tell listeners the peer moved (RTNL held)
+ * @edev: the device
+ * @old: the previous endpoint
+ * @new: the endpoint now in use
+ */
+void espvti_nl_notify_mapping(struct espvti_dev *edev,
+			      const struct espvti_endpoint *old,
+			      const struct espvti_endpoint *new)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &espvti_family, 0, ESPVTI_CMD_MAPPING_NTF);
+	if (!hdr ||
+	    nla_put_u32(msg, ESPVTI_A_IFINDEX, edev->dev->ifindex) ||
+	    nla_put_string(msg, ESPVTI_A_IFNAME, edev->dev->name) ||
+	    espvti_nl_put_addr(msg, ESPVTI_A_REMOTE_IPV4, ESPVTI_A_REMOTE_IPV6,
+			       new->family, &new->remote) ||
+	    nla_put_u16(msg, ESPVTI_A_ENCAP_DPORT, ntohs(new->dport)) ||
+	    espvti_nl_put_addr(msg, ESPVTI_A_OLD_REMOTE_IPV4, ESPVTI_A_OLD_REMOTE_IPV6,
+			       old->family, &old->remote) ||
+	    nla_put_u16(msg, ESPVTI_A_OLD_ENCAP_DPORT, ntohs(old->dport))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&espvti_family, dev_net(edev->dev), msg, 0, 0,
+				GFP_KERNEL);
 }
 
 int __init espvti_genl_init(void)

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct espvti_dev;
+struct espvti_endpoint;
 struct espvti_sa;
 struct sk_buff;
 
@@ -18,5 +19,9 @@ void espvti_genl_exit(void);
 void espvti_nl_notify_expire(struct espvti_sa *sa, bool hard, u8 reason);
 void espvti_nl_notify_acquire(struct espvti_dev *edev,
 			      const struct sk_buff *skb);
+
+void espvti_nl_notify_mapping(struct espvti_dev *edev,
+			      const struct espvti_endpoint *old,
+			      const struct espvti_endpoint *new);
 
 #endif /* _ESPVTI_NETLINK_H */

@@ -64,6 +64,8 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_PACKETS:
 	case ESPVTI_STAT_RX_BYTES:
 	case ESPVTI_STAT_RX_NO_SA ... ESPVTI_STAT_RX_EXPIRED:
+	case ESPVTI_STAT_RX_UDP_MALFORMED:
+	case ESPVTI_STAT_RX_KEEPALIVE:
 		return true;
 	default:
 		return false;

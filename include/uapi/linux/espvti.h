@@ -37,6 +37,19 @@
  *       all-zero address unsets the endpoint.
  *     ESPVTI_A_UNDERLAY_IFINDEX: bind outer packets to this device; 0 unbinds.
  *     ESPVTI_A_TTL: outer TTL / hop limit, 1..255 (default 64).
+ *     ESPVTI_A_ENCAP: ESPVTI_ENCAP_NONE or ESPVTI_ENCAP_UDP (RFC 3948).
+ *     ESPVTI_A_ENCAP_SPORT, ESPVTI_A_ENCAP_DPORT: UDP ports (default 4500).
+ *     ESPVTI_A_ENCAP_KEEPALIVE: NAT keepalive interval in seconds (default
+ *       20, 0 off).
+ *     ESPVTI_A_ENCAP_FLOAT: follow the peer to a new address/port (default 1).
+ *     ESPVTI_A_ENCAP_FD: a UDP socket of the caller, bound to the local
+ *       port, that the device shares (e.g. the IKE daemon's port 4500
+ *       socket): ESP arriving on it is taken by the kernel, datagrams with the
+ *       non-ESP marker (IKE) stay on the socket, keepalives are dropped. The
+ *       device holds a reference to the socket until encapsulation is turned
+ *       off or the device is deleted, and then gives it back unhooked.
+ *       Without it, the module opens its own UDP socket on the source port
+ *       (shared by the devices of the namespace using that port).
  *   The change is atomic: either every attribute is applied or none is.
  *
  * ESPVTI_CMD_SA_NEW
@@ -83,6 +96,14 @@
  *   exhaustion" warning (2^32 - 2^24 packets sent without ESN, 2^64 - 2^24
  *   with); with kind hard the outbound SA has stopped sending.
  *
+ * ESPVTI_CMD_MAPPING_NTF
+ *   ESPVTI_A_IFINDEX, ESPVTI_A_IFNAME, the new remote endpoint
+ *   (ESPVTI_A_REMOTE_IPV4/IPV6, ESPVTI_A_ENCAP_DPORT) and the old one
+ *   (ESPVTI_A_OLD_REMOTE_IPV4/IPV6, ESPVTI_A_OLD_ENCAP_DPORT): an
+ *   authenticated, non-replayed UDP-encapsulated packet came from a new
+ *   address or port and the device now sends there (peer floating, NAT
+ *   mapping change).
+ *
  * ESPVTI_CMD_ACQUIRE_NTF
  *   ESPVTI_A_IFINDEX, ESPVTI_A_IFNAME, and ESPVTI_A_ACQUIRE_SRC_IPV4/IPV6 and
  *   ESPVTI_A_ACQUIRE_DST_IPV4/IPV6 (the inner addresses of the packet): a
@@ -119,6 +140,7 @@ enum espvti_cmd {
 	ESPVTI_CMD_SA_FLUSH,
 	ESPVTI_CMD_SA_EXPIRE_NTF,
 	ESPVTI_CMD_ACQUIRE_NTF,
+	ESPVTI_CMD_MAPPING_NTF,
 
 	__ESPVTI_CMD_MAX
 };
@@ -145,6 +167,17 @@ enum espvti_cmd {
  * @ESPVTI_A_ACQUIRE_SRC_IPV6: 16 bytes, likewise for IPv6.
  * @ESPVTI_A_ACQUIRE_DST_IPV4: be32, inner destination of that packet.
  * @ESPVTI_A_ACQUIRE_DST_IPV6: 16 bytes, likewise for IPv6.
+ * @ESPVTI_A_ENCAP: u8, enum espvti_encap.
+ * @ESPVTI_A_ENCAP_SPORT: u16, UDP source (local) port, host order.
+ * @ESPVTI_A_ENCAP_DPORT: u16, UDP destination (remote) port, host order.
+ * @ESPVTI_A_ENCAP_KEEPALIVE: u32, seconds between NAT keepalives, 0 off.
+ * @ESPVTI_A_ENCAP_FLOAT: u8, 1 to follow the peer's address and port.
+ * @ESPVTI_A_ENCAP_FD: s32, file descriptor of a UDP socket to share.
+ * @ESPVTI_A_ENCAP_SOCKET: u8, read only: 1 the module's own socket, 2 a
+ *	socket handed over with ESPVTI_A_ENCAP_FD.
+ * @ESPVTI_A_OLD_REMOTE_IPV4: be32, previous remote address (mapping event).
+ * @ESPVTI_A_OLD_REMOTE_IPV6: 16 bytes, likewise for IPv6.
+ * @ESPVTI_A_OLD_ENCAP_DPORT: u16, previous remote port (mapping event).
  */
 enum espvti_attrs {
 	ESPVTI_A_UNSPEC,
@@ -165,6 +198,16 @@ enum espvti_attrs {
 	ESPVTI_A_ACQUIRE_SRC_IPV6,
 	ESPVTI_A_ACQUIRE_DST_IPV4,
 	ESPVTI_A_ACQUIRE_DST_IPV6,
+	ESPVTI_A_ENCAP,
+	ESPVTI_A_ENCAP_SPORT,
+	ESPVTI_A_ENCAP_DPORT,
+	ESPVTI_A_ENCAP_KEEPALIVE,
+	ESPVTI_A_ENCAP_FLOAT,
+	ESPVTI_A_ENCAP_FD,
+	ESPVTI_A_ENCAP_SOCKET,
+	ESPVTI_A_OLD_REMOTE_IPV4,
+	ESPVTI_A_OLD_REMOTE_IPV6,
+	ESPVTI_A_OLD_ENCAP_DPORT,
 
 	__ESPVTI_A_MAX
 };
@@ -179,6 +222,19 @@ enum espvti_dir {
 	ESPVTI_DIR_IN = 1,
 	ESPVTI_DIR_OUT = 2,
 };
+
+/**
+ * enum espvti_encap - encapsulation of the ESP packets
+ * @ESPVTI_ENCAP_NONE: raw ESP (IP protocol 50).
+ * @ESPVTI_ENCAP_UDP: ESP in UDP (RFC 3948).
+ */
+enum espvti_encap {
+	ESPVTI_ENCAP_NONE = 0,
+	ESPVTI_ENCAP_UDP = 1,
+};
+
+#define ESPVTI_DEFAULT_ENCAP_PORT	4500
+#define ESPVTI_DEFAULT_KEEPALIVE	20
 
 /**
  * enum espvti_expire_reason - why an SA expired
@@ -299,6 +355,10 @@ enum espvti_ts_attrs {
  * @ESPVTI_STAT_TX_ERRORS: dropped for any other reason (memory, crypto
  *	errors, bad inner header).
  * @ESPVTI_STAT_PAD: padding for 64-bit alignment.
+ * @ESPVTI_STAT_RX_UDP_MALFORMED: dropped, UDP-encapsulated datagram too short
+ *	for ESP, or a non-ESP marker with nothing behind it.
+ * @ESPVTI_STAT_RX_KEEPALIVE: NAT keepalives received (and dropped).
+ * @ESPVTI_STAT_TX_KEEPALIVE: NAT keepalives sent.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -322,6 +382,9 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_TX_EXPIRED,
 	ESPVTI_STAT_TX_ERRORS,
 	ESPVTI_STAT_PAD,
+	ESPVTI_STAT_RX_UDP_MALFORMED,
+	ESPVTI_STAT_RX_KEEPALIVE,
+	ESPVTI_STAT_TX_KEEPALIVE,
 
 	__ESPVTI_STAT_MAX
 };
