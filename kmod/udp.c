@@ -7,7 +7,8 @@
  * hooked with an encapsulation receive function that sorts its datagrams:
  *
  *   one byte 0xff            NAT keepalive: dropped (counted)
- *   four zero bytes, more    non-ESP marker: IKE, left on the socket
+ *   four zero bytes, more    non-ESP marker: IKE, left on a handed-over
+ *                            socket for its process (dropped on our own)
  *   four zero bytes only     malformed: dropped (counted)
  *   anything else            ESP: SPI looked up among the namespace's inbound
  *                            espvti SAs and decrypted like raw ESP
@@ -80,6 +81,7 @@ static void espvti_udp_count(struct sk_buff *skb, unsigned int idx)
 static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	unsigned int len = skb->len - sizeof(struct udphdr);
+	struct espvti_sock *esock;
 	struct espvti_sa *sa;
 	__be32 word;
 	__be16 sport;
@@ -95,9 +97,14 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (len >= sizeof(word) &&
 	    !skb_copy_bits(skb, sizeof(struct udphdr), &word, sizeof(word)) &&
 	    !word) {
-		if (len > sizeof(word))
-			return 1;	/* IKE: the socket's owner reads it */
-		goto malformed;
+		if (len == sizeof(word))
+			goto malformed;
+		/* IKE: the socket's owner reads it; our own socket has none. */
+		esock = rcu_dereference_sk_user_data(sk);
+		if (esock && esock->user)
+			return 1;
+		consume_skb(skb);
+		return 0;
 	}
 	if (len < sizeof(struct ip_esp_hdr) ||
 	    !pskb_may_pull(skb, sizeof(struct udphdr) + sizeof(struct ip_esp_hdr)))
@@ -301,6 +308,8 @@ void espvti_sock_put(struct espvti_sock *esock)
 		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
 		WRITE_ONCE(udp_sk(sk)->encap_type, 0);
 		rcu_assign_sk_user_data(sk, NULL);
+		/* Undo the rest of setup_udp_tunnel_sock() that reception sees. */
+		inet_dec_convert_csum(sk);
 		/* Receivers that saw the hook are done before the file goes. */
 		synchronize_net();
 		sockfd_put(esock->sock);

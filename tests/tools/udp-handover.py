@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+"""udp-handover.py: share a UDP socket with an espvti device, as a keyer does.
+
+Usage:
+    udp-handover.py [-4|-6] [--port N] [--bind ADDR] -- CMD [ARG...]
+
+Binds a UDP socket on ADDR:N (default: any address, port 4500, IPv4; with
+-6 an IPv6-only socket) in the current network namespace, then runs CMD
+with the socket inherited as a file descriptor: every argument "{fd}" of CMD
+is replaced by its number, e.g.
+
+    udp-handover.py --port 4500 -- espctl set esp0 encap udp fd {fd}
+
+hands the socket to espvti, which then takes the ESP arriving on it while
+IKE datagrams (non-ESP marker) and anything else it leaves stay on the
+socket. The helper then reads the socket and prints one JSON object per line
+on standard output (flushed at once):
+
+    {"event": "ready", "fd": N, "port": N, "rc": RC}  CMD ran, exit status RC
+    {"event": "datagram", "from": "ADDR:PORT", "len": N, "hex": "..."}
+    {"event": "closed"}                  the helper closed its socket
+    {"event": "handover", "rc": RC}      CMD ran again
+
+Signals: SIGTERM or SIGINT stops it (exit 0); SIGUSR1 closes its own copy of
+the socket (the device may still hold it) and stops reading; SIGHUP runs CMD
+again (hand the socket over anew, e.g. after `espctl set DEV encap none`).
+With CMD failing the helper keeps running: the test decides from "rc".
+"""
+
+import argparse
+import json
+import select
+import signal
+import socket
+import subprocess
+import sys
+
+
+def emit(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-4", dest="family", action="store_const", const=4, default=4)
+    ap.add_argument("-6", dest="family", action="store_const", const=6)
+    ap.add_argument("--port", type=int, default=4500)
+    ap.add_argument("--bind", default="")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    if not cmd:
+        ap.error("no command to hand the socket to")
+
+    if args.family == 6:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((args.bind, args.port))
+    fd = sock.fileno()
+
+    def handover():
+        argv = [a.replace("{fd}", str(fd)) for a in cmd]
+        return subprocess.run(argv, pass_fds=(fd,), check=False).returncode
+
+    state = {"stop": False, "close": False, "again": False}
+
+    def on_signal(signum, _frame):
+        if signum == signal.SIGUSR1:
+            state["close"] = True
+        elif signum == signal.SIGHUP:
+            state["again"] = True
+        else:
+            state["stop"] = True
+
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
+    emit({"event": "ready", "fd": fd, "port": args.port, "rc": handover()})
+    while not state["stop"]:
+        if state["close"] and sock is not None:
+            sock.close()
+            sock = None
+            emit({"event": "closed"})
+        if state["again"]:
+            state["again"] = False
+            if sock is not None:
+                emit({"event": "handover", "rc": handover()})
+        if sock is None:
+            signal.pause()
+            continue
+        try:
+            ready, _, _ = select.select([sock], [], [], 0.5)
+        except InterruptedError:
+            continue
+        if not ready:
+            continue
+        data, peer = sock.recvfrom(65536)
+        host = peer[0]
+        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, peer[1])
+        emit({"event": "datagram", "from": where, "len": len(data), "hex": data.hex()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
