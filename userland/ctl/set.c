@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * espctl set DEV OPTION...: the outer endpoints, underlay, TTL and UDP
+ * encapsulation of a device, every option of one call in one
+ * ESPVTI_CMD_DEV_SET request (applied atomically by the kernel).
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/espvti.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include "espctl.h"
+#include "nl.h"
+#include "parse.h"
+
+/**
+ * struct set_seen - options already given, each allowed once
+ * @bits: one bit per keyword of set_keywords
+ */
+struct set_seen {
+	unsigned int bits;
+};
+
+static const char *const set_keywords[] = {
+	"local", "remote", "dev", "ttl", "encap", "sport", "dport",
+	"keepalive", "float", "fd",
+};
+
+#define N_KEYWORDS (sizeof(set_keywords) / sizeof(set_keywords[0]))
+
+static int keyword_index(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYWORDS; i++)
+		if (!strcmp(set_keywords[i], s))
+			return i;
+	return -1;
+}
+
+static int put_addr(struct nl_msg *msg, int a4, int a6,
+		    const struct espctl_addr *addr)
+{
+	if (addr->family == AF_INET6)
+		return nla_put(msg, a6, sizeof(addr->v6), &addr->v6);
+	return nla_put(msg, a4, sizeof(addr->v4), &addr->v4);
+}
+
+/* One option and its value into @msg; returns 0, or 1 after printing why. */
+static int set_option(struct nl_msg *msg, const char *key, const char *val,
+		      bool *encap_udp, struct espctl_err *e)
+{
+	struct espctl_addr addr;
+	unsigned int ifindex;
+	uint64_t v;
+	bool b;
+
+	if (!strcmp(key, "local") || !strcmp(key, "remote")) {
+		bool local = key[0] == 'l';
+
+		if (!strcmp(val, "any") || !strcmp(val, "none"))
+			espctl_addr_zero(&addr, AF_INET);
+		else if (espctl_parse_addr(local ? "local address" : "remote address",
+					   val, &addr, e))
+			return -1;
+		return put_addr(msg, local ? ESPVTI_A_LOCAL_IPV4 : ESPVTI_A_REMOTE_IPV4,
+				local ? ESPVTI_A_LOCAL_IPV6 : ESPVTI_A_REMOTE_IPV6, &addr);
+	}
+	if (!strcmp(key, "dev")) {
+		if (!strcmp(val, "none")) {
+			ifindex = 0;
+		} else {
+			if (espctl_parse_ifname("underlay device", val, e))
+				return -1;
+			ifindex = if_nametoindex(val);
+			if (!ifindex) {
+				espctl_err_set(e, "invalid underlay device '%s': %s", val,
+					       strerror(errno == ENXIO ? ENODEV : errno));
+				return -1;
+			}
+		}
+		return nla_put_u32(msg, ESPVTI_A_UNDERLAY_IFINDEX, ifindex);
+	}
+	if (!strcmp(key, "ttl")) {
+		if (espctl_parse_num("ttl", val, 1, 255, &v, e))
+			return -1;
+		return nla_put_u8(msg, ESPVTI_A_TTL, v);
+	}
+	if (!strcmp(key, "encap")) {
+		if (!strcmp(val, "udp")) {
+			*encap_udp = true;
+			return nla_put_u8(msg, ESPVTI_A_ENCAP, ESPVTI_ENCAP_UDP);
+		}
+		if (!strcmp(val, "none") || !strcmp(val, "off")) {
+			*encap_udp = false;
+			return nla_put_u8(msg, ESPVTI_A_ENCAP, ESPVTI_ENCAP_NONE);
+		}
+		espctl_err_set(e, "invalid encap '%s': expected udp or none", val);
+		return -1;
+	}
+	if (!strcmp(key, "sport") || !strcmp(key, "dport")) {
+		if (espctl_parse_num(key[0] == 's' ? "sport" : "dport", val, 1, 65535, &v, e))
+			return -1;
+		return nla_put_u16(msg, key[0] == 's' ? ESPVTI_A_ENCAP_SPORT :
+				   ESPVTI_A_ENCAP_DPORT, v);
+	}
+	if (!strcmp(key, "keepalive")) {
+		if (!strcmp(val, "off"))
+			v = 0;
+		else if (espctl_parse_num("keepalive", val, 0, 86400, &v, e))
+			return -1;
+		return nla_put_u32(msg, ESPVTI_A_ENCAP_KEEPALIVE, v);
+	}
+	if (!strcmp(key, "float")) {
+		if (espctl_parse_bool("float", val, &b, e))
+			return -1;
+		return nla_put_u8(msg, ESPVTI_A_ENCAP_FLOAT, b);
+	}
+	/* fd */
+	if (espctl_parse_num("fd", val, 0, INT32_MAX, &v, e))
+		return -1;
+	return nla_put_s32(msg, ESPVTI_A_ENCAP_FD, (int32_t)v);
+}
+
+int espctl_set(int argc, char **argv)
+{
+	const struct espctl_cmd *cmd = &espctl_set_cmd;
+	bool encap_udp = false, encap_given = false;
+	struct set_seen seen = { 0 };
+	const char *dev, *udp_only = NULL;
+	struct espctl_nl nl;
+	struct espctl_err e;
+	struct nl_msg *msg;
+	char what[64];
+	int i, k, err;
+
+	if (argc < 1)
+		return espctl_usage_error(cmd, "missing device");
+	dev = argv[0];
+	if (espctl_parse_ifname("device", dev, &e))
+		return espctl_usage_error(cmd, "%s", e.msg);
+	if (argc < 2)
+		return espctl_usage_error(cmd, "nothing to set for %s", dev);
+	snprintf(what, sizeof(what), "set %s", dev);
+	/* Built before the family is known, so that bad values are reported
+	 * even where the module is not loaded; the id is filled in below. */
+	msg = nlmsg_alloc();
+	if (!msg) {
+		espctl_nl_nomem(what);
+		return 1;
+	}
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0, 0, 0,
+			 ESPVTI_CMD_DEV_SET, ESPVTI_GENL_VERSION) ||
+	    nla_put_string(msg, ESPVTI_A_IFNAME, dev))
+		goto err_nomem;
+	e.msg[0] = 0;
+	for (i = 1; i < argc; i += 2) {
+		k = keyword_index(argv[i]);
+		if (k < 0) {
+			espctl_usage_error(cmd, "unknown option '%s'", argv[i]);
+			goto err_free_msg;
+		}
+		if (seen.bits & (1u << k)) {
+			espctl_usage_error(cmd, "option '%s' given twice", argv[i]);
+			goto err_free_msg;
+		}
+		seen.bits |= 1u << k;
+		if (i + 1 >= argc) {
+			espctl_usage_error(cmd, "option '%s' needs a value", argv[i]);
+			goto err_free_msg;
+		}
+		if (!strcmp(argv[i], "encap"))
+			encap_given = true;
+		else if (k >= keyword_index("sport"))
+			udp_only = argv[i];
+		err = set_option(msg, argv[i], argv[i + 1], &encap_udp, &e);
+		if (err < 0 && e.msg[0]) {
+			fprintf(stderr, "espctl: %s: %s\n", what, e.msg);
+			goto err_free_msg;
+		}
+		if (err)
+			goto err_nomem;
+		e.msg[0] = 0;
+	}
+	if (encap_given && !encap_udp && udp_only) {
+		espctl_usage_error(cmd, "'%s' applies to encap udp, not to encap none", udp_only);
+		goto err_free_msg;
+	}
+	if (espctl_nl_open(&nl, what))
+		goto err_free_msg;
+	nlmsg_hdr(msg)->nlmsg_type = nl.family;
+	err = espctl_nl_talk(&nl, msg, NULL, NULL);
+	if (err) {
+		espctl_nl_perror(&nl, what, err);
+		espctl_nl_close(&nl);
+		return 1;
+	}
+	espctl_nl_close(&nl);
+	return 0;
+
+err_nomem:
+	espctl_nl_nomem(what);
+err_free_msg:
+	nlmsg_free(msg);
+	return 1;
+}
+
+const struct espctl_cmd espctl_set_cmd = {
+	.name = "set",
+	.fn = espctl_set,
+	.usage = "set DEV [local ADDR|any] [remote ADDR|none] [dev UNDERLAY|none] [ttl N]\n"
+		 "                [encap udp [sport PORT] [dport PORT] [keepalive SECONDS]\n"
+		 "                           [float on|off] [fd FD] | encap none]",
+	.help =
+	"Configures the espvti device DEV. All options of one call are applied\n"
+	"together or not at all; options not given keep their value.\n\n"
+	"  local ADDR|any       outer source address (IPv4 or IPv6); any: unset\n"
+	"  remote ADDR|none     outer destination address (the peer); none: unset\n"
+	"  dev UNDERLAY|none    send outer packets through UNDERLAY only; none: unbind\n"
+	"  ttl N                outer TTL / hop limit, 1..255 (default 64)\n"
+	"  encap udp            ESP in UDP (RFC 3948, for NAT traversal), with:\n"
+	"    sport PORT           local UDP port (default 4500)\n"
+	"    dport PORT           remote UDP port (default 4500)\n"
+	"    keepalive SECONDS    NAT keepalive interval, 0 or off: none (default 20)\n"
+	"    float on|off         follow the peer to a new address/port (default on)\n"
+	"    fd FD                share the UDP socket FD of this process (inherited\n"
+	"                         from the caller, e.g. an IKE daemon's port 4500)\n"
+	"  encap none           raw ESP (IP protocol 50), the default\n",
+};
