@@ -70,6 +70,7 @@ static int parse_key_arg(const char *s, struct espctl_key *key,
 			 struct espctl_err *e)
 {
 	char buf[2 * ESPCTL_MAX_KEY + 8];
+	struct espctl_err sub;
 	size_t n;
 	FILE *f;
 	int ret;
@@ -94,9 +95,9 @@ static int parse_key_arg(const char *s, struct espctl_key *key,
 		     buf[n - 1] == '\t'))
 		n--;
 	buf[n] = 0;
-	ret = espctl_parse_key(buf, key, e);
+	ret = espctl_parse_key(buf, key, &sub);
 	if (ret)
-		espctl_err_set(e, "key file '%s': %s", s + 1, e->msg);
+		espctl_err_set(e, "key file '%s': %s", s + 1, sub.msg);
 	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }
@@ -170,6 +171,27 @@ static int parse_limit(int argc, char **argv, struct sa_args *a,
 	return i;
 }
 
+/* Key material is never echoed in a message: 0x and many hex digits. */
+static bool looks_like_key(const char *s)
+{
+	return (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && strlen(s) > 12) ||
+	       s[0] == '@';
+}
+
+static bool is_sa_keyword(const char *k, bool add)
+{
+	static const char *const words[] = {
+		"dir", "spi", "aead", "esn", "replay-window", "seq", "ts-local",
+		"ts-remote", "limit",
+	};
+	size_t i;
+
+	for (i = 0; i < (add ? sizeof(words) / sizeof(words[0]) : 2); i++)
+		if (!strcmp(k, words[i]))
+			return true;
+	return false;
+}
+
 /*
  * The arguments after DEV. @add: all of "sa add", else only dir and spi.
  * Returns 0, or -1 with @e set.
@@ -184,6 +206,15 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 		const char *k = argv[i];
 		bool takes_value = strcmp(k, "esn") && strcmp(k, "limit");
 
+		if (!is_sa_keyword(k, add)) {
+			if (looks_like_key(k))
+				espctl_err_set(e, "unexpected key material (not shown)%s",
+					       add && !a->alg ? ": give it as aead ALGO KEY ICVBITS" : "");
+			else
+				espctl_err_set(e, "unknown argument '%s'%s", k,
+					       add ? "" : " (expected dir or spi)");
+			return -1;
+		}
 		if (takes_value && i + 1 >= argc) {
 			espctl_err_set(e, "'%s' needs a value", k);
 			return -1;
@@ -205,9 +236,6 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 				return -1;
 			a->has_spi = true;
 			i += 2;
-		} else if (!add) {
-			espctl_err_set(e, "unknown argument '%s' (expected dir or spi)", k);
-			return -1;
 		} else if (!strcmp(k, "aead")) {
 			if (a->alg) {
 				espctl_err_set(e, "'aead' given twice");
@@ -215,6 +243,10 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			}
 			if (i + 3 >= argc) {
 				espctl_err_set(e, "aead needs ALGO KEY ICVBITS");
+				return -1;
+			}
+			if (looks_like_key(argv[i + 1])) {
+				espctl_err_set(e, "aead: ALGO missing before KEY (aead ALGO KEY ICVBITS)");
 				return -1;
 			}
 			a->alg = espctl_parse_alg(argv[i + 1], e);
@@ -232,6 +264,10 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			a->esn = true;
 			i++;
 		} else if (!strcmp(k, "replay-window")) {
+			if (a->has_window) {
+				espctl_err_set(e, "'replay-window' given twice");
+				return -1;
+			}
 			if (espctl_parse_num("replay-window", argv[i + 1], 0,
 					     ESPVTI_MAX_REPLAY_WINDOW, &v, e))
 				return -1;
@@ -239,6 +275,10 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			a->has_window = true;
 			i += 2;
 		} else if (!strcmp(k, "seq")) {
+			if (a->has_seq) {
+				espctl_err_set(e, "'seq' given twice");
+				return -1;
+			}
 			if (espctl_parse_num("seq", argv[i + 1], 0, UINT64_MAX, &a->seq, e))
 				return -1;
 			a->has_seq = true;
@@ -261,9 +301,6 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			if (n < 0)
 				return -1;
 			i += 1 + n;
-		} else {
-			espctl_err_set(e, "unknown argument '%s'", k);
-			return -1;
 		}
 	}
 	if (!a->dir) {

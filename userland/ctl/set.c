@@ -53,7 +53,10 @@ static int put_addr(struct nl_msg *msg, int a4, int a6,
 	return nla_put(msg, a4, sizeof(addr->v4), &addr->v4);
 }
 
-/* One option and its value into @msg; returns 0, or 1 after printing why. */
+/*
+ * One option and its value into @msg. Returns 0; -1 with @e set for a bad
+ * value; or a negative libnl error (no room in @msg) with @e empty.
+ */
 static int set_option(struct nl_msg *msg, const char *key, const char *val,
 		      bool *encap_udp, struct espctl_err *e)
 {
