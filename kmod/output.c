@@ -33,7 +33,6 @@
 #include <net/dst_cache.h>
 #include <net/dst_metadata.h>
 #include <net/icmp.h>
-#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ip6_checksum.h>
@@ -300,6 +299,16 @@ static bool espvti_seq_next(struct espvti_sa *sa, u64 *seq)
 	return true;
 }
 
+/*
+ * The outer DS field: the DSCP is copied, and so is the ECN field, CE
+ * included (RFC 6040 normal mode, as RFC 4301 5.1.2.1 asks of IPsec; the
+ * older "reset CE" of RFC 3168 full-functionality mode is obsolete).
+ */
+static u8 espvti_outer_dsfield(u8 inner)
+{
+	return inner;
+}
+
 static void espvti_push_ip4(struct sk_buff *skb, const struct espvti_tx *tx)
 {
 	struct iphdr *iph;
@@ -308,7 +317,7 @@ static void espvti_push_ip4(struct sk_buff *skb, const struct espvti_tx *tx)
 	skb_reset_network_header(skb);
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) >> 2;
-	iph->tos = INET_ECN_encapsulate(tx->dsfield, tx->dsfield);
+	iph->tos = espvti_outer_dsfield(tx->dsfield);
 	iph->tot_len = htons(skb->len);
 	iph->frag_off = tx->frag || ip_mtu_locked(skb_dst(skb)) ? 0 : htons(IP_DF);
 	iph->ttl = tx->ttl;
@@ -325,8 +334,7 @@ static void espvti_push_ip6(struct sk_buff *skb, const struct espvti_tx *tx)
 
 	ip6h = skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
-	ip6_flow_hdr(ip6h, INET_ECN_encapsulate(tx->dsfield, tx->dsfield),
-		     tx->flowlabel);
+	ip6_flow_hdr(ip6h, espvti_outer_dsfield(tx->dsfield), tx->flowlabel);
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = tx->encap_len ? IPPROTO_UDP : IPPROTO_ESP;
 	ip6h->hop_limit = tx->ttl;
