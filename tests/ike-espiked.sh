@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# ike-espiked: espiked to espiked over a veth pair, keying espvti devices
+# through the espvti generic netlink family. IKE_SA_INIT + IKE_AUTH with a
+# PSK bring up the CHILD_SA, ping flows through the tunnel both ways;
+# "ctl down" deletes the SAs from both devices; a connection set to
+# "start trap" comes up on the first packet (acquire event); dead peer
+# detection clears the SAs when the peer's link is cut.
+#
+#   netns $a: espiked (initiator)                  netns $b: espiked (responder)
+#   +-------------------------------+               +-------------------------------+
+#   | esp0 (espvti) 10.99.0.1       |  ESP tunnel   | esp0 (espvti) 10.99.0.2       |
+#   |   selectors 10.99.0.1/32  <===|===============|===>  10.99.0.2/32            |
+#   | va 192.0.2.1  UDP 500 (IKE) +===== veth ======+ vb 192.0.2.2  UDP 500 (IKE)  |
+#   +-------------------------------+               +-------------------------------+
+#
+# vmtest-timeout: 240
+# shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
+. "$(dirname "$0")/lib.sh"
+
+ESPIKED=${ESPIKED:-$REPO/userland/iked/espiked}
+W=/tmp/ike-espiked-$$
+PIDS=()
+
+test_cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$KTAP_FAIL" != 0 ]; then
+		for f in "$W"/*.log; do
+			[ -f "$f" ] || continue
+			ktap_diag "--- $f"
+			tail -n 40 "$f" | sed 's/^/# /'
+		done
+	fi
+	rm -rf "$W"
+}
+
+# conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...
+conf() {
+	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6
+	shift 6
+	{
+		echo "conn tun {"
+		echo "    local $l; remote $r"
+		echo "    local_id $side@espvti.test"
+		echo "    remote_id %any"
+		echo "    psk \"espiked vm test key\""
+		echo "    ike aes256gcm16-prfsha384-ecp384"
+		echo "    esp aes256gcm16"
+		echo "    local_ts $il/32; remote_ts $ir/32"
+		echo "    device esp0; start $start"
+		echo "    retransmit_timeout 500ms; retransmit_tries 3"
+		for x in "$@"; do echo "    $x"; done
+		echo "}"
+	} > "$W/$side.conf"
+}
+
+# run SIDE NS: start espiked for SIDE in NS.
+run() {
+	ip netns exec "$2" "$ESPIKED" -d -f "$W/$1.conf" -p "$W/$1.pid" -s "$W/$1.sock" \
+		2>> "$W/$1.log" &
+	PIDS+=($!)
+	wait_for 10 test -S "$W/$1.sock"
+}
+
+stop_all() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	PIDS=()
+}
+
+ctl() { "$ESPIKED" -s "$W/$1.sock" ctl "${@:2}"; }
+child_up() { ctl "$1" list | grep -q 'CHILD_SA INSTALLED'; }
+no_child() { ctl "$1" list >/dev/null && ! ctl "$1" list | grep -q 'CHILD_SA INSTALLED'; }
+ping_ok() { ip netns exec "$1" ping -c 1 -W 1 -I esp0 "$2" >/dev/null 2>&1; }
+rx_packets() { ip -n "$1" -s -j link show esp0 | jq '.[0].stats64.rx.packets'; }
+
+ktap_plan 12
+[ -x "$ESPIKED" ] || ktap_skip_all "$ESPIKED not built (make -C userland/iked espiked)"
+espvti_load
+mkdir -p "$W"
+ns_add a b
+ip link add va netns "$a" type veth peer name vb netns "$b"
+ip -n "$a" addr add 192.0.2.1/24 dev va
+ip -n "$b" addr add 192.0.2.2/24 dev vb
+ip -n "$a" link set va up
+ip -n "$b" link set vb up
+for ns in "$a" "$b"; do
+	ip -n "$ns" link add esp0 type espvti
+	ip -n "$ns" link set esp0 up
+done
+ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
+ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
+
+conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate
+conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen
+run b "$b"
+run a "$a"
+ktap_result "espiked started in both namespaces" test -S "$W/a.sock" -a -S "$W/b.sock"
+ktap_result "IKE SA established, CHILD_SA installed on both sides" \
+	wait_for 30 eval 'child_up a && child_up b'
+ktap_result "ping a -> b through esp0" wait_for 10 ping_ok "$a" 10.99.0.2
+ktap_result "ping b -> a through esp0" wait_for 10 ping_ok "$b" 10.99.0.1
+ktap_result "both devices decrypted packets" \
+	eval '[ "$(rx_packets "$a")" -ge 1 ] && [ "$(rx_packets "$b")" -ge 1 ]'
+
+check "ctl down" ctl a down tun
+ktap_result "ctl down: CHILD_SAs gone on both sides" wait_for 15 eval 'no_child a && no_child b'
+ktap_result "ctl down: ping no longer passes" eval '! ping_ok "$a" 10.99.0.2'
+
+# start trap: the first packet routed into esp0 brings the tunnel up
+stop_all
+conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 trap
+run b "$b"
+run a "$a"
+ping_ok "$a" 10.99.0.2	# no SA yet: dropped, but raises the acquire event
+ktap_result "start trap: traffic brings the tunnel up" wait_for 30 child_up a
+ktap_result "start trap: ping passes afterwards" wait_for 10 ping_ok "$a" 10.99.0.2
+
+# dead peer detection: cut b off, a clears its SAs
+stop_all
+conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "dpd_delay 2s" "dpd_action clear"
+run b "$b"
+run a "$a"
+wait_for 30 eval 'child_up a && child_up b'
+ip -n "$b" link set vb down
+ktap_result "DPD: a detects the dead peer and clears the device's SAs" wait_for 60 no_child a
+ktap_result "DPD: a's log says why" grep -q 'dead peer' "$W/a.log"
+stop_all
+ktap_finish

@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Copyright (C) 2026 The espvti authors.
+#
+# tests/lib-ike.sh: helpers for the IKE tests (ike-*.sh): espiked instances
+# and strongSwan's charon, each in the network namespace of its side, with
+# their configuration, logs and control sockets in $IKE_W. Source it after
+# lib.sh and call ike_cleanup from test_cleanup; on a failed test it prints
+# the tail of every log.
+#
+#   espiked_run SIDE NS        start espiked with $IKE_W/SIDE.conf in NS
+#   espiked_ctl SIDE CMD...    espiked's control socket ("ctl list", ...)
+#   espiked_child_up SIDE      a CHILD_SA is installed
+#   espiked_stop               stop every espiked
+#   sw_start NS                start charon in NS (one per test at a time)
+#   sw_load                    load $IKE_W/swanctl.conf into it
+#   sw SWANCTL-ARGS...         swanctl talking to that charon
+#   sw_child_up                charon has an INSTALLED CHILD_SA
+#   sw_stop                    stop charon, flush its xfrm state and policies
+
+ESPIKED=${ESPIKED:-$REPO/userland/iked/espiked}
+IKE_W=$(mktemp -d /tmp/espvti-ike.XXXXXX)
+IKE_PIDS=()		# espiked processes
+SW_PID=			# charon
+SW_NS=			# its namespace
+IKE_PSK="espvti interop test key"
+
+ike_cleanup() {
+	local f
+	espiked_stop
+	sw_stop
+	if [ "$KTAP_FAIL" != 0 ]; then
+		for f in "$IKE_W"/*.log; do
+			[ -f "$f" ] || continue
+			ktap_diag "--- $f"
+			tail -n 60 "$f" | sed 's/^/# /'
+		done
+	fi
+	[ -n "$IKE_KEEP" ] || rm -rf "$IKE_W"
+}
+
+ike_require() {
+	[ -x "$ESPIKED" ] || ktap_skip_all "$ESPIKED not built (make -C userland/iked espiked)"
+}
+
+espiked_run() {
+	ip netns exec "$2" "$ESPIKED" -d -f "$IKE_W/$1.conf" -p "$IKE_W/$1.pid" \
+		-s "$IKE_W/$1.sock" 2>> "$IKE_W/$1.log" &
+	IKE_PIDS+=($!)
+	wait_for 10 test -S "$IKE_W/$1.sock"
+}
+
+espiked_ctl() { "$ESPIKED" -s "$IKE_W/$1.sock" ctl "${@:2}"; }
+espiked_child_up() { espiked_ctl "$1" list | grep -q 'CHILD_SA INSTALLED'; }
+espiked_no_child() {
+	espiked_ctl "$1" list >/dev/null && ! espiked_ctl "$1" list | grep -q 'CHILD_SA INSTALLED'
+}
+
+espiked_stop() {
+	local p
+	for p in "${IKE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${IKE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	IKE_PIDS=()
+	rm -f "$IKE_W"/*.sock
+}
+
+# sw_start NS: charon with only the plugins the tests need, its vici socket
+# and log in $IKE_W, no routes of its own (the tests add them).
+sw_start() {
+	local plugins p
+	[ -x /usr/lib/ipsec/charon ] || ktap_skip_all "strongSwan's charon is not installed"
+	plugins="random nonce openssl pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
+	for p in aes sha1 sha2 hmac gcm kdf; do
+		[ -f "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] && plugins="$plugins $p"
+	done
+	cat > "$IKE_W/strongswan.conf" <<-EOF
+	charon {
+		load_modular = no
+		load = $plugins
+		install_routes = no
+		install_virtual_ip = no
+		retransmit_timeout = 1.0
+		retransmit_tries = 4
+		plugins {
+			vici {
+				socket = unix://$IKE_W/charon.vici
+			}
+		}
+		filelog {
+			sw {
+				path = $IKE_W/charon.log
+				default = 1
+				ike = 2
+				cfg = 2
+				chd = 2
+				time_format = %T
+				flush_line = yes
+			}
+		}
+		syslog {
+			daemon {
+				default = -1
+			}
+		}
+	}
+	swanctl {
+		load = random nonce
+		socket = unix://$IKE_W/charon.vici
+	}
+	EOF
+	SW_NS=$1
+	ip netns exec "$SW_NS" env STRONGSWAN_CONF="$IKE_W/strongswan.conf" \
+		/usr/lib/ipsec/charon >> "$IKE_W/charon-stderr.log" 2>&1 &
+	SW_PID=$!
+	wait_for 20 test -S "$IKE_W/charon.vici"
+}
+
+sw() {
+	local cmd=$1
+	shift
+	ip netns exec "$SW_NS" env STRONGSWAN_CONF="$IKE_W/strongswan.conf" \
+		swanctl "$cmd" --uri "unix://$IKE_W/charon.vici" "$@"
+}
+
+sw_load() { sw --load-all --noprompt --file "$IKE_W/swanctl.conf"; }
+sw_child_up() { sw --list-sas 2>/dev/null | grep -q INSTALLED; }
+sw_no_child() { sw --list-sas >/dev/null 2>&1 && ! sw_child_up; }
+
+sw_stop() {
+	[ -n "$SW_PID" ] || return 0
+	kill "$SW_PID" 2>/dev/null
+	wait "$SW_PID" 2>/dev/null
+	SW_PID=
+	rm -f "$IKE_W/charon.vici"
+	ip -n "$SW_NS" xfrm state flush 2>/dev/null
+	ip -n "$SW_NS" xfrm policy flush 2>/dev/null
+}
+
+# sw_xfrm_packets NS: packets counted by the xfrm states of NS (both
+# directions added up).
+sw_xfrm_packets() {
+	ip -n "$1" -s xfrm state | awk '/^[ \t]*lifetime current:/ { getline; n += $2 } END { print n + 0 }'
+}
+
+# wait_secs SECONDS CMD...: like wait_for, for commands that are slow
+# themselves (swanctl takes seconds under emulation): polls until CMD
+# succeeds or SECONDS of wall time have passed.
+wait_secs() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+# ping_within SECONDS NS PING-ARGS...: one echo answered within SECONDS
+# (ping sends one request a second until then).
+ping_within() {
+	local t=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" ping -q -c 1 -w "$t" "$@" >/dev/null 2>&1
+}
+
+# esp0_rx NS / esp0_tx NS: packets espvti decrypted / encrypted in NS.
+esp0_rx() { ip -n "$1" -s -j link show esp0 | jq '.[0].stats64.rx.packets'; }
+esp0_tx() { ip -n "$1" -s -j link show esp0 | jq '.[0].stats64.tx.packets'; }

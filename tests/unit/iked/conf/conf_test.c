@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * conf_test.c - espiked.conf parser: a full configuration read back field
+ * by field, then one broken file per kind of mistake, each of which must be
+ * rejected with "FILE:LINE: " and words naming the mistake. TAP output.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+
+static int n, failed;
+static char last[1024];
+
+static void sink(enum log_level lvl, const char *line)
+{
+	(void)lvl;
+	if (!last[0])	/* the first error is the one that matters */
+		snprintf(last, sizeof(last), "%s", line);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	n++;
+	failed += !cond;
+	printf("%sok %d - ", cond ? "" : "not ", n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static const char good[] =
+	"# espiked test configuration\n"
+	"ike_port 1500; natt_port 0\n"
+	"cookie_threshold 3\n"
+	"conn site-a {\n"
+	"    local 192.0.2.1\n"
+	"    remote 192.0.2.2; remote_port 4501\n"
+	"    local_id @gw-a.example.net\n"
+	"    remote_id keyid:0102ff\n"
+	"    psk 0x00ff10\n"
+	"    ike aes256gcm16-prfsha384-ecp384,\n"
+	"        aes128-sha256-modp2048\n"
+	"    esp aes128gcm16-esn, chacha20poly1305\n"
+	"    local_ts 10.1.0.0/24, 2001:db8:1::/48\n"
+	"    remote_ts 10.2.0.0/16\n"
+	"    device esp0\n"
+	"    start trap\n"
+	"    ike_lifetime 3h; child_lifetime 20m\n"
+	"    dpd_delay 10s; dpd_action restart\n"
+	"    retransmit_timeout 1500ms; retransmit_tries 3; retransmit_base 2\n"
+	"}\n"
+	"conn b { local ::1; remote ::2; psk \"a \\\"quoted\\\" key\"; device esp1 }\n";
+
+static void test_good(void)
+{
+	struct conf *c;
+	struct conn *a, *b;
+	char buf[128];
+
+	last[0] = 0;
+	c = conf_parse("good.conf", good);
+	ok(c != NULL, "a complete configuration parses (%s)", c ? "" : last);
+	if (!c)
+		return;
+	a = conf_conn_find(c, "site-a");
+	b = conf_conn_find(c, "b");
+	ok(c->ike_port == 1500 && c->natt_port == 0 && c->cookie_threshold == 3 &&
+	   c->half_open_max == 100, "global settings and defaults");
+	ok(a && b && a->next == b && !b->next, "two connections in file order");
+	if (!a || !b)
+		goto out;
+	ok(a->local.ss_family == AF_INET && a->remote_port == 4501 &&
+	   ((struct sockaddr_in *)&a->remote)->sin_addr.s_addr == inet_addr("192.0.2.2"),
+	   "addresses and remote_port");
+	ok(a->local_id.type == IKE_ID_FQDN && a->local_id.len == 16 &&
+	   !memcmp(a->local_id.data, "gw-a.example.net", 16), "@name is an FQDN identity");
+	ok(a->remote_id.type == IKE_ID_KEY_ID && a->remote_id.len == 3 &&
+	   !memcmp(a->remote_id.data, "\x01\x02\xff", 3), "keyid:hex identity");
+	ok(a->psk_len == 3 && !memcmp(a->psk, "\x00\xff\x10", 3), "0x hex PSK");
+	ok(b->psk_len == 14 && !memcmp(b->psk, "a \"quoted\" key", 14), "quoted PSK with escapes");
+	ok(a->ike.nprops == 2 && a->esp.nprops == 2 && !strcmp(a->ike_str,
+	   "aes256gcm16-prfsha384-ecp384,aes128-sha256-modp2048"),
+	   "proposal lists, continued over a line ending in ','");
+	ok(a->nlocal_ts == 2 && a->local_ts[1].family == AF_INET6 && a->local_ts[1].plen == 48 &&
+	   a->nremote_ts == 1 && a->remote_ts[0].plen == 16, "selector prefix lists");
+	ok(!strcmp(a->device, "esp0") && a->start == START_TRAP && a->ike_lifetime == 10800 &&
+	   a->child_lifetime == 1200 && a->dpd_delay == 10 && a->dpd_action == DPD_RESTART,
+	   "device, start, lifetimes, DPD");
+	ok(a->retransmit_timeout == 1500 && a->retransmit_tries == 3 && a->retransmit_base == 2.0,
+	   "retransmit settings");
+	ok(b->local_id.type == IKE_ID_IPV6_ADDR && b->remote_id.type == IKE_ID_IPV6_ADDR &&
+	   b->nlocal_ts == 2 && b->start == START_LISTEN && b->esp.nprops == 2,
+	   "defaults: address identities, any selectors, listen, default proposals");
+	conf_ident_format(&a->remote_id, buf, sizeof(buf));
+	ok(!strcmp(buf, "keyid:0102ff"), "identity formatted back (%s)", buf);
+out:
+	conf_free(c);
+}
+
+/* Each file must fail with a message starting "bad.conf:LINE: " and containing WANT. */
+static const struct {
+	const char *text;
+	unsigned int line;
+	const char *want;
+} bad[] = {
+	{ "conn x {\n local 1.2.3.4\n remote 1.2.3.5\n psk k\n}\n", 5, "'device' is required" },
+	{ "conn x {\n local 1.2.3.4\n remote 1.2.3.5\n psk k\n device e\n color red\n}\n", 6,
+	  "unknown key 'color'" },
+	{ "conn x {\n local 1.2.3.400\n}\n", 2, "'local': '1.2.3.400' is not an IPv4 or IPv6 address" },
+	{ "conn x {\n local 1.2.3.4\n local 1.2.3.4\n}\n", 3, "'local' given twice (first on line 2)" },
+	{ "conn x {\n ike aes256gcm16-prfsha384-ecp999\n}\n", 2, "'ike': " },
+	{ "conn x {\n esp aes128-sha256\n}\n", 2, "espvti implements only AES-GCM-16" },
+	{ "conn x {\n local_ts 10.0.0.1/24\n}\n", 2, "host bits set" },
+	{ "conn x {\n remote_ts 10.0.0.0/33\n}\n", 2, "prefix length must be 0 to 32" },
+	{ "conn x {\n remote_id keyid:abc\n}\n", 2, "even number of hex digits" },
+	{ "conn x {\n psk 0x12g4\n}\n", 2, "'psk': 0x..." },
+	{ "conn x {\n start sometimes\n}\n", 2, "'start': 'sometimes' is none of initiate, trap, listen" },
+	{ "conn x {\n dpd_action panic\n}\n", 2, "neither clear nor restart" },
+	{ "conn x {\n dpd_delay 5 fortnights\n}\n", 2, "takes one value, got 2" },
+	{ "conn x {\n child_lifetime 10y\n}\n", 2, "is not a duration" },
+	{ "conn x {\n retransmit_tries 99\n}\n", 2, "not a number from 0 to 20" },
+	{ "conn x {\n retransmit_base 9\n}\n", 2, "not a number from 1 to 4" },
+	{ "conn x {\n local 1.2.3.4\n remote ::1\n psk k\n device e\n}\n", 3, "different families" },
+	{ "conn x {\n device this-name-is-too-long\n}\n", 2, "not a valid interface name" },
+	{ "conn x {\n ike_port 500\n}\n", 2, "a global setting, not allowed in a conn block" },
+	{ "device esp0\n", 1, "only allowed in a conn block" },
+	{ "ike_port 70000\n", 1, "not a number from 1 to 65535" },
+	{ "\n\nconn x {\n local 1.2.3.4\n", 3, "missing '}'" },
+	{ "conn {\n}\n", 1, "'conn' needs a name" },
+	{ "conn a { local 1.2.3.4; remote 1.2.3.5; psk k; device e }\nconn a {\n}\n", 2,
+	  "conn 'a' is defined twice" },
+	{ "conn x {\n psk \"unterminated\n}\n", 2, "unterminated string" },
+	{ "conn x {\n local_ts 10.0.0.0/8,\n}\n", 3, "value expected after ','" },
+	{ "}\n", 1, "expected a key" },
+	{ "conn x {\n local_id %any\n local 1.2.3.4\n remote 1.2.3.5\n psk k\n device e\n}\n", 2,
+	  "local_id cannot be %any" },
+};
+
+static void test_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct conf *c;
+		char prefix[32];
+
+		last[0] = 0;
+		c = conf_parse("bad.conf", bad[i].text);
+		snprintf(prefix, sizeof(prefix), "bad.conf:%u: ", bad[i].line);
+		ok(!c && !strncmp(last, prefix, strlen(prefix)) && strstr(last, bad[i].want),
+		   "rejected at line %u with \"%s\" (got: %s)", bad[i].line, bad[i].want, last);
+		conf_free(c);
+	}
+}
+
+int main(void)
+{
+	log_set_sink(sink);
+	printf("TAP version 13\n");
+	test_good();
+	test_bad();
+	printf("1..%d\n# espiked.conf parser: %d passed, %d failed\n", n, n - failed, failed);
+	return failed ? 1 : 0;
+}

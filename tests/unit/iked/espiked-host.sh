@@ -1,0 +1,269 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# espiked-host.sh ESPIKED: host test of the espiked daemon (no root, no
+# module). Two instances run on this host and talk IKEv2 over UDP on the
+# loopback, each with its own IKE port, pid file, control socket and the
+# fake kernel interface (-K fake:FILE), which writes the SAs a daemon
+# installed to FILE. The test compares the two files: A's outbound SA must
+# be B's inbound SA (same SPI, same key) and the other way round.
+#
+#   [espiked A, initiator] 127.0.0.1:$PA  <--UDP-->  127.0.0.1:$PB [espiked B]
+#        -K fake:a.kern                                     -K fake:b.kern
+#
+# Cases: PSK with AES-GCM and ESN; COOKIE demanded by the responder plus
+# INVALID_KE_PAYLOAD and retry; ChaCha20-Poly1305; responder narrowing the
+# selectors; IPv6; "ctl down" (INFORMATIONAL Delete); dead peer detection;
+# wrong PSK (AUTHENTICATION_FAILED) and selector mismatch (TS_UNACCEPTABLE),
+# where both logs must say why and no SA may be installed.
+# KTAP output; exit 0 pass, 1 fail.
+set -u
+E=$(readlink -f "${1:?usage: espiked-host.sh PATH-TO-ESPIKED}")
+D=$(mktemp -d /tmp/espiked-host.XXXXXX)
+PA=$((20000 + $$ % 20000))
+PB=$((PA + 1))
+N=0
+FAILED=0
+pids=""
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+ok() {	# ok CONDITION-STATUS NAME
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $N - $2"
+	else
+		echo "not ok $N - $2"
+		FAILED=$((FAILED + 1))
+		for f in "$D"/*.log "$D"/*.kern; do
+			[ -f "$f" ] || continue
+			echo "# --- $(basename "$f")"
+			sed 's/^/# /' "$f"
+		done
+	fi
+}
+
+# wait_for COMMAND...: retry up to 100 times, 0.1 s apart.
+wait_for() {
+	for _ in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# conf FILE PORT PEERPORT LOCALADDR REMOTEADDR EXTRA-LINES...
+conf() {
+	local f=$1 port=$2 peer=$3 l=$4 r=$5
+	shift 5
+	{
+		echo "ike_port $port"
+		echo "natt_port 0"
+		echo "conn tun {"
+		echo "    local $l"
+		echo "    remote $r"
+		echo "    remote_port $peer"
+		echo "    retransmit_timeout 200ms"
+		echo "    retransmit_tries 3"
+		for line in "$@"; do echo "    $line"; done
+		echo "}"
+	} > "$f"
+}
+
+start() {	# start NAME
+	rm -f "$D/$1.kern" "$D/$1.log"
+	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
+		2> "$D/$1.log" &
+	pids="$pids $!"
+	eval "PID_$1=$!"
+	wait_for test -S "$D/$1.sock"
+}
+
+# Stop the daemons; a daemon that does not exit 0 on SIGTERM (crash,
+# sanitizer report, leak) is recorded in $D/bad.
+stop_all() {
+	local p st
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+		st=$?
+		[ $st = 0 ] || echo "pid $p exited with status $st" >> "$D/bad"
+	done
+	cat "$D"/a.log "$D"/b.log >> "$D/history" 2>/dev/null
+	pids=""
+}
+
+# sa FILE DIR FIELD: a field of the SA of direction DIR in a fake kernel file
+sa() {
+	awk -v d="$2" -v f="$3" '$1 == "sa" && $3 == d {
+		for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
+}
+
+nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
+no_sas() { [ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]; }
+a_no_sas() { [ "$(nsa "$D/a.kern")" = 0 ]; }
+has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
+established() { "$E" -s "$D/$1.sock" ctl list | grep -q 'ESTABLISHED'; }
+
+# Keys and SPIs cross-match: A out = B in, B out = A in.
+keys_match() {
+	local a=$D/a.kern b=$D/b.kern
+	[ -n "$(sa "$a" out key)" ] &&
+	[ "$(sa "$a" out spi)" = "$(sa "$b" in spi)" ] &&
+	[ "$(sa "$a" out key)" = "$(sa "$b" in key)" ] &&
+	[ "$(sa "$b" out spi)" = "$(sa "$a" in spi)" ] &&
+	[ "$(sa "$b" out key)" = "$(sa "$a" in key)" ] &&
+	[ "$(sa "$a" out key)" != "$(sa "$a" in key)" ]
+}
+
+echo "TAP version 13"
+echo "1..27"
+
+# 1. AES-GCM-256 with ESN, FQDN and RFC822 identities
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 "local_id fqdn:a.example" \
+	"remote_id b@example.net" 'psk "correct horse"' \
+	"ike aes256gcm16-prfsha384-ecp384, aes128-sha256-modp2048" "esp aes256gcm16-esn" \
+	"local_ts 10.1.0.0/24" "remote_ts 10.2.0.0/24, 2001:db8:2::/48" "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 "local_id b@example.net" \
+	"remote_id fqdn:a.example" 'psk "correct horse"' "ike aes256gcm16-prfsha384-ecp384" \
+	"esp aes256gcm16-esn" "local_ts 10.2.0.0/24, 2001:db8:2::/48" "remote_ts 10.1.0.0/24" \
+	"device esp1" "start listen"
+start b
+start a
+wait_for has_sas
+ok $? "PSK: both daemons installed a CHILD_SA pair"
+keys_match
+ok $? "PSK: A's outbound SPI and key are B's inbound ones and vice versa"
+[ "$(sa "$D/a.kern" out alg)" = "rfc4106(gcm(aes))" ] && [ "$(sa "$D/a.kern" out esn)" = 1 ] &&
+	[ "$(sa "$D/a.kern" out key | tr -d '\n' | wc -c)" = 72 ] && [ "$(sa "$D/a.kern" out icv)" = 128 ]
+ok $? "PSK: AES-GCM-256 key with salt (36 octets), 128-bit ICV, ESN as negotiated"
+[ "$(sa "$D/a.kern" out ts_local)" = "10.1.0.0/24" ] &&
+	[ "$(sa "$D/a.kern" out ts_remote)" = "10.2.0.0/24,2001:db8:2::/48" ] &&
+	[ "$(sa "$D/b.kern" in ts_local)" = "10.2.0.0/24,2001:db8:2::/48" ] &&
+	[ "$(sa "$D/b.kern" in ts_remote)" = "10.1.0.0/24" ]
+ok $? "PSK: selectors installed as negotiated, mirrored on both sides"
+established a && established b
+ok $? "PSK: ctl list shows the IKE SA ESTABLISHED on both"
+grep -q 'IKE_SA tun\[1\] AUTH_SENT -> ESTABLISHED' "$D/a.log" &&
+	grep -q 'IKE_SA tun\[1\] INIT_DONE -> ESTABLISHED' "$D/b.log"
+ok $? "PSK: state changes logged with named states"
+grep -q '^dev esp0 local 127.0.0.1 remote 127.0.0.1$' "$D/a.kern"
+ok $? "PSK: device endpoints set"
+
+# 2. ctl down: INFORMATIONAL Delete removes the SAs on both sides
+"$E" -s "$D/a.sock" ctl down tun > /dev/null
+wait_for no_sas
+ok $? "ctl down: both daemons removed their SAs"
+grep -q 'closing: the peer deleted the IKE SA' "$D/b.log" && grep -q 'closing: deleted' "$D/a.log"
+ok $? "ctl down: B logs the peer's Delete, A the answered Delete"
+"$E" -s "$D/a.sock" ctl up tun > /dev/null && wait_for has_sas && keys_match
+ok $? "ctl up: the tunnel comes back with matching keys"
+"$E" -s "$D/a.sock" ctl up nosuch > "$D/out" 2>&1
+[ $? = 1 ] && grep -q "no connection named 'nosuch'" "$D/out"
+ok $? "ctl up of an unknown connection fails and says so"
+
+# 3. dead peer detection: B stops answering, A clears its SAs
+stop_all
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 'psk "k1"' "esp aes128gcm16" \
+	"local_ts 10.1.0.0/24" "remote_ts 10.2.0.0/24" "device esp0" "start initiate" \
+	"dpd_delay 1s" "dpd_action clear"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 'psk "k1"' "esp aes128gcm16" \
+	"local_ts 10.2.0.0/24" "remote_ts 10.1.0.0/24" "device esp1"
+start b
+start a
+wait_for has_sas && keys_match
+ok $? "DPD: tunnel up (AES-GCM-128, default IKE proposals, address identities)"
+kill -STOP "$PID_b"
+wait_for a_no_sas
+r=$?
+kill -CONT "$PID_b"
+[ $r = 0 ] && grep -q 'dead peer' "$D/a.log"
+ok $? "DPD: A detects the dead peer and clears the SAs from the device"
+
+# 4. COOKIE and INVALID_KE_PAYLOAD, ChaCha20-Poly1305, narrowing by the responder
+stop_all
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 "psk 0x00112233445566778899" \
+	"ike aes128gcm16-prfsha256-ecp256-x25519" "esp chacha20poly1305, aes256gcm16" \
+	"local_ts 10.1.0.0/16" "remote_ts 10.2.0.0/16" "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 "psk 0x00112233445566778899" \
+	"ike aes128gcm16-prfsha256-x25519" "esp chacha20poly1305" \
+	"local_ts 10.2.0.0/24" "remote_ts 10.1.2.0/24, 10.1.3.0/24" "device esp1"
+sed -i '1i cookie_threshold 0' "$D/b.conf"
+start b
+start a
+wait_for has_sas && keys_match
+ok $? "COOKIE + INVALID_KE: tunnel up with matching keys"
+grep -q 'asked for a COOKIE' "$D/a.log" && grep -q 'without a COOKIE' "$D/b.log"
+ok $? "COOKIE: B demanded one (threshold 0), A retried with it"
+grep -q 'INVALID_KE_PAYLOAD: responder wants x25519 instead of ecp256' "$D/a.log" &&
+	grep -q 'group ecp256 but we chose x25519: INVALID_KE_PAYLOAD' "$D/b.log"
+ok $? "INVALID_KE_PAYLOAD: A retried with the group B asked for"
+[ "$(sa "$D/a.kern" out alg)" = "rfc7539esp(chacha20,poly1305)" ] &&
+	[ "$(sa "$D/a.kern" out key | tr -d '\n' | wc -c)" = 72 ]
+ok $? "ChaCha20-Poly1305 chosen, 36-octet key"
+[ "$(sa "$D/a.kern" out ts_local)" = "10.1.2.0/24,10.1.3.0/24" ] &&
+	[ "$(sa "$D/a.kern" out ts_remote)" = "10.2.0.0/24" ] &&
+	[ "$(sa "$D/b.kern" in ts_remote)" = "10.1.2.0/24,10.1.3.0/24" ]
+ok $? "narrowing: B narrowed 10.1.0.0/16 to its 10.1.2.0/24+10.1.3.0/24, A installed that"
+
+# 5. IPv6 outer addresses, KEY_ID identities
+stop_all
+conf "$D/a.conf" $PA $PB ::1 ::1 "local_id keyid:0a0b0c" "remote_id keyid:0d0e0f" \
+	'psk "six"' "local_ts fd00:1::/64" "remote_ts fd00:2::/64" "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA ::1 ::1 "local_id keyid:0d0e0f" "remote_id keyid:0a0b0c" \
+	'psk "six"' "local_ts fd00:2::/64" "remote_ts fd00:1::/64" "device esp1"
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+	start b
+	start a
+	wait_for has_sas && keys_match && grep -q '^dev esp0 local ::1 remote ::1$' "$D/a.kern"
+	ok $? "IPv6: tunnel up over ::1 with KEY_ID identities"
+else
+	N=$((N + 1)); echo "ok $N - IPv6 # SKIP no ::1 on lo"
+fi
+
+# 6. wrong PSK: no SA, both logs say why
+stop_all
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 'psk "one key"' "local_ts 10.1.0.0/24" \
+	"remote_ts 10.2.0.0/24" "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 'psk "another key"' "local_ts 10.2.0.0/24" \
+	"remote_ts 10.1.0.0/24" "device esp1"
+start b
+start a
+wait_for grep -q 'closing: IKE_AUTH failed' "$D/a.log"
+ok $? "wrong PSK: A gives up the IKE SA"
+grep -q 'AUTHENTICATION_FAILED: the AUTH payload of peer 127.0.0.1 does not verify with the pre-shared key' "$D/b.log"
+ok $? "wrong PSK: B logs that the peer's AUTH does not verify with its key"
+grep -q 'AUTHENTICATION_FAILED: the responder refused our authentication' "$D/a.log"
+ok $? "wrong PSK: A logs that B refused its authentication"
+[ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]
+ok $? "wrong PSK: no SA installed on either side"
+
+# 7. selectors that do not meet: TS_UNACCEPTABLE, both logs show both sets
+stop_all
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 'psk "k"' "local_ts 10.1.0.0/24" \
+	"remote_ts 10.2.0.0/24" "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 'psk "k"' "local_ts 10.2.0.0/24" \
+	"remote_ts 10.9.0.0/24" "device esp1"
+start b
+start a
+wait_for grep -q 'closing: deleted' "$D/a.log"
+grep -q 'TS_UNACCEPTABLE: peer proposed TSi 10.1.0.0/24 TSr 10.2.0.0/24; our policy allows remote_ts 10.9.0.0/24 local_ts 10.2.0.0/24' "$D/b.log"
+ok $? "TS mismatch: B logs the peer's selectors and its own policy"
+grep -q 'TS_UNACCEPTABLE: responder accepts none of our selectors TSi 10.1.0.0/24 (local_ts) TSr 10.2.0.0/24 (remote_ts)' "$D/a.log"
+ok $? "TS mismatch: A logs the refusal with the selectors it proposed"
+[ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]
+ok $? "TS mismatch: no SA installed, the IKE SA is deleted"
+stop_all
+! grep -qE 'Sanitizer|runtime error' "$D/history" && [ ! -s "$D/bad" ]
+r=$?
+[ $r = 0 ] || sed 's/^/# /' "$D/bad" 2>/dev/null
+ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
+
+echo "# espiked host test: $((N - FAILED)) passed, $FAILED failed"
+[ $FAILED = 0 ]

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * conf.h - the espiked configuration: global settings and connections,
+ * parsed from the file described in espiked.conf(5).
+ */
+#ifndef ESPIKED_CONF_H
+#define ESPIKED_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "msg.h"
+
+#define CONF_NAME_MAX		32
+#define CONF_IFNAME_MAX		16	/* IFNAMSIZ */
+#define CONF_ID_MAX		255
+#define CONF_PSK_MAX		256
+#define CONF_MAX_TS		16	/* ESPVTI_MAX_TS */
+
+/**
+ * struct ts_prefix - one traffic selector prefix
+ * @family: AF_INET or AF_INET6
+ * @addr: network address (4 or 16 octets used), host bits zero
+ * @plen: prefix length
+ */
+struct ts_prefix {
+	int family;
+	uint8_t addr[16];
+	uint8_t plen;
+};
+
+/**
+ * struct ike_ident - an IKE identity (RFC 7296 3.5)
+ * @any: accept any identity of the peer (remote_id %any)
+ * @type: IKE_ID_IPV4_ADDR, _IPV6_ADDR, _FQDN, _RFC822_ADDR or _KEY_ID
+ * @len: octets in @data
+ * @data: identification data as sent on the wire
+ */
+struct ike_ident {
+	bool any;
+	uint8_t type;
+	size_t len;
+	uint8_t data[CONF_ID_MAX];
+};
+
+/* start action */
+enum conn_start {
+	START_LISTEN,		/* wait for the peer */
+	START_INITIATE,		/* initiate at startup */
+	START_TRAP,		/* initiate on the first packet (acquire) */
+};
+
+/* DPD action */
+enum conn_dpd_action {
+	DPD_CLEAR,		/* delete the SAs and stay down */
+	DPD_RESTART,		/* delete the SAs and initiate again */
+};
+
+/**
+ * struct conn - one configured connection
+ * @name: connection name
+ * @line: line of the "conn" keyword (for messages)
+ * @local: local outer address (port unused)
+ * @remote: remote outer address
+ * @remote_port: IKE port of the peer
+ * @local_id: our identity
+ * @remote_id: the identity the peer must prove
+ * @psk: pre-shared key
+ * @psk_len: octets in @psk
+ * @ike: IKE proposals (numbered from 1)
+ * @ike_str: @ike as written, for messages
+ * @esp: ESP proposals
+ * @esp_str: @esp as written
+ * @local_ts: local traffic selectors
+ * @nlocal_ts: entries in @local_ts
+ * @remote_ts: remote traffic selectors
+ * @nremote_ts: entries in @remote_ts
+ * @device: espvti device keyed by this connection
+ * @start: start action
+ * @ike_lifetime: IKE SA rekey time in seconds (0: never)
+ * @child_lifetime: CHILD_SA rekey time in seconds (0: never)
+ * @dpd_delay: seconds without traffic from the peer before a liveness
+ *	check (0: off)
+ * @dpd_action: what to do when the peer is found dead
+ * @retransmit_timeout: first retransmission timeout in milliseconds
+ * @retransmit_base: factor applied to the timeout at each retransmission
+ * @retransmit_tries: retransmissions before giving up
+ * @next: next connection in the configuration
+ */
+struct conn {
+	char name[CONF_NAME_MAX];
+	unsigned int line;
+	struct sockaddr_storage local, remote;
+	uint16_t remote_port;
+	struct ike_ident local_id, remote_id;
+	uint8_t psk[CONF_PSK_MAX];
+	size_t psk_len;
+	struct ike_sa_payload ike, esp;
+	char ike_str[256], esp_str[256];
+	struct ts_prefix local_ts[CONF_MAX_TS];
+	unsigned int nlocal_ts;
+	struct ts_prefix remote_ts[CONF_MAX_TS];
+	unsigned int nremote_ts;
+	char device[CONF_IFNAME_MAX];
+	enum conn_start start;
+	unsigned int ike_lifetime;
+	unsigned int child_lifetime;
+	unsigned int dpd_delay;
+	enum conn_dpd_action dpd_action;
+	unsigned int retransmit_timeout;
+	double retransmit_base;
+	unsigned int retransmit_tries;
+	struct conn *next;
+};
+
+/**
+ * struct conf - the whole configuration
+ * @ike_port: local UDP port for IKE (500)
+ * @natt_port: local UDP port for IKE with NAT traversal (4500; 0: none)
+ * @cookie_threshold: half-open IKE SAs from which a COOKIE is demanded
+ * @half_open_max: half-open IKE SAs beyond which new ones are refused
+ * @half_open_timeout: seconds a half-open IKE SA may wait for IKE_AUTH
+ * @conns: connections in file order
+ */
+struct conf {
+	uint16_t ike_port;
+	uint16_t natt_port;
+	unsigned int cookie_threshold;
+	unsigned int half_open_max;
+	unsigned int half_open_timeout;
+	struct conn *conns;
+};
+
+/*
+ * Parse @path. NULL on error, with every problem logged as
+ * "FILE:LINE: what was wrong".
+ */
+struct conf *conf_load(const char *path);
+/* Same, from a string (@name stands for the file in messages). */
+struct conf *conf_parse(const char *name, const char *text);
+void conf_free(struct conf *c);
+
+struct conn *conf_conn_find(const struct conf *c, const char *name);
+
+/* Identity parsing/formatting, shared with the control socket. */
+int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errlen);
+void conf_ident_format(const struct ike_ident *id, char *buf, size_t len);
+bool conf_ident_match(const struct ike_ident *want, uint8_t type,
+		      const uint8_t *data, size_t len);
+/* "10.0.0.0/24" into @p; 0 or -1 with @err. */
+int conf_prefix_parse(const char *s, struct ts_prefix *p, char *err, size_t errlen);
+
+#endif /* ESPIKED_CONF_H */

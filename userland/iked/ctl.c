@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * ctl.c - the control socket: a Unix stream socket taking one command
+ * line per connection ("list", "up NAME", "down NAME") and answering in
+ * text, closed after the answer. "espiked -s PATH ctl ..." is the client.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "proposal.h"
+
+#define CTL_LINE_MAX	512
+
+static int ctl_sock = -1;
+static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static int path_addr(const char *path, struct sockaddr_un *sun, char *err, size_t errlen)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		snprintf(err, errlen, "control socket path '%s' longer than %zu characters", path,
+			 sizeof(sun->sun_path) - 1);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path));
+	return 0;
+}
+
+int ctl_open(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	int probe;
+
+	if (path_addr(path, &sun, err, errlen))
+		return -1;
+	/* A live daemon answers on the socket: do not steal it. */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && !connect(probe, (struct sockaddr *)&sun, sizeof(sun))) {
+		close(probe);
+		snprintf(err, errlen, "control socket %s: another espiked is listening on it", path);
+		return -1;
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(path);
+	ctl_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl_sock < 0 || bind(ctl_sock, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(path, 0600) || listen(ctl_sock, 8)) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		if (ctl_sock >= 0)
+			close(ctl_sock);
+		ctl_sock = -1;
+		return -1;
+	}
+	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	return 0;
+}
+
+int ctl_fd(void)
+{
+	return ctl_sock;
+}
+
+void ctl_close(void)
+{
+	if (ctl_sock < 0)
+		return;
+	close(ctl_sock);
+	unlink(ctl_path);
+	ctl_sock = -1;
+}
+
+/**
+ * struct reply - text answer under construction
+ * @buf: the text
+ * @len: octets used
+ * @cap: size of @buf
+ */
+struct reply {
+	char *buf;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void say(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(r->buf + r->len, r->cap - r->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < r->cap - r->len) {
+			r->len += (size_t)n;
+			return;
+		}
+		char *nb = realloc(r->buf, r->cap * 2 + (size_t)n);
+
+		if (!nb)
+			return;
+		r->buf = nb;
+		r->cap = r->cap * 2 + (size_t)n;
+	}
+}
+
+static void list_sa(struct reply *r, const struct ike_sa *sa)
+{
+	char l[64], rm[64], prop[128], tl[600], tr[600];
+
+	addr_format(&sa->local, true, l, sizeof(l));
+	addr_format(&sa->remote, true, rm, sizeof(rm));
+	ike_proposal_format(&sa->prop, prop, sizeof(prop));
+	say(r, "  IKE_SA [%u] %s %s %s <-> %s SPIs %02x%02x%02x%02x%02x%02x%02x%02x_i %02x%02x%02x%02x%02x%02x%02x%02x_r %s%s\n",
+	    sa->id, ike_state_name(sa->state), sa->initiator ? "initiator" : "responder", l, rm,
+	    sa->spi_i[0], sa->spi_i[1], sa->spi_i[2], sa->spi_i[3], sa->spi_i[4], sa->spi_i[5],
+	    sa->spi_i[6], sa->spi_i[7], sa->spi_r[0], sa->spi_r[1], sa->spi_r[2], sa->spi_r[3],
+	    sa->spi_r[4], sa->spi_r[5], sa->spi_r[6], sa->spi_r[7],
+	    sa->prop.ntransforms ? prop : "(no proposal yet)",
+	    sa->nat_local || sa->nat_remote ? " NAT" : "");
+	if (!sa->child.installed)
+		return;
+	ike_proposal_format(&sa->child.prop, prop, sizeof(prop));
+	kern_ts_format(sa->child.ts_local, sa->child.nts_local, tl, sizeof(tl));
+	kern_ts_format(sa->child.ts_remote, sa->child.nts_remote, tr, sizeof(tr));
+	say(r, "    CHILD_SA INSTALLED %s SPI in 0x%08x out 0x%08x local %s remote %s\n", prop,
+	    sa->child.spi_in, sa->child.spi_out, tl, tr);
+}
+
+static void ctl_command(char *line, struct reply *r)
+{
+	char *cmd = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n");
+	struct conn *cn;
+	struct ike_sa *sa;
+
+	if (!cmd) {
+		say(r, "error: empty command (list, up NAME, down NAME)\n");
+		return;
+	}
+	if (!strcmp(cmd, "list")) {
+		for (cn = ikd.conf->conns; cn; cn = cn->next) {
+			char l[64], rm[64];
+
+			addr_format(&cn->local, false, l, sizeof(l));
+			addr_format(&cn->remote, false, rm, sizeof(rm));
+			say(r, "conn %s: %s -> %s:%u device %s ike %s esp %s\n", cn->name, l, rm,
+			    cn->remote_port, cn->device, cn->ike_str, cn->esp_str);
+			for (sa = ike_sa_first(); sa; sa = sa->next)
+				if (!sa->dead && sa->conn == cn)
+					list_sa(r, sa);
+		}
+		return;
+	}
+	if (strcmp(cmd, "up") && strcmp(cmd, "down")) {
+		say(r, "error: unknown command '%s' (list, up NAME, down NAME)\n", cmd);
+		return;
+	}
+	cn = arg ? conf_conn_find(ikd.conf, arg) : NULL;
+	if (!cn) {
+		say(r, "error: %s: %s '%s'\n", cmd, arg ? "no connection named" : "missing connection name",
+		    arg ? arg : "");
+		return;
+	}
+	sa = ike_sa_of_conn(cn);
+	if (!strcmp(cmd, "up")) {
+		if (sa)
+			say(r, "error: up %s: IKE_SA [%u] exists (%s)\n", cn->name, sa->id,
+			    ike_state_name(sa->state));
+		else if (init_start(cn))
+			say(r, "error: up %s: could not initiate (see the log)\n", cn->name);
+		else
+			say(r, "ok: initiating %s\n", cn->name);
+		return;
+	}
+	if (!sa) {
+		say(r, "error: down %s: no IKE SA\n", cn->name);
+		return;
+	}
+	say(r, "ok: deleting IKE_SA %s[%u]\n", cn->name, sa->id);
+	info_delete_ike(sa);
+}
+
+void ctl_accept(void)
+{
+	struct reply r = { malloc(1024), 0, 1024 };
+	struct timeval tv = { 1, 0 };
+	char line[CTL_LINE_MAX];
+	size_t n = 0;
+	ssize_t got;
+	int fd = accept4(ctl_sock, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0 || !r.buf) {
+		if (fd >= 0)
+			close(fd);
+		free(r.buf);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (n < sizeof(line) - 1 && (got = read(fd, line + n, sizeof(line) - 1 - n)) > 0) {
+		n += (size_t)got;
+		if (memchr(line, '\n', n))
+			break;
+	}
+	line[n] = 0;
+	r.buf[0] = 0;
+	ctl_command(line, &r);
+	if (r.len && write(fd, r.buf, r.len) < 0)
+		log_debug("control socket: %s", strerror(errno));
+	close(fd);
+	free(r.buf);
+}
+
+int ctl_client(const char *path, int argc, char **argv)
+{
+	struct sockaddr_un sun;
+	char line[CTL_LINE_MAX] = "", buf[4096], err[200];
+	size_t off = 0;
+	ssize_t n;
+	int fd, status = 0;
+	bool first = true;
+
+	for (int i = 0; i < argc; i++) {
+		int w = snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(line) - off) {
+			fprintf(stderr, "espiked ctl: command too long\n");
+			return 2;
+		}
+		off += (size_t)w;
+	}
+	strcat(line, "\n");
+	if (path_addr(path, &sun, err, sizeof(err))) {
+		fprintf(stderr, "espiked ctl: %s\n", err);
+		return 2;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		fprintf(stderr, "espiked ctl: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 2;
+	}
+	if (write(fd, line, strlen(line)) < 0) {
+		fprintf(stderr, "espiked ctl: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 2;
+	}
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (first && n >= 6 && !memcmp(buf, "error:", 6))
+			status = 1;
+		first = false;
+		fwrite(buf, 1, (size_t)n, stdout);
+	}
+	close(fd);
+	return status;
+}

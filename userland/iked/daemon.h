@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * daemon.h - espiked's global state and the functions the daemon's files
+ * call across: transport (net.c), exchanges (init.c, auth.c, info.c),
+ * CHILD_SA keying (child.c), traffic selectors (ts.c), control socket
+ * (ctl.c).
+ */
+#ifndef ESPIKED_DAEMON_H
+#define ESPIKED_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "kernel.h"
+#include "sa.h"
+
+#define IKE_BUF_MAX	8192	/* largest message espiked sends */
+
+/**
+ * struct daemon - process-wide state
+ * @conf: the configuration
+ * @kern: kernel backend
+ * @ike4: IPv4 socket on the IKE port (-1 none)
+ * @ike6: IPv6 socket on the IKE port
+ * @natt4: IPv4 socket on the NAT-T port (non-ESP marker)
+ * @natt6: IPv6 socket on the NAT-T port
+ * @cookie_secret: key of the COOKIE MAC (RFC 7296 2.6)
+ * @sas: the IKE SA table
+ * @next_id: next IKE SA id
+ * @quit: leave the main loop
+ */
+struct daemon {
+	struct conf *conf;
+	struct kern *kern;
+	int ike4, ike6, natt4, natt6;
+	uint8_t cookie_secret[32];
+	struct ike_sa *sas;
+	unsigned int next_id;
+	bool quit;
+};
+
+extern struct daemon ikd;
+
+/* net.c: sockets, message IDs, retransmission, response cache */
+int net_open(char *err, size_t errlen);
+void net_close(void);
+void net_input(int fd);
+bool net_is_natt(int fd);
+/* Send without keeping anything (stateless replies). */
+int net_send(int fd, const struct sockaddr_storage *from, const struct sockaddr_storage *to,
+	     const uint8_t *buf, size_t len);
+/* Send a request and retransmit it until answered or given up. */
+int net_request(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgid,
+		enum ike_req_kind kind);
+/* Send a response and keep it for duplicate requests. */
+int net_respond(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgid);
+/* Stop retransmitting the outstanding request. */
+void net_request_done(struct ike_sa *sa);
+/* Socket of @family on the IKE port. */
+int net_ike_fd(int family);
+void addr_format(const struct sockaddr_storage *ss, bool port, char *buf, size_t len);
+/* Address octets and length of @ss; port in host order. */
+const uint8_t *addr_bytes(const struct sockaddr_storage *ss, size_t *len);
+uint16_t addr_port(const struct sockaddr_storage *ss);
+void addr_set_port(struct sockaddr_storage *ss, uint16_t port);
+bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b, bool port);
+
+/* exch.c: helpers shared by the exchanges */
+void exch_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool response,
+	      uint32_t msgid);
+/*
+ * Protect the payload chain @chain in an SK payload and send it: as our next
+ * request (retransmitted until answered; -1 while another is outstanding),
+ * or as the response to the peer's request @msgid (cached).
+ */
+int exch_request(struct ike_sa *sa, uint8_t exch, struct ike_builder *chain,
+		 enum ike_req_kind kind);
+int exch_respond(struct ike_sa *sa, uint8_t exch, uint32_t msgid, struct ike_builder *chain);
+/* Log the error notifies of @m; returns the first error type or 0. */
+uint16_t exch_error_notify(const struct ike_sa *sa, const struct ike_msg *m, const char *what);
+
+/* init.c: IKE_SA_INIT */
+int init_start(struct conn *conn);
+void init_request(int fd, const struct sockaddr_storage *local,
+		  const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
+void init_response(struct ike_sa *sa, const uint8_t *buf, size_t len);
+
+/* auth.c: IKE_AUTH */
+int auth_start(struct ike_sa *sa);
+void auth_request(struct ike_sa *sa, struct ike_msg *m);
+void auth_response(struct ike_sa *sa, struct ike_msg *m);
+
+/* info.c: INFORMATIONAL */
+void info_request(struct ike_sa *sa, struct ike_msg *m);
+void info_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind);
+int info_delete_ike(struct ike_sa *sa);
+void info_dpd_start(struct ike_sa *sa);
+/* An outstanding request was given up on. */
+void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind);
+
+/* child.c: CHILD_SA keys and kernel state */
+uint32_t child_spi_alloc(void);
+/* ESP proposals of @conn with our inbound SPI. */
+void child_proposals(const struct conn *conn, uint32_t spi, struct ike_sa_payload *out);
+/* KEYMAT split into the two directions, kernel parameters from @prop. */
+int child_derive(struct ike_sa *sa, struct child_sa *c);
+int child_install(struct ike_sa *sa, struct child_sa *c);
+void child_uninstall(struct ike_sa *sa, struct child_sa *c);
+
+/* ts.c: traffic selectors */
+void ts_from_prefixes(const struct ts_prefix *p, unsigned int n, struct ike_ts_payload *out);
+/*
+ * Responder's narrowing: @offered intersected with our policy @mine into
+ * @out and @prefixes. -1 when nothing is left.
+ */
+int ts_narrow(const struct ike_ts_payload *offered, const struct ts_prefix *mine,
+	      unsigned int nmine, struct ike_ts_payload *out, struct ts_prefix *prefixes,
+	      unsigned int *nprefixes);
+/* Initiator's check: every selector of @answer inside @mine; prefixes out. */
+int ts_check_answer(const struct ike_ts_payload *answer, const struct ts_prefix *mine,
+		    unsigned int nmine, struct ts_prefix *prefixes, unsigned int *nprefixes);
+void ts_format(const struct ike_ts_payload *ts, char *buf, size_t len);
+
+/* ctl.c: control socket */
+int ctl_open(const char *path, char *err, size_t errlen);
+int ctl_fd(void);
+void ctl_accept(void);
+void ctl_close(void);
+/* Client side: send @cmd to the daemon at @path, print the answer. */
+int ctl_client(const char *path, int argc, char **argv);
+
+#endif /* ESPIKED_DAEMON_H */

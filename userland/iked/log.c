@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * log.c - espiked logging.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static bool log_stderr = true;
+static bool log_debug_on;
+static void (*log_sink)(enum log_level lvl, const char *line);
+
+void log_set_sink(void (*sink)(enum log_level lvl, const char *line))
+{
+	log_sink = sink;
+}
+
+void log_setup(bool to_stderr, bool debug, const char *ident)
+{
+	log_stderr = to_stderr;
+	log_debug_on = debug;
+	if (!to_stderr)
+		openlog(ident, LOG_PID, LOG_DAEMON);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[2048];
+	struct timespec ts;
+	va_list ap;
+
+	if (lvl == LOG_LVL_DEBUG && !log_debug_on)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log_sink) {
+		log_sink(lvl, line);
+		return;
+	}
+	if (!log_stderr) {
+		syslog(prio[lvl], "%s", line);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(stderr, "%lld.%03ld %s: %s\n", (long long)ts.tv_sec,
+		ts.tv_nsec / 1000000, names[lvl], line);
+	fflush(stderr);
+}

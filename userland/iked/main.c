@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * main.c - espiked(8): options, pid file, the poll() main loop over the
+ * IKE sockets, the control socket, kernel events, signals and timers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_CONF	"/etc/espiked.conf"
+#define DEFAULT_PID	"/run/espiked.pid"
+#define DEFAULT_SOCK	"/run/espiked.sock"
+
+struct daemon ikd = { .ike4 = -1, .ike6 = -1, .natt4 = -1, .natt6 = -1 };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: espiked [-d] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
+		"       espiked [-s SOCKET] ctl list|up NAME|down NAME\n"
+		"  -f  configuration file (default " DEFAULT_CONF ")\n"
+		"  -p  pid file (default " DEFAULT_PID ")\n"
+		"  -s  control socket (default " DEFAULT_SOCK ")\n"
+		"  -K  kernel interface: netlink (default) or fake:PATH (tests)\n"
+		"  -d  stay in the foreground, log to stderr with debug messages\n"
+		"  -n  check the configuration and exit\n");
+}
+
+static int pidfile_fd = -1;
+
+static int pidfile_open(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		log_err("pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		log_err("pid file %s: locked, another espiked runs with it", path);
+		close(fd);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || write(fd, buf, strlen(buf)) < 0) {
+		log_err("pid file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	pidfile_fd = fd;
+	return 0;
+}
+
+static void kern_event(const struct kern_event *ev, void *arg)
+{
+	(void)arg;
+	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next) {
+		struct ike_sa *sa;
+
+		if (strcmp(cn->device, ev->dev))
+			continue;
+		sa = ike_sa_of_conn(cn);
+		switch (ev->type) {
+		case KEV_ACQUIRE:
+			if (cn->start == START_TRAP && !sa) {
+				log_info("conn %s: traffic on %s without an SA: initiating", cn->name,
+					 ev->dev);
+				init_start(cn);
+			}
+			break;
+		case KEV_SOFT_EXPIRE:
+			/* Extension point: CREATE_CHILD_SA rekey. */
+			if (sa && (ev->spi == sa->child.spi_in || ev->spi == sa->child.spi_out))
+				log_warn(SA_FMT " SA 0x%08x soft-expired; CHILD_SA rekeying is not implemented yet",
+					 SA_ARGS(sa), ev->spi);
+			break;
+		case KEV_HARD_EXPIRE:
+			if (sa && sa->child.installed &&
+			    (ev->spi == sa->child.spi_in || ev->spi == sa->child.spi_out)) {
+				log_warn(SA_FMT " SA 0x%08x hard-expired: deleting the IKE SA",
+					 SA_ARGS(sa), ev->spi);
+				info_delete_ike(sa);
+			}
+			break;
+		}
+	}
+}
+
+static void shutdown_sas(void)
+{
+	for (struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next) {
+		if (sa->dead)
+			continue;
+		if (sa->state == IKE_STATE_ESTABLISHED)
+			info_delete_ike(sa);	/* sent once, not waited for */
+		ike_sa_close(sa, "espiked is stopping");
+	}
+	ike_sa_reap();
+}
+
+static int run(int sfd)
+{
+	for (;;) {
+		struct pollfd p[8];
+		int fds[8], n = 0, kfd = ikd.kern->ops->event_fd(ikd.kern);
+		int cand[] = { ikd.ike4, ikd.ike6, ikd.natt4, ikd.natt6, ctl_fd(), kfd, sfd };
+
+		for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
+			if (cand[i] >= 0) {
+				fds[n] = cand[i];
+				p[n].fd = cand[i];
+				p[n++].events = POLLIN;
+			}
+		if (poll(p, (nfds_t)n, timer_next_timeout()) < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (!(p[i].revents & (POLLIN | POLLERR | POLLHUP)))
+				continue;
+			if (fds[i] == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					log_info("signal %u: stopping", si.ssi_signo);
+					ikd.quit = true;
+				}
+			} else if (fds[i] == ctl_fd()) {
+				ctl_accept();
+			} else if (fds[i] == kfd) {
+				ikd.kern->ops->event_read(ikd.kern, kern_event, NULL);
+			} else {
+				net_input(fds[i]);
+			}
+		}
+		timer_run();
+		ike_sa_reap();
+		if (ikd.quit)
+			return 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = DEFAULT_CONF, *pid = DEFAULT_PID, *sock = DEFAULT_SOCK;
+	const char *kspec = "netlink";
+	bool fg = false, check = false;
+	char err[512];
+	sigset_t mask;
+	int opt, sfd, ret = 1;
+
+	while ((opt = getopt(argc, argv, "+f:p:s:K:dnh")) != -1) {
+		switch (opt) {
+		case 'f': conf = optarg; break;
+		case 'p': pid = optarg; break;
+		case 's': sock = optarg; break;
+		case 'K': kspec = optarg; break;
+		case 'd': fg = true; break;
+		case 'n': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind], "ctl") || optind + 1 >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		return ctl_client(sock, argc - optind - 1, argv + optind + 1);
+	}
+	log_setup(fg || check, fg, "espiked");
+	ikd.conf = conf_load(conf);
+	if (!ikd.conf)
+		return 1;
+	if (check) {
+		printf("%s: configuration OK\n", conf);
+		conf_free(ikd.conf);
+		return 0;
+	}
+	if (RAND_bytes(ikd.cookie_secret, sizeof(ikd.cookie_secret)) != 1) {
+		log_err("no random numbers");
+		goto free_conf;
+	}
+	ikd.kern = kern_open(kspec, err, sizeof(err));
+	if (!ikd.kern) {
+		log_err("kernel interface: %s", err);
+		goto free_conf;
+	}
+	if (net_open(err, sizeof(err))) {
+		log_err("IKE sockets: %s", err);
+		goto close_kern;
+	}
+	if (!fg && daemon(0, 0)) {
+		log_err("daemon: %s", strerror(errno));
+		goto close_net;
+	}
+	if (pidfile_open(pid))
+		goto close_net;
+	if (ctl_open(sock, err, sizeof(err))) {
+		log_err("%s", err);
+		goto close_pid;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		goto close_ctl;
+	}
+	log_info("espiked started: configuration %s, control socket %s, IKE port %u, NAT-T port %u",
+		 conf, sock, ikd.conf->ike_port, ikd.conf->natt_port);
+	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next) {
+		if (cn->start == START_INITIATE)
+			init_start(cn);
+		else if (cn->start == START_TRAP)
+			log_info("conn %s: will initiate on traffic routed into %s", cn->name,
+				 cn->device);
+	}
+	ret = run(sfd) ? 1 : 0;
+	shutdown_sas();
+	close(sfd);
+close_ctl:
+	ctl_close();
+close_pid:
+	unlink(pid);
+	close(pidfile_fd);
+close_net:
+	net_close();
+close_kern:
+	kern_close(ikd.kern);
+free_conf:
+	conf_free(ikd.conf);
+	OPENSSL_cleanse(ikd.cookie_secret, sizeof(ikd.cookie_secret));
+	return ret;
+}

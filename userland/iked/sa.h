@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * sa.h - IKE SAs and their CHILD_SA, the daemon's SA table, and the IKE SA
+ * state machine. Every state change goes through ike_sa_set_state()
+ * (state.c), which checks it against the transition table and logs it.
+ */
+#ifndef ESPIKED_SA_H
+#define ESPIKED_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "dh.h"
+#include "msg.h"
+#include "sk.h"
+#include "timer.h"
+
+/*
+ * IKE SA states. Initiator: NEW -> INIT_SENT -> AUTH_SENT -> ESTABLISHED;
+ * responder: NEW -> INIT_DONE (half-open) -> ESTABLISHED; then DELETING
+ * (our Delete is outstanding) and CLOSED (keys wiped, about to be freed).
+ */
+enum ike_state {
+	IKE_STATE_NEW,
+	IKE_STATE_INIT_SENT,
+	IKE_STATE_INIT_DONE,
+	IKE_STATE_AUTH_SENT,
+	IKE_STATE_ESTABLISHED,
+	IKE_STATE_DELETING,
+	IKE_STATE_CLOSED,
+	IKE_STATE_COUNT
+};
+
+/* What our outstanding request is for (what to do when it fails). */
+enum ike_req_kind {
+	REQ_NONE,
+	REQ_SA_INIT,
+	REQ_AUTH,
+	REQ_DELETE_IKE,
+	REQ_DPD,
+};
+
+/**
+ * struct child_sa - the CHILD_SA of an IKE SA (one pair of ESP SAs)
+ * @installed: the pair is in the kernel
+ * @spi_in: our inbound SPI (host order), allocated by us
+ * @spi_out: the peer's inbound SPI, our outbound
+ * @alg: kernel AEAD name
+ * @prop: the chosen ESP proposal
+ * @keylen: octets of key plus salt per direction
+ * @icv_bits: ICV length
+ * @esn: extended sequence numbers negotiated
+ * @key_in: inbound key and salt
+ * @key_out: outbound key and salt
+ * @ts_local: negotiated local selectors
+ * @nts_local: entries in @ts_local
+ * @ts_remote: negotiated remote selectors
+ * @nts_remote: entries in @ts_remote
+ */
+struct child_sa {
+	bool installed;
+	uint32_t spi_in, spi_out;
+	const char *alg;
+	struct ike_proposal prop;
+	size_t keylen;
+	uint32_t icv_bits;
+	bool esn;
+	uint8_t key_in[36], key_out[36];
+	struct ts_prefix ts_local[CONF_MAX_TS];
+	unsigned int nts_local;
+	struct ts_prefix ts_remote[CONF_MAX_TS];
+	unsigned int nts_remote;
+};
+
+/**
+ * struct msgbuf - a message kept for retransmission or as cached response
+ * @buf: heap copy, NULL when none
+ * @len: its length
+ */
+struct msgbuf {
+	uint8_t *buf;
+	size_t len;
+};
+
+/**
+ * struct ike_sa - one IKE SA
+ * @id: unique number for logs and the control socket
+ * @conn: its connection
+ * @initiator: we are the original initiator
+ * @state: current state (change only with ike_sa_set_state)
+ * @spi_i: initiator's SPI
+ * @spi_r: responder's SPI
+ * @local: our address and port
+ * @remote: the peer's address and port
+ * @fd: socket the SA talks on
+ * @prop: chosen IKE proposal
+ * @prf: its PRF
+ * @dh: our DH key pair until the shared secret is computed
+ * @dh_group: the group of @dh / of the KE we sent
+ * @ni: initiator's nonce
+ * @ni_len: octets in @ni
+ * @nr: responder's nonce
+ * @nr_len: octets in @nr
+ * @init_req: the IKE_SA_INIT request (signed by the initiator's AUTH)
+ * @init_resp: the IKE_SA_INIT response (signed by the responder's AUTH)
+ * @cookie: responder's cookie to send back
+ * @cookie_len: octets in @cookie (0: none)
+ * @init_tries: IKE_SA_INIT restarts (COOKIE, INVALID_KE_PAYLOAD)
+ * @keys: SK_* (wiped at close)
+ * @sk_out: protects what we send
+ * @sk_in: opens what we receive
+ * @nat_local: we are behind a NAT
+ * @nat_remote: the peer is behind a NAT
+ * @req_next: message ID of our next request
+ * @peer_next: message ID expected in the peer's next request
+ * @req: our outstanding request
+ * @req_msgid: its message ID
+ * @req_kind: what it is for
+ * @req_tries: retransmissions so far
+ * @req_timeout: current retransmission timeout (ms)
+ * @rtx_timer: retransmission timer
+ * @resp: our last response (for duplicate requests)
+ * @resp_msgid: its message ID
+ * @child: the CHILD_SA
+ * @last_rx: when the peer last sent an authenticated message (ms)
+ * @dpd_timer: liveness check timer
+ * @life_timer: half-open timeout, later rekey time
+ * @dead: closed, to be freed by ike_sa_reap()
+ * @next: table link
+ */
+struct ike_sa {
+	unsigned int id;
+	struct conn *conn;
+	bool initiator;
+	enum ike_state state;
+	uint8_t spi_i[8], spi_r[8];
+	struct sockaddr_storage local, remote;
+	int fd;
+	struct ike_proposal prop;
+	const struct ike_prf_alg *prf;
+	struct ike_dh *dh;
+	uint16_t dh_group;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct msgbuf init_req, init_resp;
+	uint8_t cookie[IKE_COOKIE_MAX];
+	size_t cookie_len;
+	unsigned int init_tries;
+	struct ike_keys keys;
+	struct ike_sk_ctx sk_out, sk_in;
+	bool nat_local, nat_remote;
+	uint32_t req_next, peer_next;
+	struct msgbuf req;
+	uint32_t req_msgid;
+	enum ike_req_kind req_kind;
+	unsigned int req_tries;
+	uint64_t req_timeout;
+	struct timer rtx_timer;
+	struct msgbuf resp;
+	uint32_t resp_msgid;
+	struct child_sa child;
+	uint64_t last_rx;
+	struct timer dpd_timer;
+	struct timer life_timer;
+	bool dead;
+	struct ike_sa *next;
+};
+
+/* state.c */
+const char *ike_state_name(enum ike_state s);
+/* Checked and logged state change; -1 (and no change) if not allowed. */
+int ike_sa_set_state(struct ike_sa *sa, enum ike_state new);
+
+/* sa.c */
+struct ike_sa *ike_sa_new(struct conn *conn, bool initiator);
+/* By our own SPI: spi_i when we initiated, spi_r otherwise. */
+struct ike_sa *ike_sa_find(const uint8_t spi[8], bool we_initiated);
+/* Responder half-open SA for a retransmitted IKE_SA_INIT. */
+struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const struct sockaddr_storage *remote);
+/* Live (not closed) IKE SA of @conn, or NULL. */
+struct ike_sa *ike_sa_of_conn(const struct conn *conn);
+struct ike_sa *ike_sa_by_id(unsigned int id);
+struct ike_sa *ike_sa_first(void);
+unsigned int ike_sa_half_open(void);
+/* Remove the CHILD_SA from the kernel, wipe keys, go to CLOSED. */
+void ike_sa_close(struct ike_sa *sa, const char *why);
+/* Free closed SAs (called from the main loop, outside handlers). */
+void ike_sa_reap(void);
+void msgbuf_set(struct msgbuf *mb, const uint8_t *buf, size_t len);
+void msgbuf_clear(struct msgbuf *mb);
+/* Log line prefix "IKE_SA name[id]". */
+#define SA_FMT		"IKE_SA %s[%u]"
+#define SA_ARGS(sa)	(sa)->conn->name, (sa)->id
+
+#endif /* ESPIKED_SA_H */

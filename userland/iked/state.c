@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * state.c - the IKE SA state machine: names, allowed transitions, and the
+ * one function through which every state change goes.
+ */
+#include "daemon.h"
+#include "log.h"
+
+static const char *const state_names[IKE_STATE_COUNT] = {
+	[IKE_STATE_NEW] = "NEW",
+	[IKE_STATE_INIT_SENT] = "INIT_SENT",
+	[IKE_STATE_INIT_DONE] = "INIT_DONE",
+	[IKE_STATE_AUTH_SENT] = "AUTH_SENT",
+	[IKE_STATE_ESTABLISHED] = "ESTABLISHED",
+	[IKE_STATE_DELETING] = "DELETING",
+	[IKE_STATE_CLOSED] = "CLOSED",
+};
+
+#define TO(s)	(1u << (s))
+
+/* For each state, the set of states it may move to. */
+static const unsigned int transitions[IKE_STATE_COUNT] = {
+	[IKE_STATE_NEW] = TO(IKE_STATE_INIT_SENT) | TO(IKE_STATE_INIT_DONE) |
+			  TO(IKE_STATE_CLOSED),
+	[IKE_STATE_INIT_SENT] = TO(IKE_STATE_AUTH_SENT) | TO(IKE_STATE_CLOSED),
+	[IKE_STATE_INIT_DONE] = TO(IKE_STATE_ESTABLISHED) | TO(IKE_STATE_CLOSED),
+	[IKE_STATE_AUTH_SENT] = TO(IKE_STATE_ESTABLISHED) | TO(IKE_STATE_DELETING) |
+				TO(IKE_STATE_CLOSED),
+	[IKE_STATE_ESTABLISHED] = TO(IKE_STATE_DELETING) | TO(IKE_STATE_CLOSED),
+	[IKE_STATE_DELETING] = TO(IKE_STATE_CLOSED),
+	[IKE_STATE_CLOSED] = 0,
+};
+
+const char *ike_state_name(enum ike_state s)
+{
+	return (unsigned int)s < IKE_STATE_COUNT ? state_names[s] : "?";
+}
+
+int ike_sa_set_state(struct ike_sa *sa, enum ike_state new)
+{
+	enum ike_state old = sa->state;
+
+	if ((unsigned int)new >= IKE_STATE_COUNT || !(transitions[old] & TO(new))) {
+		log_err(SA_FMT " refused state change %s -> %s (not in the transition table)",
+			SA_ARGS(sa), ike_state_name(old), ike_state_name(new));
+		return -1;
+	}
+	sa->state = new;
+	log_info(SA_FMT " %s -> %s", SA_ARGS(sa), ike_state_name(old), ike_state_name(new));
+	return 0;
+}
