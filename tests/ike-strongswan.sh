@@ -60,11 +60,11 @@ round() {
 			proposals = $ike
 			local {
 				auth = psk
-				id = $SW_SW_ID
+				id = "$SW_SW_ID"
 			}
 			remote {
 				auth = psk
-				id = $ES_SW_ID
+				id = "$ES_SW_ID"
 			}
 			children {
 				tun {
@@ -78,8 +78,8 @@ round() {
 	}
 	secrets {
 		ike-tun {
-			id-1 = $SW_SW_ID
-			id-2 = $ES_SW_ID
+			id-1 = "$SW_SW_ID"
+			id-2 = "$ES_SW_ID"
 			secret = "$IKE_PSK"
 		}
 	}
@@ -131,6 +131,7 @@ ES_SW_ID=es@espvti.test SW_SW_ID=sw@espvti.test \
 	round 2 charon aes128-sha256-modp2048 aes128gcm16 4 es@espvti.test sw@espvti.test
 ES_SW_ID=2001:db8:f::1 SW_SW_ID=2001:db8:f::2 \
 	round 3 espiked aes256-sha256-x25519 chacha20poly1305 6 2001:db8:f::1 2001:db8:f::2
+# "#" starts a comment in swanctl.conf: the identities above are quoted.
 ES_SW_ID=@#65730a SW_SW_ID=@#73770a \
 	round 4 charon aes128gcm16-prfsha256-ecp256 aes256gcm16-esn 6 keyid:65730a keyid:73770a
 ktap_finish
