@@ -131,7 +131,7 @@ static int add_id_auth(struct ike_sa *sa, struct ike_builder *b)
 
 static void dpd_and_life(struct ike_sa *sa)
 {
-	timer_stop(&sa->life_timer);	/* extension point: IKE SA rekey time */
+	rekey_ike_times(sa);	/* half-open timeout off, IKE SA lifetime on */
 	info_dpd_start(sa);
 }
 
@@ -143,8 +143,8 @@ int auth_start(struct ike_sa *sa)
 	struct ike_ts_payload tsi, tsr;
 	struct ike_id idr;
 
-	sa->child.spi_in = child_spi_alloc();
-	if (!sa->child.spi_in)
+	sa->child[0].spi_in = child_spi_alloc();
+	if (!sa->child[0].spi_in)
 		return -1;
 	ike_build_chain(&b, chain, sizeof(chain));
 	if (add_id_auth(sa, &b))
@@ -153,7 +153,7 @@ int auth_start(struct ike_sa *sa)
 		id_payload(&sa->conn->remote_id, &idr);
 		ike_build_id(&b, IKE_PL_IDR, &idr);
 	}
-	child_proposals(sa->conn, sa->child.spi_in, &sap);
+	child_proposals(sa->conn, sa->child[0].spi_in, &sap);
 	ike_build_sa(&b, &sap);
 	ts_from_prefixes(sa->conn->local_ts, sa->conn->nlocal_ts, &tsi);
 	ts_from_prefixes(sa->conn->remote_ts, sa->conn->nremote_ts, &tsr);
@@ -170,7 +170,7 @@ int auth_start(struct ike_sa *sa)
  */
 static void child_respond(struct ike_sa *sa, const struct ike_msg *m, struct ike_builder *b)
 {
-	struct child_sa *c = &sa->child;
+	struct child_sa *c = &sa->child[0];	/* the first CHILD_SA */
 	struct ike_notify n = { 0 };
 	struct ike_ts_payload tsi, tsr;
 	struct ike_sa_payload sap;
@@ -213,7 +213,7 @@ static void child_respond(struct ike_sa *sa, const struct ike_msg *m, struct ike
 	memcpy(&be, c->prop.spi, 4);
 	c->spi_out = ntohl(be);
 	c->spi_in = child_spi_alloc();
-	if (!c->spi_in || child_derive(sa, c) || child_install(sa, c)) {
+	if (!c->spi_in || child_derive(sa, c) || nat_child_encap(sa) || child_install(sa, c)) {
 		log_err(SA_FMT " CHILD_SA could not be installed: refusing it", SA_ARGS(sa));
 		n.type = IKE_N_NO_PROPOSAL_CHOSEN;
 		ike_build_notify(b, &n);
@@ -282,7 +282,7 @@ auth_failed:
 /* Initiator: the CHILD_SA in the responder's answer. */
 static int child_accept(struct ike_sa *sa, const struct ike_msg *m)
 {
-	struct child_sa *c = &sa->child;
+	struct child_sa *c = &sa->child[0];	/* the first CHILD_SA */
 	char e[600], a1[600], a2[600];
 	uint32_t be;
 
@@ -309,7 +309,7 @@ static int child_accept(struct ike_sa *sa, const struct ike_msg *m)
 	ts_format(&m->tsi, a1, sizeof(a1));
 	ts_format(&m->tsr, a2, sizeof(a2));
 	log_info(SA_FMT " CHILD_SA selectors: TSi %s TSr %s", SA_ARGS(sa), a1, a2);
-	if (child_derive(sa, c) || child_install(sa, c))
+	if (child_derive(sa, c) || nat_child_encap(sa) || child_install(sa, c))
 		return -1;
 	return 0;
 }

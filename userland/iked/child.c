@@ -2,9 +2,11 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * child.c - CHILD_SAs: inbound SPI allocation, the ESP proposals we offer,
- * KEYMAT (RFC 7296 2.17) split into the key of each direction, and the
- * pair of espvti SAs in the kernel.
+ * child.c - CHILD_SAs: the slots of an IKE SA, inbound SPI allocation, the
+ * ESP proposals we offer, KEYMAT (RFC 7296 2.17) split into the key of each
+ * direction, and the pair of espvti SAs in the kernel: the inbound SA and
+ * the outbound SA go in separately, because a rekey installs the new
+ * inbound SA first and switches the device's one outbound SA later.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -23,8 +25,9 @@
 static bool spi_in_use(uint32_t spi)
 {
 	for (struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next)
-		if (!sa->dead && sa->child.spi_in == spi)
-			return true;
+		for (unsigned int i = 0; !sa->dead && i < IKE_MAX_CHILD; i++)
+			if (sa->child[i].state != CHILD_FREE && sa->child[i].spi_in == spi)
+				return true;
 	return false;
 }
 
@@ -51,7 +54,51 @@ void child_proposals(const struct conn *conn, uint32_t spi, struct ike_sa_payloa
 	}
 }
 
-int child_derive(struct ike_sa *sa, struct child_sa *c)
+struct child_sa *child_new(struct ike_sa *sa)
+{
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
+		if (sa->child[i].state == CHILD_FREE) {
+			OPENSSL_cleanse(&sa->child[i], sizeof(sa->child[i]));
+			return &sa->child[i];
+		}
+	log_warn(SA_FMT " no room for another CHILD_SA (%d at most)", SA_ARGS(sa), IKE_MAX_CHILD);
+	return NULL;
+}
+
+struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi)
+{
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
+		if (sa->child[i].state != CHILD_FREE && sa->child[i].spi_in == spi)
+			return &sa->child[i];
+	return NULL;
+}
+
+struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi)
+{
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
+		if (sa->child[i].state != CHILD_FREE && sa->child[i].spi_out == spi)
+			return &sa->child[i];
+	return NULL;
+}
+
+struct child_sa *child_first(struct ike_sa *sa)
+{
+	struct child_sa *best = NULL;
+
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++) {
+		struct child_sa *c = &sa->child[i];
+
+		if (c->state == CHILD_FREE || !c->installed)
+			continue;
+		if (!best || (c->out_active && !best->out_active))
+			best = c;
+	}
+	return best;
+}
+
+int child_derive_keys(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
+		      const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len)
 {
 	const struct ike_transform *encr = ike_proposal_get(&c->prop, IKE_XF_ENCR);
 	const struct ike_transform *esn = ike_proposal_get(&c->prop, IKE_XF_ESN);
@@ -71,18 +118,28 @@ int child_derive(struct ike_sa *sa, struct child_sa *c)
 		log_err(SA_FMT " CHILD_SA: unsupported key length %u", SA_ARGS(sa), encr->keylen);
 		return -1;
 	}
-	/* KEYMAT = prf+(SK_d, Ni | Nr): initiator-to-responder key first. */
-	if (ike_child_keymat(sa->prf, sa->keys.sk_d, sa->keys.prf_len, NULL, 0, sa->ni,
-			     sa->ni_len, sa->nr, sa->nr_len, km, 2 * c->keylen)) {
+	/*
+	 * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), the nonces of the
+	 * exchange that creates the CHILD_SA: the key from the initiator of
+	 * that exchange to its responder first.
+	 */
+	if (ike_child_keymat(sa->prf, sa->keys.sk_d, sa->keys.prf_len, gir, girlen, ni, ni_len,
+			     nr, nr_len, km, 2 * c->keylen)) {
 		log_err(SA_FMT " CHILD_SA: KEYMAT derivation failed", SA_ARGS(sa));
 		return -1;
 	}
 	i2r = km;
 	r2i = km + c->keylen;
-	memcpy(c->key_out, sa->initiator ? i2r : r2i, c->keylen);
-	memcpy(c->key_in, sa->initiator ? r2i : i2r, c->keylen);
+	memcpy(c->key_out, we_initiated ? i2r : r2i, c->keylen);
+	memcpy(c->key_in, we_initiated ? r2i : i2r, c->keylen);
 	OPENSSL_cleanse(km, sizeof(km));
 	return 0;
+}
+
+int child_derive(struct ike_sa *sa, struct child_sa *c)
+{
+	return child_derive_keys(sa, c, sa->initiator, NULL, 0, sa->ni, sa->ni_len, sa->nr,
+				 sa->nr_len);
 }
 
 static void fill(const struct ike_sa *sa, const struct child_sa *c, uint8_t dir,
@@ -104,10 +161,10 @@ static void fill(const struct ike_sa *sa, const struct child_sa *c, uint8_t dir,
 	k->nts_remote = c->nts_remote;
 }
 
-int child_install(struct ike_sa *sa, struct child_sa *c)
+int child_install_in(struct ike_sa *sa, struct child_sa *c)
 {
 	struct sockaddr_storage l = sa->local, r = sa->remote;
-	char err[512], tl[600], tr[600], prop[128];
+	char err[512];
 	struct kern_sa k;
 	int ret;
 
@@ -119,46 +176,109 @@ int child_install(struct ike_sa *sa, struct child_sa *c)
 	}
 	fill(sa, c, ESPVTI_DIR_IN, &k);
 	ret = ikd.kern->ops->sa_new(ikd.kern, &k, err, sizeof(err));
+	OPENSSL_cleanse(&k, sizeof(k));
 	if (ret) {
 		log_err(SA_FMT " inbound SA 0x%08x on %s: %s", SA_ARGS(sa), c->spi_in,
 			sa->conn->device, err);
-		goto wipe;
+		return -1;
 	}
+	c->installed = true;
+	if (c->state == CHILD_FREE) {
+		c->created = timer_now();
+		child_set_state(sa, c, CHILD_INSTALLED);
+		rekey_child_times(sa, c);
+	}
+	log_info(SA_FMT " inbound SA 0x%08x installed on %s", SA_ARGS(sa), c->spi_in,
+		 sa->conn->device);
+	return 0;
+}
+
+/* The device now sends with @spi: no other CHILD_SA's outbound SA is in the kernel. */
+static void out_replaced(const char *dev, const struct child_sa *now)
+{
+	for (struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next)
+		for (unsigned int i = 0; !sa->dead && i < IKE_MAX_CHILD; i++)
+			if (&sa->child[i] != now && sa->child[i].out_active &&
+			    !strcmp(sa->conn->device, dev))
+				sa->child[i].out_active = false;
+}
+
+int child_install_out(struct ike_sa *sa, struct child_sa *c)
+{
+	char err[512], tl[600], tr[600], prop[128];
+	struct kern_sa k;
+	int ret;
+
 	fill(sa, c, ESPVTI_DIR_OUT, &k);
 	ret = ikd.kern->ops->sa_new(ikd.kern, &k, err, sizeof(err));
+	OPENSSL_cleanse(&k, sizeof(k));
 	if (ret) {
 		log_err(SA_FMT " outbound SA 0x%08x on %s: %s", SA_ARGS(sa), c->spi_out,
 			sa->conn->device, err);
-		if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in,
-					  err, sizeof(err)))
-			log_err(SA_FMT " removing inbound SA 0x%08x again: %s", SA_ARGS(sa),
-				c->spi_in, err);
-		goto wipe;
+		return -1;
 	}
-	c->installed = true;
+	c->out_active = true;
+	c->out_pending = false;
+	out_replaced(sa->conn->device, c);
 	kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
 	kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
 	ike_proposal_format(&c->prop, prop, sizeof(prop));
 	log_info(SA_FMT " CHILD_SA installed on %s: %s, SPI in 0x%08x out 0x%08x, local %s remote %s",
 		 SA_ARGS(sa), sa->conn->device, prop, c->spi_in, c->spi_out, tl, tr);
-wipe:
-	OPENSSL_cleanse(&k, sizeof(k));
-	return ret ? -1 : 0;
+	return 0;
+}
+
+int child_install(struct ike_sa *sa, struct child_sa *c)
+{
+	char err[512];
+
+	if (child_install_in(sa, c))
+		return -1;
+	if (child_install_out(sa, c) == 0)
+		return 0;
+	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in, err,
+				  sizeof(err)))
+		log_err(SA_FMT " removing inbound SA 0x%08x again: %s", SA_ARGS(sa), c->spi_in, err);
+	c->installed = false;
+	child_set_state(sa, c, CHILD_FREE);
+	return -1;
 }
 
 void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	char err[512];
+	bool out = c->out_active;
 
-	if (!c->installed)
+	if (!c->installed && !c->out_active)
 		return;
-	c->installed = false;
-	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_OUT, c->spi_out, err,
-				  sizeof(err)))
-		log_warn(SA_FMT " removing outbound SA: %s", SA_ARGS(sa), err);
-	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in, err,
-				  sizeof(err)))
-		log_warn(SA_FMT " removing inbound SA: %s", SA_ARGS(sa), err);
-	log_info(SA_FMT " CHILD_SA removed from %s (SPI in 0x%08x out 0x%08x)", SA_ARGS(sa),
-		 sa->conn->device, c->spi_in, c->spi_out);
+	if (c->out_active) {
+		c->out_active = false;
+		if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_OUT, c->spi_out,
+					  err, sizeof(err)))
+			log_warn(SA_FMT " removing outbound SA: %s", SA_ARGS(sa), err);
+	}
+	if (c->installed) {
+		c->installed = false;
+		if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in,
+					  err, sizeof(err)))
+			log_warn(SA_FMT " removing inbound SA: %s", SA_ARGS(sa), err);
+	}
+	log_info(SA_FMT " CHILD_SA removed from %s (SPI in 0x%08x out 0x%08x%s)", SA_ARGS(sa),
+		 sa->conn->device, c->spi_in, c->spi_out, out ? "" : ", outbound already replaced");
+}
+
+void child_free(struct ike_sa *sa, struct child_sa *c)
+{
+	if (c->state == CHILD_FREE)
+		return;
+	child_uninstall(sa, c);
+	child_set_state(sa, c, CHILD_FREE);
+	OPENSSL_cleanse(c, sizeof(*c));
+	rekey_timer_update(sa);
+}
+
+void child_free_all(struct ike_sa *sa)
+{
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
+		child_free(sa, &sa->child[i]);
 }

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * conf.c - the espiked configuration file (espiked.conf(5)).
+ * conf.c - the espiked configuration file (espiked(8), CONFIGURATION).
  *
  * The file is a list of statements "key value[, value...]" ended by ';' or
  * by the end of the line (a line ending in ',' continues), and blocks
@@ -472,6 +472,8 @@ static void conn_defaults(struct conn *cn)
 	cn->retransmit_timeout = 4000;
 	cn->retransmit_base = 1.8;
 	cn->retransmit_tries = 5;
+	cn->natt_keepalive = 20;
+	cn->remote_natt_port = 4500;
 	snprintf(cn->ike_str, sizeof(cn->ike_str), "%s", CONF_DEFAULT_IKE);
 	snprintf(cn->esp_str, sizeof(cn->esp_str), "%s", CONF_DEFAULT_ESP);
 	ike_proposal_list_parse(cn->ike_str, IKE_PROTO_IKE, &cn->ike, err, sizeof(err));

@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * conf.h - the espiked configuration: global settings and connections,
- * parsed from the file described in espiked.conf(5).
+ * parsed from the file described in espiked(8), CONFIGURATION.
  */
 #ifndef ESPIKED_CONF_H
 #define ESPIKED_CONF_H
@@ -88,6 +88,11 @@ enum conn_dpd_action {
  * @retransmit_timeout: first retransmission timeout in milliseconds
  * @retransmit_base: factor applied to the timeout at each retransmission
  * @retransmit_tries: retransmissions before giving up
+ * @encap: force UDP encapsulation: claim to be behind a NAT (RFC 7296 2.23)
+ * @natt_keepalive: seconds between NAT keepalives when we are behind a NAT
+ *	(0: none)
+ * @remote_natt_port: the peer's NAT-T port, where IKE moves when a NAT is
+ *	found
  * @next: next connection in the configuration
  */
 struct conn {
@@ -113,6 +118,9 @@ struct conn {
 	unsigned int retransmit_timeout;
 	double retransmit_base;
 	unsigned int retransmit_tries;
+	bool encap;
+	unsigned int natt_keepalive;
+	uint16_t remote_natt_port;
 	struct conn *next;
 };
 

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * conf_keys.c - the keys of espiked.conf(5), one handler each, and the
+ * conf_keys.c - the keys of espiked(8), CONFIGURATION, one handler each, and the
  * table the parser looks them up in.
  */
 #include <stdlib.h>
@@ -198,6 +198,41 @@ static int k_retransmit(struct parser *ps, const struct stmt *st, struct conn *c
 	return 0;
 }
 
+/* encap yes|no, natt_keepalive DURATION, remote_natt_port PORT */
+static int k_natt(struct parser *ps, const struct stmt *st, struct conn *cn)
+{
+	unsigned long long ms;
+	unsigned long v;
+
+	if (!strcmp(st->key, "remote_natt_port")) {
+		if (parse_uint(ps, st, 1, 65535, &v))
+			return -1;
+		cn->remote_natt_port = (uint16_t)v;
+		return 0;
+	}
+	if (!strcmp(st->key, "natt_keepalive")) {
+		if (parse_duration(ps, st, 3600ULL * 1000, &ms))
+			return -1;
+		if (ms % 1000) {
+			perror_at(ps, st->line, "'natt_keepalive': whole seconds only");
+			return -1;
+		}
+		cn->natt_keepalive = (unsigned int)(ms / 1000);
+		return 0;
+	}
+	if (one_value(ps, st))
+		return -1;
+	if (!strcmp(st->val[0], "yes")) {
+		cn->encap = true;
+	} else if (!strcmp(st->val[0], "no")) {
+		cn->encap = false;
+	} else {
+		perror_at(ps, st->line, "'encap': '%s' is neither yes nor no", st->val[0]);
+		return -1;
+	}
+	return 0;
+}
+
 static int g_uint(struct parser *ps, const struct stmt *st, struct conf *cf)
 {
 	unsigned long v;
@@ -239,6 +274,9 @@ const struct conf_key conf_keys[] = {
 	{ "retransmit_timeout", IN_CONN, k_retransmit, NULL },
 	{ "retransmit_tries", IN_CONN, k_retransmit, NULL },
 	{ "retransmit_base", IN_CONN, k_retransmit, NULL },
+	{ "encap", IN_CONN, k_natt, NULL },
+	{ "natt_keepalive", IN_CONN, k_natt, NULL },
+	{ "remote_natt_port", IN_CONN, k_natt, NULL },
 	{ "ike_port", IN_GLOBAL, NULL, g_uint },
 	{ "natt_port", IN_GLOBAL, NULL, g_uint },
 	{ "cookie_threshold", IN_GLOBAL, NULL, g_uint },

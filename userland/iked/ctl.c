@@ -3,8 +3,10 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * ctl.c - the control socket: a Unix stream socket taking one command
- * line per connection ("list", "up NAME", "down NAME") and answering in
- * text, closed after the answer. "espiked -s PATH ctl ..." is the client.
+ * line per connection and answering in text, closed after the answer:
+ * "list [NAME]" (for people), "status [NAME]" (records for espctl ike),
+ * "up NAME", "down NAME". Failures answer one line "error: ...".
+ * "espiked -s PATH ctl ..." is the raw client; espctl(8) "ike" the other.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +22,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proposal.h"
+#include "timer.h"
 
 #define CTL_LINE_MAX	512
 
@@ -119,27 +122,179 @@ static void say(struct reply *r, const char *fmt, ...)
 	}
 }
 
+/* Seconds since @sa became ESTABLISHED, -1 when it has not. */
+static long long sa_age(const struct ike_sa *sa)
+{
+	if (!sa->established_at)
+		return -1;
+	return (long long)((timer_now() - sa->established_at) / 1000);
+}
+
+static void spi_hex(const uint8_t spi[8], char *buf)
+{
+	for (int i = 0; i < 8; i++)
+		sprintf(buf + 2 * i, "%02x", spi[i]);
+}
+
+static const char *start_name(enum conn_start s)
+{
+	return s == START_INITIATE ? "initiate" : s == START_TRAP ? "trap" : "listen";
+}
+
+/* ---- "list": text for people ---- */
+
 static void list_sa(struct reply *r, const struct ike_sa *sa)
 {
-	char l[64], rm[64], prop[128], tl[600], tr[600];
+	char l[64], rm[64], prop[128], tl[600], tr[600], si[17], sr[17], age[48] = "";
+	long long secs = sa_age(sa);
 
 	addr_format(&sa->local, true, l, sizeof(l));
 	addr_format(&sa->remote, true, rm, sizeof(rm));
 	ike_proposal_format(&sa->prop, prop, sizeof(prop));
-	say(r, "  IKE_SA [%u] %s %s %s <-> %s SPIs %02x%02x%02x%02x%02x%02x%02x%02x_i %02x%02x%02x%02x%02x%02x%02x%02x_r %s%s\n",
-	    sa->id, ike_state_name(sa->state), sa->initiator ? "initiator" : "responder", l, rm,
-	    sa->spi_i[0], sa->spi_i[1], sa->spi_i[2], sa->spi_i[3], sa->spi_i[4], sa->spi_i[5],
-	    sa->spi_i[6], sa->spi_i[7], sa->spi_r[0], sa->spi_r[1], sa->spi_r[2], sa->spi_r[3],
-	    sa->spi_r[4], sa->spi_r[5], sa->spi_r[6], sa->spi_r[7],
+	spi_hex(sa->spi_i, si);
+	spi_hex(sa->spi_r, sr);
+	if (secs >= 0)
+		snprintf(age, sizeof(age), " established %llds ago", secs);
+	say(r, "  IKE_SA [%u] %s %s %s <-> %s SPIs %s_i %s_r %s%s%s\n", sa->id,
+	    ike_state_name(sa->state), sa->initiator ? "initiator" : "responder", l, rm, si, sr,
 	    sa->prop.ntransforms ? prop : "(no proposal yet)",
-	    sa->nat_local || sa->nat_remote ? " NAT" : "");
-	if (!sa->child.installed)
-		return;
-	ike_proposal_format(&sa->child.prop, prop, sizeof(prop));
-	kern_ts_format(sa->child.ts_local, sa->child.nts_local, tl, sizeof(tl));
-	kern_ts_format(sa->child.ts_remote, sa->child.nts_remote, tr, sizeof(tr));
-	say(r, "    CHILD_SA INSTALLED %s SPI in 0x%08x out 0x%08x local %s remote %s\n", prop,
-	    sa->child.spi_in, sa->child.spi_out, tl, tr);
+	    sa->nat_local || sa->nat_remote ? " NAT" : "", age);
+	for (const struct child_sa *c = sa->child; c < sa->child + IKE_MAX_CHILD; c++) {
+		if (c->state == CHILD_FREE || !c->installed)
+			continue;
+		ike_proposal_format(&c->prop, prop, sizeof(prop));
+		kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
+		kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
+		say(r, "    CHILD_SA %s %s SPI in 0x%08x out 0x%08x%s local %s remote %s device %s\n",
+		    child_state_name(c->state), prop, c->spi_in, c->spi_out,
+		    c->out_active ? "" : " (outbound not active)", tl, tr, sa->conn->device);
+	}
+}
+
+static void list_conn(struct reply *r, const struct conn *cn)
+{
+	char l[64], rm[64];
+
+	addr_format(&cn->local, false, l, sizeof(l));
+	addr_format(&cn->remote, false, rm, sizeof(rm));
+	say(r, "conn %s: %s -> %s:%u device %s ike %s esp %s\n", cn->name, l, rm,
+	    cn->remote_port, cn->device, cn->ike_str, cn->esp_str);
+	for (const struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next)
+		if (!sa->dead && sa->conn == cn)
+			list_sa(r, sa);
+}
+
+/*
+ * ---- "status": records for programs (espctl ike list) ----
+ *
+ * One record a line: a type word, then KEY=VALUE fields separated by
+ * spaces. Octets below '!', above '~', '%' and '=' in a value are written
+ * %XX. The first line is "status 1" (the format version), the last "end".
+ *
+ *   conn name= local= remote= remote_port= device= start= ike= esp=
+ *   ike_sa conn= id= state= role= local= remote= spi_i= spi_r= proposal=
+ *          nat_local=0|1 nat_remote=0|1 established=SECONDS|-
+ *   child_sa conn= ike_sa= state=INSTALLED|REKEYING|... spi_in= spi_out=
+ *          out_active=0|1 proposal= ts_local= ts_remote= device=
+ *          installed=SECONDS|-
+ *
+ * Fields may be added; readers skip the ones they do not know.
+ */
+static void field(struct reply *r, const char *key, const char *val)
+{
+	say(r, " %s=", key);
+	for (const unsigned char *c = (const unsigned char *)val; *c; c++) {
+		if (*c <= ' ' || *c > '~' || *c == '%' || *c == '=')
+			say(r, "%%%02X", *c);
+		else
+			say(r, "%c", *c);
+	}
+}
+
+__attribute__((format(printf, 3, 4)))
+static void fieldf(struct reply *r, const char *key, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	field(r, key, buf);
+}
+
+static void status_sa(struct reply *r, const struct ike_sa *sa)
+{
+	char a[64], prop[128], tl[600], tr[600], spi[17];
+	long long secs = sa_age(sa);
+
+	say(r, "ike_sa");
+	field(r, "conn", sa->conn->name);
+	fieldf(r, "id", "%u", sa->id);
+	field(r, "state", ike_state_name(sa->state));
+	field(r, "role", sa->initiator ? "initiator" : "responder");
+	addr_format(&sa->local, true, a, sizeof(a));
+	field(r, "local", a);
+	addr_format(&sa->remote, true, a, sizeof(a));
+	field(r, "remote", a);
+	spi_hex(sa->spi_i, spi);
+	field(r, "spi_i", spi);
+	spi_hex(sa->spi_r, spi);
+	field(r, "spi_r", spi);
+	ike_proposal_format(&sa->prop, prop, sizeof(prop));
+	field(r, "proposal", sa->prop.ntransforms ? prop : "-");
+	fieldf(r, "nat_local", "%d", sa->nat_local);
+	fieldf(r, "nat_remote", "%d", sa->nat_remote);
+	if (secs >= 0)
+		fieldf(r, "established", "%lld", secs);
+	else
+		field(r, "established", "-");
+	say(r, "\n");
+	for (const struct child_sa *c = sa->child; c < sa->child + IKE_MAX_CHILD; c++) {
+		if (c->state == CHILD_FREE || !c->installed)
+			continue;
+		ike_proposal_format(&c->prop, prop, sizeof(prop));
+		kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
+		kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
+		say(r, "child_sa");
+		field(r, "conn", sa->conn->name);
+		fieldf(r, "ike_sa", "%u", sa->id);
+		field(r, "state", child_state_name(c->state));
+		fieldf(r, "spi_in", "0x%08x", c->spi_in);
+		fieldf(r, "spi_out", "0x%08x", c->spi_out);
+		fieldf(r, "out_active", "%d", c->out_active);
+		field(r, "proposal", prop);
+		field(r, "ts_local", tl);
+		field(r, "ts_remote", tr);
+		field(r, "device", sa->conn->device);
+		if (c->created)
+			fieldf(r, "installed", "%llu",
+			       (unsigned long long)((timer_now() - c->created) / 1000));
+		else
+			field(r, "installed", "-");
+		say(r, "\n");
+	}
+}
+
+static void status_conn(struct reply *r, const struct conn *cn)
+{
+	char a[64];
+
+	say(r, "conn");
+	field(r, "name", cn->name);
+	addr_format(&cn->local, false, a, sizeof(a));
+	field(r, "local", a);
+	addr_format(&cn->remote, false, a, sizeof(a));
+	field(r, "remote", a);
+	fieldf(r, "remote_port", "%u", cn->remote_port);
+	field(r, "device", cn->device);
+	field(r, "start", start_name(cn->start));
+	field(r, "ike", cn->ike_str);
+	field(r, "esp", cn->esp_str);
+	say(r, "\n");
+	for (const struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next)
+		if (!sa->dead && sa->conn == cn)
+			status_sa(r, sa);
 }
 
 static void ctl_command(char *line, struct reply *r)
@@ -147,27 +302,31 @@ static void ctl_command(char *line, struct reply *r)
 	char *cmd = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n");
 	struct conn *cn;
 	struct ike_sa *sa;
+	bool status;
 
 	if (!cmd) {
-		say(r, "error: empty command (list, up NAME, down NAME)\n");
+		say(r, "error: empty command (list [NAME], status [NAME], up NAME, down NAME)\n");
 		return;
 	}
-	if (!strcmp(cmd, "list")) {
-		for (cn = ikd.conf->conns; cn; cn = cn->next) {
-			char l[64], rm[64];
-
-			addr_format(&cn->local, false, l, sizeof(l));
-			addr_format(&cn->remote, false, rm, sizeof(rm));
-			say(r, "conn %s: %s -> %s:%u device %s ike %s esp %s\n", cn->name, l, rm,
-			    cn->remote_port, cn->device, cn->ike_str, cn->esp_str);
-			for (sa = ike_sa_first(); sa; sa = sa->next)
-				if (!sa->dead && sa->conn == cn)
-					list_sa(r, sa);
+	status = !strcmp(cmd, "status");
+	if (status || !strcmp(cmd, "list")) {
+		cn = arg ? conf_conn_find(ikd.conf, arg) : NULL;
+		if (arg && !cn) {
+			say(r, "error: %s: no connection named '%s'\n", cmd, arg);
+			return;
 		}
+		if (status)
+			say(r, "status 1\n");
+		for (const struct conn *c = ikd.conf->conns; c; c = c->next)
+			if (!cn || c == cn)
+				(status ? status_conn : list_conn)(r, c);
+		if (status)
+			say(r, "end\n");
 		return;
 	}
 	if (strcmp(cmd, "up") && strcmp(cmd, "down")) {
-		say(r, "error: unknown command '%s' (list, up NAME, down NAME)\n", cmd);
+		say(r, "error: unknown command '%s' (list [NAME], status [NAME], up NAME, down NAME)\n",
+		    cmd);
 		return;
 	}
 	cn = arg ? conf_conn_find(ikd.conf, arg) : NULL;

@@ -3,9 +3,9 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * daemon.h - espiked's global state and the functions the daemon's files
- * call across: transport (net.c), exchanges (init.c, auth.c, info.c),
- * CHILD_SA keying (child.c), traffic selectors (ts.c), control socket
- * (ctl.c).
+ * call across: transport (net.c), exchanges (init.c, auth.c, info.c,
+ * rekey.c, rekey_ike.c), CHILD_SA keying (child.c), traffic selectors
+ * (ts.c), control socket (ctl.c).
  */
 #ifndef ESPIKED_DAEMON_H
 #define ESPIKED_DAEMON_H
@@ -62,6 +62,8 @@ int net_respond(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgi
 void net_request_done(struct ike_sa *sa);
 /* Socket of @family on the IKE port. */
 int net_ike_fd(int family);
+/* Socket of @family on the NAT-T port, -1 when none. */
+int net_natt_fd(int family);
 void addr_format(const struct sockaddr_storage *ss, bool port, char *buf, size_t len);
 /* Address octets and length of @ss; port in host order. */
 const uint8_t *addr_bytes(const struct sockaddr_storage *ss, size_t *len);
@@ -89,6 +91,26 @@ void init_request(int fd, const struct sockaddr_storage *local,
 		  const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);
 void init_response(struct ike_sa *sa, const uint8_t *buf, size_t len);
 
+/* nat.c: NAT traversal (RFC 7296 2.23, RFC 3948) */
+/* A NAT between us: either side behind one (or claiming to be, encap yes). */
+bool nat_found(const struct ike_sa *sa);
+/* NAT_DETECTION_SOURCE_IP and _DESTINATION_IP for our IKE_SA_INIT message. */
+void nat_notify_add(struct ike_builder *b, const struct ike_sa *sa);
+/*
+ * The peer's NAT detection in its IKE_SA_INIT message @m (@spi_r as it had
+ * it); the initiator moves to the NAT-T port when there is a NAT.
+ */
+void nat_detect(struct ike_sa *sa, const struct ike_msg *m, const uint8_t *spi_r);
+/* An authenticated message came from @remote to @local on @fd: follow the peer. */
+void nat_peer_seen(struct ike_sa *sa, int fd, const struct sockaddr_storage *local,
+		   const struct sockaddr_storage *remote);
+/* Before installing the CHILD_SA: the device's UDP encapsulation, on or off. */
+int nat_child_encap(struct ike_sa *sa);
+/* The module's mapping event for @sa's device (@sa may be NULL). */
+void nat_mapping(struct ike_sa *sa, const struct kern_event *ev);
+/* Turn encapsulation off on every device we turned it on for. */
+void nat_release(void);
+
 /* auth.c: IKE_AUTH */
 int auth_start(struct ike_sa *sa);
 void auth_request(struct ike_sa *sa, struct ike_msg *m);
@@ -101,15 +123,54 @@ int info_delete_ike(struct ike_sa *sa);
 void info_dpd_start(struct ike_sa *sa);
 /* An outstanding request was given up on. */
 void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind);
+/* Delete the ESP SA pair @c with an INFORMATIONAL request. */
+int info_delete_child(struct ike_sa *sa, struct child_sa *c);
 
 /* child.c: CHILD_SA keys and kernel state */
 uint32_t child_spi_alloc(void);
 /* ESP proposals of @conn with our inbound SPI. */
 void child_proposals(const struct conn *conn, uint32_t spi, struct ike_sa_payload *out);
-/* KEYMAT split into the two directions, kernel parameters from @prop. */
+/* A free CHILD_SA slot of @sa (zeroed), NULL when all are in use. */
+struct child_sa *child_new(struct ike_sa *sa);
+/* The CHILD_SA of @sa with our inbound / outbound SPI @spi, or NULL. */
+struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi);
+struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi);
+/* The CHILD_SA carrying traffic (the one whose outbound SA is active). */
+struct child_sa *child_first(struct ike_sa *sa);
+/* KEYMAT of the IKE_AUTH CHILD_SA split into the two directions. */
 int child_derive(struct ike_sa *sa, struct child_sa *c);
+/* KEYMAT of a CREATE_CHILD_SA exchange (@gir NULL without PFS). */
+int child_derive_keys(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
+		      const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len);
+/* Inbound SA, outbound SA (replaces the device's), or both. */
+int child_install_in(struct ike_sa *sa, struct child_sa *c);
+int child_install_out(struct ike_sa *sa, struct child_sa *c);
 int child_install(struct ike_sa *sa, struct child_sa *c);
 void child_uninstall(struct ike_sa *sa, struct child_sa *c);
+/* Out of the kernel, keys wiped, slot freed. */
+void child_free(struct ike_sa *sa, struct child_sa *c);
+void child_free_all(struct ike_sa *sa);
+
+/*
+ * rekey.c: CREATE_CHILD_SA (dispatch, rekeying CHILD_SAs), CHILD_SA
+ * lifetimes; rekey_ike.c: rekeying the IKE SA, its lifetime. What the two
+ * share is in rekey.h, private to them.
+ */
+void rekey_request(struct ike_sa *sa, struct ike_msg *m);
+void rekey_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind);
+/* Lifetimes of a new CHILD_SA (rekey.c) / a new IKE SA (rekey_ike.c), and their timers. */
+void rekey_child_times(struct ike_sa *sa, struct child_sa *c);
+void rekey_ike_times(struct ike_sa *sa);
+/* Re-arm the CHILD_SA timer of @sa at the earliest deadline. */
+void rekey_timer_update(struct ike_sa *sa);
+/* A soft or hard expire event of the espvti module. */
+void rekey_kern_expire(const struct kern_event *ev);
+/*
+ * Our CREATE_CHILD_SA was given up on (or its IKE SA goes): forget what it
+ * created, the IKE SA of a colliding rekey of the peer included.
+ */
+void rekey_abort(struct ike_sa *sa);
 
 /* ts.c: traffic selectors */
 void ts_from_prefixes(const struct ts_prefix *p, unsigned int n, struct ike_ts_payload *out);

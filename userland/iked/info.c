@@ -3,7 +3,9 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * info.c - the INFORMATIONAL exchange (RFC 7296 1.4): Delete payloads for
- * the IKE SA and its CHILD_SA in both directions, liveness checks (dead
+ * the IKE SA and its CHILD_SAs in both directions (the old pair of a
+ * rekeyed CHILD_SA included: its successor's outbound SA goes in when the
+ * peer deletes it, crossed Deletes as 1.4.1 says), liveness checks (dead
  * peer detection, 2.4) with the connection's action, and what happens
  * when one of our requests is never answered.
  */
@@ -12,6 +14,62 @@
 
 #include "daemon.h"
 #include "log.h"
+
+/* The IKE SA that took over the CHILD_SAs of @sa, or NULL. */
+static struct ike_sa *successor(struct ike_sa *sa)
+{
+	return sa->rekeyed_to ? ike_sa_by_id(sa->rekeyed_to) : NULL;
+}
+
+/* The CHILD_SA created by the rekey of the one with inbound SPI @spi. */
+static struct child_sa *replacement(struct ike_sa *sa, uint32_t spi)
+{
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
+		if (sa->child[i].state != CHILD_FREE && sa->child[i].replaces == spi &&
+		    sa->child[i].out_pending)
+			return &sa->child[i];
+	return NULL;
+}
+
+/*
+ * The peer deletes its inbound ESP SA @spi, our outbound SA: its pair goes.
+ * Returns our inbound SPI of the pair for the Delete of the response, 0
+ * when there is none to name.
+ */
+static uint32_t peer_deletes(struct ike_sa *sa, uint32_t spi)
+{
+	struct ike_sa *owner = sa;
+	struct child_sa *c = child_find_out(sa, spi), *n;
+	uint32_t in;
+
+	if (!c && (owner = successor(sa)))
+		c = child_find_out(owner, spi);
+	if (!c) {
+		log_info(SA_FMT " peer deletes ESP SPI 0x%08x, which we do not have", SA_ARGS(sa),
+			 spi);
+		return 0;
+	}
+	/*
+	 * Make-before-break, responder side: the peer switched to the new
+	 * CHILD_SA before deleting the old one, so our outbound SA of the new
+	 * one goes in now, before the old inbound SA leaves the device.
+	 */
+	n = replacement(owner, c->spi_in);
+	if (n && child_install_out(owner, n))
+		log_err(SA_FMT " outbound SA 0x%08x of the rekeyed CHILD_SA not installed",
+			SA_ARGS(owner), n->spi_out);
+	if (c->state == CHILD_DELETING) {
+		/* Deletes crossed (1.4.1): our request's answer removes it, not named here. */
+		log_info(SA_FMT " peer deletes CHILD_SA 0x%08x/0x%08x, which we are deleting too",
+			 SA_ARGS(owner), c->spi_in, spi);
+		return 0;
+	}
+	in = c->spi_in;
+	log_info(SA_FMT " peer deletes its CHILD_SA (SPI 0x%08x, ours 0x%08x)%s", SA_ARGS(owner),
+		 spi, in, n ? ": rekeyed, switched to the new one" : "");
+	child_free(owner, c);
+	return in;
+}
 
 void info_request(struct ike_sa *sa, struct ike_msg *m)
 {
@@ -28,22 +86,18 @@ void info_request(struct ike_sa *sa, struct ike_msg *m)
 			delete_ike = true;
 			continue;
 		}
-		if (del->proto != IKE_PROTO_ESP || del->spi_size != 4)
+		if (del->proto != IKE_PROTO_ESP || del->spi_size != 4) {
+			log_info(SA_FMT " peer deletes SAs of protocol %u with %u-octet SPIs; we have only ESP SAs with 4-octet SPIs",
+				 SA_ARGS(sa), del->proto, del->spi_size);
 			continue;
+		}
 		for (unsigned int j = 0; j < del->nspi; j++) {
 			uint32_t be, spi;
 
 			memcpy(&be, del->spis.p + 4 * j, 4);
-			spi = ntohl(be);
-			if (!sa->child.installed || spi != sa->child.spi_out) {
-				log_info(SA_FMT " peer deletes ESP SPI 0x%08x, which we do not have",
-					 SA_ARGS(sa), spi);
-				continue;
-			}
-			log_info(SA_FMT " peer deletes its CHILD_SA (SPI 0x%08x)", SA_ARGS(sa), spi);
-			child_uninstall(sa, &sa->child);
-			be = htonl(sa->child.spi_in);
-			if (d.nspi < IKE_MAX_DELETE)
+			spi = peer_deletes(sa, ntohl(be));
+			be = htonl(spi);
+			if (spi && d.nspi < IKE_MAX_DELETE)
 				memcpy(spis + 4 * d.nspi++, &be, 4);
 		}
 	}
@@ -61,11 +115,43 @@ void info_request(struct ike_sa *sa, struct ike_msg *m)
 
 void info_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind)
 {
+	struct child_sa *c;
+
 	(void)m;
-	if (kind == REQ_DELETE_IKE)
+	if (kind == REQ_DELETE_IKE) {
 		ike_sa_close(sa, "deleted");
-	else if (kind == REQ_DPD)
+	} else if (kind == REQ_DPD) {
 		log_debug(SA_FMT " peer is alive", SA_ARGS(sa));
+	} else if (kind == REQ_DELETE_CHILD) {
+		c = child_find_in(sa, sa->pend.del_spi);
+		sa->pend.del_spi = 0;
+		if (!c)
+			return;
+		log_info(SA_FMT " peer answered our Delete of CHILD_SA 0x%08x/0x%08x", SA_ARGS(sa),
+			 c->spi_in, c->spi_out);
+		child_free(sa, c);
+	}
+}
+
+int info_delete_child(struct ike_sa *sa, struct child_sa *c)
+{
+	uint8_t chain[64];
+	struct ike_builder b;
+	struct ike_delete d = { .proto = IKE_PROTO_ESP, .spi_size = 4, .nspi = 1 };
+	uint32_t be = htonl(c->spi_in);
+
+	if (sa->req.buf || (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_REKEYED))
+		return -1;
+	d.spis.p = (const uint8_t *)&be;
+	d.spis.len = 4;
+	ike_build_chain(&b, chain, sizeof(chain));
+	ike_build_delete(&b, &d);
+	if (exch_request(sa, IKE_EXCH_INFORMATIONAL, &b, REQ_DELETE_CHILD))
+		return -1;
+	sa->pend.del_spi = c->spi_in;
+	c->delete_at = 0;
+	child_set_state(sa, c, CHILD_DELETING);
+	return 0;
 }
 
 int info_delete_ike(struct ike_sa *sa)
@@ -74,11 +160,13 @@ int info_delete_ike(struct ike_sa *sa)
 	struct ike_builder b;
 	struct ike_delete d = { .proto = IKE_PROTO_IKE };
 
-	if (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_AUTH_SENT) {
+	if (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_AUTH_SENT &&
+	    sa->state != IKE_STATE_REKEYING && sa->state != IKE_STATE_REKEYED) {
 		ike_sa_close(sa, "deleted before it was established");
 		return 0;
 	}
-	child_uninstall(sa, &sa->child);
+	rekey_abort(sa);
+	child_free_all(sa);
 	ike_build_chain(&b, chain, sizeof(chain));
 	ike_build_delete(&b, &d);
 	net_request_done(sa);	/* a Delete supersedes anything outstanding */
@@ -97,7 +185,7 @@ static void dpd_tick(void *arg)
 	uint8_t chain[16];
 	struct ike_builder b;
 
-	if (sa->state != IKE_STATE_ESTABLISHED)
+	if (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_REKEYING)
 		return;
 	idle = timer_now() - sa->last_rx;
 	if (idle < delay) {
@@ -135,6 +223,17 @@ void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind)
 		break;
 	case REQ_DELETE_IKE:
 		ike_sa_close(sa, "no answer to our Delete");
+		break;
+	case REQ_REKEY_CHILD:
+	case REQ_REKEY_IKE:
+	case REQ_DELETE_CHILD:
+		log_warn(SA_FMT " dead peer: no answer to our %s, action %s", SA_ARGS(sa),
+			 kind == REQ_DELETE_CHILD ? "Delete of a CHILD_SA" : "CREATE_CHILD_SA",
+			 cn->dpd_action == DPD_RESTART ? "restart" : "clear");
+		rekey_abort(sa);
+		ike_sa_close(sa, "dead peer detected");
+		if (cn->dpd_action == DPD_RESTART)
+			init_start(cn);
 		break;
 	default:
 		ike_sa_close(sa, kind == REQ_SA_INIT ? "no answer to IKE_SA_INIT" :

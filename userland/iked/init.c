@@ -3,10 +3,10 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * init.c - the IKE_SA_INIT exchange (RFC 7296 1.2) in both roles: SA
- * proposals, KE, nonces, NAT_DETECTION_*_IP (2.23), COOKIE under load and
- * in answer to the peer's (2.6), INVALID_KE_PAYLOAD with a retry on the
- * group the responder asks for (1.2, 2.7), NO_PROPOSAL_CHOSEN; then
- * SKEYSEED and SK_* (2.14).
+ * proposals, KE, nonces, NAT_DETECTION_*_IP (2.23, built and checked by
+ * nat.c), COOKIE under load and in answer to the peer's (2.6),
+ * INVALID_KE_PAYLOAD with a retry on the group the responder asks for
+ * (1.2, 2.7), NO_PROPOSAL_CHOSEN; then SKEYSEED and SK_* (2.14).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,71 +21,6 @@
 
 #define INIT_MAX_TRIES	4	/* COOKIE and INVALID_KE_PAYLOAD restarts */
 #define NONCE_LEN	32
-
-static void natd_hash(const uint8_t *spi_i, const uint8_t *spi_r,
-		      const struct sockaddr_storage *ss, uint8_t out[IKE_NAT_HASH_LEN])
-{
-	size_t alen;
-	const uint8_t *a = addr_bytes(ss, &alen);
-
-	ike_nat_hash(spi_i, spi_r, a, alen, addr_port(ss), out);
-}
-
-/* NAT_DETECTION_SOURCE_IP (@src) and _DESTINATION_IP (@dst). */
-static void natd_add(struct ike_builder *b, const uint8_t *spi_i, const uint8_t *spi_r,
-		     const struct sockaddr_storage *src, const struct sockaddr_storage *dst)
-{
-	uint8_t hs[IKE_NAT_HASH_LEN], hd[IKE_NAT_HASH_LEN];
-	struct ike_notify n = { .type = IKE_N_NAT_DETECTION_SOURCE_IP };
-
-	natd_hash(spi_i, spi_r, src, hs);
-	natd_hash(spi_i, spi_r, dst, hd);
-	n.data.p = hs;
-	n.data.len = sizeof(hs);
-	ike_build_notify(b, &n);
-	n.type = IKE_N_NAT_DETECTION_DESTINATION_IP;
-	n.data.p = hd;
-	ike_build_notify(b, &n);
-}
-
-/*
- * Compare the peer's NAT detection hashes with what we see: its source
- * (@remote) and our address it sent to (@local). @spi_r as the peer had it
- * (zero in the request).
- */
-static void natd_check(struct ike_sa *sa, const struct ike_msg *m, const uint8_t *spi_r)
-{
-	uint8_t h[IKE_NAT_HASH_LEN];
-	bool src_seen = false, src_ok = false, dst_seen = false, dst_ok = false;
-
-	for (unsigned int i = 0; i < m->nnotify; i++) {
-		const struct ike_notify *n = &m->notify[i];
-
-		if (n->type == IKE_N_NAT_DETECTION_SOURCE_IP) {
-			natd_hash(sa->spi_i, spi_r, &sa->remote, h);
-			src_seen = true;
-			src_ok |= n->data.len == sizeof(h) && !memcmp(n->data.p, h, sizeof(h));
-		} else if (n->type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
-			natd_hash(sa->spi_i, spi_r, &sa->local, h);
-			dst_seen = true;
-			dst_ok |= n->data.len == sizeof(h) && !memcmp(n->data.p, h, sizeof(h));
-		}
-	}
-	if (!src_seen || !dst_seen) {
-		log_info(SA_FMT " peer sent no NAT detection: assuming no NAT", SA_ARGS(sa));
-		return;
-	}
-	sa->nat_remote = !src_ok;
-	sa->nat_local = !dst_ok;
-	if (sa->nat_local || sa->nat_remote)
-		/* Extension point: move to the NAT-T port and ESPVTI_ENCAP_UDP. */
-		log_warn(SA_FMT " NAT detected (%s%s%s); NAT traversal (port 4500, UDP encapsulation) is not implemented yet",
-			 SA_ARGS(sa), sa->nat_local ? "we are behind a NAT" : "",
-			 sa->nat_local && sa->nat_remote ? ", " : "",
-			 sa->nat_remote ? "the peer is behind a NAT" : "");
-	else
-		log_debug(SA_FMT " no NAT between us", SA_ARGS(sa));
-}
 
 /* SKEYSEED, SK_* and the SK contexts for both directions (2.14). */
 static int derive(struct ike_sa *sa, const uint8_t *gir, size_t girlen)
@@ -172,7 +107,7 @@ static int send_init(struct ike_sa *sa)
 	ike_build_sa(&b, &sa->conn->ike);
 	ike_build_ke(&b, sa->dh_group, pub, publen < 0 ? 0 : (size_t)publen);
 	ike_build_nonce(&b, sa->ni, sa->ni_len);
-	natd_add(&b, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
+	nat_notify_add(&b, sa);
 	len = ike_build_finish(&b);
 	if (publen < 0 || len < 0) {
 		log_err(SA_FMT " IKE_SA_INIT request could not be built", SA_ARGS(sa));
@@ -319,6 +254,13 @@ void init_request(int fd, const struct sockaddr_storage *local,
 	addr_format(remote, true, a, sizeof(a));
 	if (ike_msg_parse(buf, len, &m, &err)) {
 		log_warn("IKE_SA_INIT from %s dropped: %s", a, err.msg);
+		/* RFC 7296 2.5: the answer names the unknown critical payload type. */
+		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD && m.hdr.msgid == 0 &&
+		    (m.hdr.flags & IKE_FLAG_INITIATOR) && conn_for(local, remote)) {
+			log_info("IKE_SA_INIT from %s: answering UNSUPPORTED_CRITICAL_PAYLOAD (type %u)",
+				 a, err.data);
+			reply_notify(fd, local, remote, &m.hdr, err.notify, &err.data, 1);
+		}
 		return;
 	}
 	if (memcmp(m.hdr.spi_r, zero, 8) || m.hdr.msgid != 0 ||
@@ -393,7 +335,7 @@ void init_request(int fd, const struct sockaddr_storage *local,
 		ike_sa_close(sa, "IKE_SA_INIT could not be answered");
 		return;
 	}
-	natd_check(sa, &m, zero);
+	nat_detect(sa, &m, zero);
 	msgbuf_set(&sa->init_req, buf, len);
 
 	memset(&h, 0, sizeof(h));
@@ -408,7 +350,7 @@ void init_request(int fd, const struct sockaddr_storage *local,
 	ike_build_sa(&b, &sap);
 	ike_build_ke(&b, sa->dh_group, pub, (size_t)publen);
 	ike_build_nonce(&b, sa->nr, sa->nr_len);
-	natd_add(&b, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
+	nat_notify_add(&b, sa);
 	mlen = ike_build_finish(&b);
 	if (mlen < 0) {
 		ike_sa_close(sa, "IKE_SA_INIT response could not be built");
@@ -524,7 +466,7 @@ void init_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 		return;
 	}
 	msgbuf_set(&sa->init_resp, buf, len);
-	natd_check(sa, &m, sa->spi_r);
+	nat_detect(sa, &m, sa->spi_r);
 	ike_proposal_format(&sa->prop, prop, sizeof(prop));
 	log_info(SA_FMT " IKE_SA_INIT done: responder chose %s", SA_ARGS(sa), prop);
 	if (auth_start(sa))

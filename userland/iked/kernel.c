@@ -5,7 +5,10 @@
  * kernel.c - the "netlink" backend: keys espvti devices over the espvti
  * generic netlink family with libnl-genl-3, extended ACK messages passed
  * back to the caller, and a second socket on the "events" multicast group
- * for expire and acquire notifications.
+ * for expire, acquire and mapping (NAT) notifications. UDP encapsulation
+ * hands the daemon's NAT-T socket to the module (ESPVTI_A_ENCAP_FD): the
+ * module holds its own reference, shares one socket among all the devices
+ * given it (the SPI tells them apart) and leaves IKE datagrams on it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -203,6 +206,24 @@ static int nk_flush(struct kern *k, const char *dev, char *err, size_t errlen)
 	return nl_request(nk, msg, "SA_FLUSH", err, errlen);
 }
 
+static int nk_encap_set(struct kern *k, const char *dev, const struct kern_encap *e,
+			char *err, size_t errlen)
+{
+	struct nl_kern *nk = k->priv;
+	struct nl_msg *msg = nl_new(nk, ESPVTI_CMD_DEV_SET, dev);
+
+	if (!msg || nla_put_u8(msg, ESPVTI_A_ENCAP, e->udp ? ESPVTI_ENCAP_UDP : ESPVTI_ENCAP_NONE) ||
+	    (e->udp && (nla_put_u16(msg, ESPVTI_A_ENCAP_DPORT, e->dport) ||
+			nla_put_u32(msg, ESPVTI_A_ENCAP_KEEPALIVE, e->keepalive) ||
+			nla_put_u8(msg, ESPVTI_A_ENCAP_FLOAT, 1) ||
+			nla_put_s32(msg, ESPVTI_A_ENCAP_FD, e->fd)))) {
+		nlmsg_free(msg);
+		snprintf(err, errlen, "DEV_SET %s: message too large", dev);
+		return -1;
+	}
+	return nl_request(nk, msg, "DEV_SET (encapsulation)", err, errlen);
+}
+
 static int nk_event_fd(struct kern *k)
 {
 	struct nl_kern *nk = k->priv;
@@ -219,6 +240,27 @@ struct ev_ctx {
 	kern_event_cb cb;
 	void *arg;
 };
+
+/* Address attribute @v4 or @v6 and port @port of an event into @ss. */
+static int get_endpoint(struct nlattr **tb, int v4, int v6, int port,
+			struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (tb[port] && nla_len(tb[port]) < 2)
+		return -1;
+	if (tb[v4] && nla_len(tb[v4]) == 4) {
+		ss->ss_family = AF_INET;
+		memcpy(&((struct sockaddr_in *)ss)->sin_addr, nla_data(tb[v4]), 4);
+		((struct sockaddr_in *)ss)->sin_port = tb[port] ? htons(nla_get_u16(tb[port])) : 0;
+	} else if (tb[v6] && nla_len(tb[v6]) == 16) {
+		ss->ss_family = AF_INET6;
+		memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, nla_data(tb[v6]), 16);
+		((struct sockaddr_in6 *)ss)->sin6_port = tb[port] ? htons(nla_get_u16(tb[port])) : 0;
+	} else {
+		return -1;
+	}
+	return tb[port] ? 0 : -1;
+}
 
 static int ev_valid_cb(struct nl_msg *msg, void *arg)
 {
@@ -241,6 +283,18 @@ static int ev_valid_cb(struct nl_msg *msg, void *arg)
 		break;
 	case ESPVTI_CMD_ACQUIRE_NTF:
 		ev.type = KEV_ACQUIRE;
+		break;
+	case ESPVTI_CMD_MAPPING_NTF:
+		ev.type = KEV_MAPPING;
+		if (get_endpoint(tb, ESPVTI_A_REMOTE_IPV4, ESPVTI_A_REMOTE_IPV6,
+				 ESPVTI_A_ENCAP_DPORT, &ev.remote)) {
+			log_warn("espvti mapping event for %s without the new address and port: ignored",
+				 ev.dev);
+			return NL_SKIP;
+		}
+		/* The old endpoint is for logs only: missing is no reason to drop. */
+		get_endpoint(tb, ESPVTI_A_OLD_REMOTE_IPV4, ESPVTI_A_OLD_REMOTE_IPV6,
+			     ESPVTI_A_OLD_ENCAP_DPORT, &ev.old_remote);
 		break;
 	default:
 		return NL_SKIP;
@@ -279,6 +333,7 @@ static const struct kern_ops nl_ops = {
 	.sa_new = nk_sa_new,
 	.sa_del = nk_sa_del,
 	.flush = nk_flush,
+	.encap_set = nk_encap_set,
 	.event_fd = nk_event_fd,
 	.event_read = nk_event_read,
 	.close = nk_close,

@@ -52,10 +52,26 @@ struct kern_sa {
 	unsigned int nts_remote;
 };
 
+/**
+ * struct kern_encap - UDP encapsulation of a device's ESP (RFC 3948)
+ * @udp: ESP in UDP; false turns encapsulation off (other fields unused)
+ * @dport: the peer's UDP port as we see it (its NAT's, when it has one)
+ * @keepalive: seconds between NAT keepalives, 0 none
+ * @fd: our UDP socket on the NAT-T port, handed to the module so that ESP
+ *	and IKE share the port; the module takes ESP off it, IKE stays
+ */
+struct kern_encap {
+	bool udp;
+	uint16_t dport;
+	uint32_t keepalive;
+	int fd;
+};
+
 enum kern_event_type {
 	KEV_SOFT_EXPIRE,
 	KEV_HARD_EXPIRE,
 	KEV_ACQUIRE,
+	KEV_MAPPING,
 };
 
 /**
@@ -64,12 +80,15 @@ enum kern_event_type {
  * @dev: device name
  * @dir: SA direction (expire events)
  * @spi: SA SPI (expire events)
+ * @remote: mapping events: the peer's new address and UDP port
+ * @old_remote: mapping events: the address and port it had before
  */
 struct kern_event {
 	enum kern_event_type type;
 	char dev[CONF_IFNAME_MAX];
 	uint8_t dir;
 	uint32_t spi;
+	struct sockaddr_storage remote, old_remote;
 };
 
 typedef void (*kern_event_cb)(const struct kern_event *ev, void *arg);
@@ -83,6 +102,7 @@ struct kern;
  * @sa_new: add an SA
  * @sa_del: delete an SA
  * @flush: delete every SA of @dev
+ * @encap_set: set or clear the UDP encapsulation of @dev
  * @event_fd: descriptor to poll for events, -1 when the backend has none
  * @event_read: read pending events and call @cb for each
  * @close: release the backend
@@ -94,6 +114,8 @@ struct kern_ops {
 	int (*sa_del)(struct kern *k, const char *dev, uint8_t dir, uint32_t spi,
 		      char *err, size_t errlen);
 	int (*flush)(struct kern *k, const char *dev, char *err, size_t errlen);
+	int (*encap_set)(struct kern *k, const char *dev, const struct kern_encap *e,
+			 char *err, size_t errlen);
 	int (*event_fd)(struct kern *k);
 	void (*event_read)(struct kern *k, kern_event_cb cb, void *arg);
 	void (*close)(struct kern *k);

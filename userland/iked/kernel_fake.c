@@ -5,10 +5,11 @@
  * kernel_fake.c - the "fake:PATH" backend for host tests: the devices'
  * endpoints and SAs are kept in memory with the module's rules (an inbound
  * SPI is unique, a new outbound SA replaces the old one, deleting a missing
- * SA fails) and the whole state is written to PATH after each change, one
+ * SA fails; UDP encapsulation needs a bound UDP socket, whose port is the
+ * source port) and the whole state is written to PATH after each change, one
  * line per object:
  *
- *   dev DEV local ADDR remote ADDR
+ *   dev DEV local ADDR remote ADDR [encap udp sport PORT dport PORT keepalive SECONDS]
  *   sa DEV in|out spi 0xSPI alg ALG key HEX icv BITS esn 0|1 ts_local LIST ts_remote LIST
  *
  * The file holds keys: it is for tests only and created mode 0600.
@@ -34,10 +35,14 @@
  * @name: device name
  * @local: outer source
  * @remote: outer destination
+ * @encap: UDP encapsulation (encap.fd not kept)
+ * @sport: source port of the encapsulation (the handed socket's port)
  */
 struct fake_dev {
 	char name[CONF_IFNAME_MAX];
 	struct sockaddr_storage local, remote;
+	struct kern_encap encap;
+	uint16_t sport;
 };
 
 /**
@@ -83,7 +88,11 @@ static int fake_write(struct fake_kern *fk, char *err, size_t errlen)
 	for (unsigned int i = 0; i < fk->ndev; i++) {
 		addr_str(&fk->dev[i].local, l, sizeof(l));
 		addr_str(&fk->dev[i].remote, r, sizeof(r));
-		fprintf(f, "dev %s local %s remote %s\n", fk->dev[i].name, l, r);
+		fprintf(f, "dev %s local %s remote %s", fk->dev[i].name, l, r);
+		if (fk->dev[i].encap.udp)
+			fprintf(f, " encap udp sport %u dport %u keepalive %u", fk->dev[i].sport,
+				fk->dev[i].encap.dport, fk->dev[i].encap.keepalive);
+		fprintf(f, "\n");
 	}
 	for (unsigned int i = 0; i < fk->nsa; i++) {
 		const struct kern_sa *sa = &fk->sa[i];
@@ -104,29 +113,73 @@ static int fake_write(struct fake_kern *fk, char *err, size_t errlen)
 	return 0;
 }
 
+/* The device @dev, created when missing; NULL with @err when full. */
+static struct fake_dev *fake_dev(struct fake_kern *fk, const char *dev, char *err,
+				 size_t errlen)
+{
+	unsigned int i;
+
+	for (i = 0; i < fk->ndev; i++)
+		if (!strcmp(fk->dev[i].name, dev))
+			return &fk->dev[i];
+	if (fk->ndev == FAKE_MAX_DEV) {
+		snprintf(err, errlen, "DEV_SET %s: fake kernel has no room", dev);
+		return NULL;
+	}
+	fk->ndev++;
+	memset(&fk->dev[i], 0, sizeof(fk->dev[i]));
+	snprintf(fk->dev[i].name, sizeof(fk->dev[i].name), "%s", dev);
+	return &fk->dev[i];
+}
+
 static int fake_dev_set(struct kern *k, const char *dev, const struct sockaddr_storage *local,
 			const struct sockaddr_storage *remote, char *err, size_t errlen)
 {
 	struct fake_kern *fk = k->priv;
-	unsigned int i;
+	struct fake_dev *d;
 
 	if (local->ss_family != remote->ss_family) {
 		snprintf(err, errlen, "DEV_SET %s: local and remote of different families", dev);
 		return -1;
 	}
-	for (i = 0; i < fk->ndev; i++)
-		if (!strcmp(fk->dev[i].name, dev))
-			break;
-	if (i == fk->ndev) {
-		if (fk->ndev == FAKE_MAX_DEV) {
-			snprintf(err, errlen, "DEV_SET %s: fake kernel has no room", dev);
-			return -1;
-		}
-		fk->ndev++;
-		snprintf(fk->dev[i].name, sizeof(fk->dev[i].name), "%s", dev);
+	d = fake_dev(fk, dev, err, errlen);
+	if (!d)
+		return -1;
+	d->local = *local;
+	d->remote = *remote;
+	return fake_write(fk, err, errlen);
+}
+
+static int fake_encap_set(struct kern *k, const char *dev, const struct kern_encap *e,
+			  char *err, size_t errlen)
+{
+	struct fake_kern *fk = k->priv;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	struct fake_dev *d;
+	int type;
+	socklen_t tlen = sizeof(type);
+
+	if (e->udp && (getsockopt(e->fd, SOL_SOCKET, SO_TYPE, &type, &tlen) ||
+		       type != SOCK_DGRAM ||
+		       getsockname(e->fd, (struct sockaddr *)&ss, &len) ||
+		       (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
+		       !((struct sockaddr_in *)&ss)->sin_port)) {
+		snprintf(err, errlen, "DEV_SET %s: ESPVTI_A_ENCAP_FD: descriptor %d is not a bound UDP socket",
+			 dev, e->fd);
+		return -1;
 	}
-	fk->dev[i].local = *local;
-	fk->dev[i].remote = *remote;
+	if (e->udp && !e->dport) {
+		snprintf(err, errlen, "DEV_SET %s: ESPVTI_A_ENCAP_SPORT/DPORT: port 0 is not valid", dev);
+		return -1;
+	}
+	d = fake_dev(fk, dev, err, errlen);
+	if (!d)
+		return -1;
+	d->encap = *e;
+	d->encap.fd = -1;
+	/* sin_port and sin6_port are at the same offset. */
+	d->sport = e->udp ? ntohs(((struct sockaddr_in *)&ss)->sin_port) : 0;
 	return fake_write(fk, err, errlen);
 }
 
@@ -216,6 +269,7 @@ static const struct kern_ops fake_ops = {
 	.sa_new = fake_sa_new,
 	.sa_del = fake_sa_del,
 	.flush = fake_flush,
+	.encap_set = fake_encap_set,
 	.event_fd = fake_event_fd,
 	.event_read = fake_event_read,
 	.close = fake_close,

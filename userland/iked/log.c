@@ -11,8 +11,9 @@
 
 #include "log.h"
 
-static bool log_stderr = true;
+static enum log_dest log_dest = LOG_DEST_PLAIN;
 static bool log_debug_on;
+static const char *log_ident = "espiked";
 static void (*log_sink)(enum log_level lvl, const char *line);
 
 void log_set_sink(void (*sink)(enum log_level lvl, const char *line))
@@ -20,11 +21,12 @@ void log_set_sink(void (*sink)(enum log_level lvl, const char *line))
 	log_sink = sink;
 }
 
-void log_setup(bool to_stderr, bool debug, const char *ident)
+void log_setup(enum log_dest dest, bool debug, const char *ident)
 {
-	log_stderr = to_stderr;
+	log_dest = dest;
 	log_debug_on = debug;
-	if (!to_stderr)
+	log_ident = ident;
+	if (dest == LOG_DEST_SYSLOG)
 		openlog(ident, LOG_PID, LOG_DAEMON);
 }
 
@@ -45,8 +47,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		log_sink(lvl, line);
 		return;
 	}
-	if (!log_stderr) {
+	if (log_dest == LOG_DEST_SYSLOG) {
 		syslog(prio[lvl], "%s", line);
+		return;
+	}
+	if (log_dest == LOG_DEST_PLAIN) {
+		fprintf(stderr, "%s: %s%s%s\n", log_ident,
+			lvl == LOG_LVL_INFO || lvl == LOG_LVL_DEBUG ? "" : names[lvl],
+			lvl == LOG_LVL_INFO || lvl == LOG_LVL_DEBUG ? "" : ": ", line);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -2,8 +2,10 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * log.h - espiked logging: to stderr in the foreground (-d), to syslog
- * otherwise. One line per event, prefixed with the level.
+ * log.h - espiked logging: to stderr while starting (so that a bad
+ * configuration is reported on the terminal), then to syslog once the
+ * daemon is in the background, or to stderr with a time stamp in the
+ * foreground (-d). One line per event, prefixed with the level.
  */
 #ifndef ESPIKED_LOG_H
 #define ESPIKED_LOG_H
@@ -17,8 +19,20 @@ enum log_level {
 	LOG_LVL_DEBUG,
 };
 
-/* Log to stderr (true) or syslog (false); @debug enables LOG_LVL_DEBUG. */
-void log_setup(bool to_stderr, bool debug, const char *ident);
+/**
+ * enum log_dest - where log lines go
+ * @LOG_DEST_PLAIN: stderr as "IDENT: level: text" (start-up, -n)
+ * @LOG_DEST_STDERR: stderr as "SECONDS.MS level: text" (foreground, -d)
+ * @LOG_DEST_SYSLOG: syslog, facility daemon
+ */
+enum log_dest {
+	LOG_DEST_PLAIN,
+	LOG_DEST_STDERR,
+	LOG_DEST_SYSLOG,
+};
+
+/* Send log lines to @dest as @ident; @debug enables LOG_LVL_DEBUG. */
+void log_setup(enum log_dest dest, bool debug, const char *ident);
 
 /* Send every line to @sink instead (unit tests); NULL restores. */
 void log_set_sink(void (*sink)(enum log_level lvl, const char *line));

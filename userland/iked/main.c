@@ -32,7 +32,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: espiked [-d] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
-		"       espiked [-s SOCKET] ctl list|up NAME|down NAME\n"
+		"       espiked [-s SOCKET] ctl list [NAME]|status [NAME]|up NAME|down NAME\n"
 		"  -f  configuration file (default " DEFAULT_CONF ")\n"
 		"  -p  pid file (default " DEFAULT_PID ")\n"
 		"  -s  control socket (default " DEFAULT_SOCK ")\n"
@@ -42,10 +42,11 @@ static void usage(FILE *f)
 }
 
 static int pidfile_fd = -1;
+static const char *pidfile_path;
 
+/* Open and lock the pid file: a second espiked with the same file fails. */
 static int pidfile_open(const char *path)
 {
-	char buf[32];
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0) {
@@ -57,13 +58,21 @@ static int pidfile_open(const char *path)
 		close(fd);
 		return -1;
 	}
+	pidfile_fd = fd;
+	pidfile_path = path;
+	return 0;
+}
+
+/* Write our pid, once in the background (the lock survives the fork). */
+static int pidfile_write(void)
+{
+	char buf[32];
+
 	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) || write(fd, buf, strlen(buf)) < 0) {
-		log_err("pid file %s: %s", path, strerror(errno));
-		close(fd);
+	if (ftruncate(pidfile_fd, 0) || pwrite(pidfile_fd, buf, strlen(buf), 0) < 0) {
+		log_err("pid file %s: %s", pidfile_path, strerror(errno));
 		return -1;
 	}
-	pidfile_fd = fd;
 	return 0;
 }
 
@@ -85,18 +94,11 @@ static void kern_event(const struct kern_event *ev, void *arg)
 			}
 			break;
 		case KEV_SOFT_EXPIRE:
-			/* Extension point: CREATE_CHILD_SA rekey. */
-			if (sa && (ev->spi == sa->child.spi_in || ev->spi == sa->child.spi_out))
-				log_warn(SA_FMT " SA 0x%08x soft-expired; CHILD_SA rekeying is not implemented yet",
-					 SA_ARGS(sa), ev->spi);
-			break;
 		case KEV_HARD_EXPIRE:
-			if (sa && sa->child.installed &&
-			    (ev->spi == sa->child.spi_in || ev->spi == sa->child.spi_out)) {
-				log_warn(SA_FMT " SA 0x%08x hard-expired: deleting the IKE SA",
-					 SA_ARGS(sa), ev->spi);
-				info_delete_ike(sa);
-			}
+			rekey_kern_expire(ev);	/* rekey, or remove the CHILD_SA */
+			return;
+		case KEV_MAPPING:
+			nat_mapping(sa, ev);
 			break;
 		}
 	}
@@ -184,7 +186,8 @@ int main(int argc, char **argv)
 		}
 		return ctl_client(sock, argc - optind - 1, argv + optind + 1);
 	}
-	log_setup(fg || check, fg, "espiked");
+	/* Until the daemon is in the background, errors go to the terminal. */
+	log_setup(fg ? LOG_DEST_STDERR : LOG_DEST_PLAIN, fg, "espiked");
 	ikd.conf = conf_load(conf);
 	if (!ikd.conf)
 		return 1;
@@ -206,16 +209,20 @@ int main(int argc, char **argv)
 		log_err("IKE sockets: %s", err);
 		goto close_kern;
 	}
-	if (!fg && daemon(0, 0)) {
-		log_err("daemon: %s", strerror(errno));
-		goto close_net;
-	}
 	if (pidfile_open(pid))
 		goto close_net;
 	if (ctl_open(sock, err, sizeof(err))) {
 		log_err("%s", err);
 		goto close_pid;
 	}
+	if (!fg && daemon(0, 0)) {
+		log_err("daemon: %s", strerror(errno));
+		goto close_ctl;
+	}
+	if (!fg)
+		log_setup(LOG_DEST_SYSLOG, false, "espiked");
+	if (pidfile_write())
+		goto close_ctl;
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

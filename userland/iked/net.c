@@ -6,7 +6,9 @@
  * latter with the 4-octet non-ESP marker, RFC 3948 2.2), routing of each
  * datagram to its IKE SA, message ID checks (window of one, RFC 7296 2.3),
  * retransmission of our requests with exponential back-off and give-up,
- * and replay of the cached response to a duplicate request.
+ * and replay of the cached response to a duplicate request. Where an
+ * authenticated message came from goes to nat.c, which decides whether the
+ * IKE SA follows the peer there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,6 +128,8 @@ void net_close(void)
 {
 	int *fds[4] = { &ikd.ike4, &ikd.ike6, &ikd.natt4, &ikd.natt6 };
 
+	nat_release();	/* the module gives the NAT-T sockets back */
+
 	for (int i = 0; i < 4; i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -141,6 +145,11 @@ bool net_is_natt(int fd)
 int net_ike_fd(int family)
 {
 	return family == AF_INET ? ikd.ike4 : ikd.ike6;
+}
+
+int net_natt_fd(int family)
+{
+	return family == AF_INET ? ikd.natt4 : family == AF_INET6 ? ikd.natt6 : -1;
 }
 
 int net_send(int fd, const struct sockaddr_storage *from, const struct sockaddr_storage *to,
@@ -260,9 +269,10 @@ int net_respond(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgi
 	return net_send(sa->fd, &sa->local, &sa->remote, buf, len);
 }
 
-/* A protected message for an existing IKE SA. */
+/* A protected message for an existing IKE SA, from @remote to @local on @fd. */
 static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *buf,
-		     size_t len)
+		     size_t len, int fd, const struct sockaddr_storage *local,
+		     const struct sockaddr_storage *remote)
 {
 	static struct ike_msg m;
 	static uint8_t plain[IKE_MAX_MSG];
@@ -298,6 +308,7 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 		return;
 	}
 	sa->last_rx = timer_now();
+	nat_peer_seen(sa, fd, local, remote);
 	if (response) {
 		net_request_done(sa);
 	} else {
@@ -316,9 +327,14 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 		else
 			info_request(sa, &m);
 		break;
+	case IKE_EXCH_CREATE_CHILD_SA:
+		if (response)
+			rekey_response(sa, &m, kind);
+		else
+			rekey_request(sa, &m);
+		break;
 	default:
-		/* CREATE_CHILD_SA (rekeying) is not implemented yet. */
-		log_warn(SA_FMT " %s %s not supported yet", SA_ARGS(sa),
+		log_warn(SA_FMT " %s %s not supported", SA_ARGS(sa),
 			 ike_exchange_name(h->exchange), response ? "response" : "request");
 		if (!response) {
 			struct ike_builder b;
@@ -434,5 +450,5 @@ void net_input(int fd)
 			  ike_exchange_name(h.exchange), a);
 		return;
 	}
-	sa_input(sa, &h, msg, len);
+	sa_input(sa, &h, msg, len, fd, &local, &remote);
 }

@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * sa.c - the IKE SA table: creation with a fresh SPI, lookup by SPI,
- * half-open accounting, closing (CHILD_SA out of the kernel, secrets
+ * half-open accounting, closing (CHILD_SAs out of the kernel, secrets
  * wiped) and freeing outside of the handlers.
  */
 #include <stdlib.h>
@@ -64,6 +64,7 @@ struct ike_sa *ike_sa_new(struct conn *conn, bool initiator)
 	timer_init(&sa->rtx_timer, NULL, sa);
 	timer_init(&sa->dpd_timer, NULL, sa);
 	timer_init(&sa->life_timer, sa_half_open_expired, sa);
+	timer_init(&sa->child_timer, NULL, sa);
 	timer_start(&sa->life_timer, (uint64_t)ikd.conf->half_open_timeout * 1000);
 	sa->last_rx = timer_now();
 	sa->next = ikd.sas;
@@ -91,10 +92,17 @@ struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const struct sockaddr_st
 
 struct ike_sa *ike_sa_of_conn(const struct conn *conn)
 {
-	for (struct ike_sa *sa = ikd.sas; sa; sa = sa->next)
-		if (!sa->dead && sa->conn == conn)
+	struct ike_sa *any = NULL;
+
+	for (struct ike_sa *sa = ikd.sas; sa; sa = sa->next) {
+		if (sa->dead || sa->conn != conn)
+			continue;
+		if (sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_REKEYING)
 			return sa;
-	return NULL;
+		if (!any)
+			any = sa;
+	}
+	return any;
 }
 
 struct ike_sa *ike_sa_by_id(unsigned int id)
@@ -124,18 +132,20 @@ void ike_sa_close(struct ike_sa *sa, const char *why)
 	if (sa->dead)
 		return;
 	log_info(SA_FMT " closing: %s", SA_ARGS(sa), why);
-	if (sa->child.installed)
-		child_uninstall(sa, &sa->child);
+	rekey_abort(sa);
+	child_free_all(sa);
 	timer_stop(&sa->rtx_timer);
 	timer_stop(&sa->dpd_timer);
 	timer_stop(&sa->life_timer);
+	timer_stop(&sa->child_timer);
 	ike_sa_set_state(sa, IKE_STATE_CLOSED);
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	ike_keys_clear(&sa->keys);
 	ike_sk_clear(&sa->sk_in);
 	ike_sk_clear(&sa->sk_out);
-	OPENSSL_cleanse(&sa->child, sizeof(sa->child));
+	OPENSSL_cleanse(sa->child, sizeof(sa->child));
+	OPENSSL_cleanse(sa->nonce_min, sizeof(sa->nonce_min));
 	OPENSSL_cleanse(sa->ni, sizeof(sa->ni));
 	OPENSSL_cleanse(sa->nr, sizeof(sa->nr));
 	sa->dead = true;

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * sa.h - IKE SAs and their CHILD_SA, the daemon's SA table, and the IKE SA
+ * sa.h - IKE SAs and their CHILD_SAs, the daemon's SA table, and the IKE SA
  * state machine. Every state change goes through ike_sa_set_state()
  * (state.c), which checks it against the transition table and logs it.
  */
@@ -24,6 +24,10 @@
  * IKE SA states. Initiator: NEW -> INIT_SENT -> AUTH_SENT -> ESTABLISHED;
  * responder: NEW -> INIT_DONE (half-open) -> ESTABLISHED; then DELETING
  * (our Delete is outstanding) and CLOSED (keys wiped, about to be freed).
+ * Rekeying (RFC 7296 2.18): ESTABLISHED -> REKEYING while our
+ * CREATE_CHILD_SA for a new IKE SA is outstanding (back to ESTABLISHED when
+ * it fails), REKEYED once a new IKE SA took over its CHILD_SAs (then
+ * DELETING or CLOSED); the new IKE SA goes NEW -> ESTABLISHED directly.
  */
 enum ike_state {
 	IKE_STATE_NEW,
@@ -31,6 +35,8 @@ enum ike_state {
 	IKE_STATE_INIT_DONE,
 	IKE_STATE_AUTH_SENT,
 	IKE_STATE_ESTABLISHED,
+	IKE_STATE_REKEYING,
+	IKE_STATE_REKEYED,
 	IKE_STATE_DELETING,
 	IKE_STATE_CLOSED,
 	IKE_STATE_COUNT
@@ -43,11 +49,46 @@ enum ike_req_kind {
 	REQ_AUTH,
 	REQ_DELETE_IKE,
 	REQ_DPD,
+	REQ_REKEY_CHILD,	/* CREATE_CHILD_SA with REKEY_SA */
+	REQ_REKEY_IKE,		/* CREATE_CHILD_SA for a new IKE SA */
+	REQ_DELETE_CHILD,	/* INFORMATIONAL Delete of an ESP SA pair */
+};
+
+#define IKE_MAX_CHILD	4	/* CHILD_SAs of one IKE SA, rekey overlap included */
+
+/*
+ * CHILD_SA states: FREE (slot unused), INSTALLED (in use), REKEYING (our
+ * CREATE_CHILD_SA replacing it is outstanding), REKEYED (replaced or
+ * redundant: waiting for the Delete exchange), DELETING (our Delete of it
+ * is outstanding). Changes go through child_set_state() (state.c).
+ */
+enum child_state {
+	CHILD_FREE,
+	CHILD_INSTALLED,
+	CHILD_REKEYING,
+	CHILD_REKEYED,
+	CHILD_DELETING,
+	CHILD_STATE_COUNT
 };
 
 /**
- * struct child_sa - the CHILD_SA of an IKE SA (one pair of ESP SAs)
- * @installed: the pair is in the kernel
+ * struct child_sa - a CHILD_SA of an IKE SA (one pair of ESP SAs)
+ * @state: CHILD_FREE when the slot is unused
+ * @installed: the inbound SA is in the kernel
+ * @out_active: our outbound SA is the device's outbound SA (the device
+ *	keeps one: installing another one replaces it)
+ * @out_pending: responder of a rekey: the outbound SA goes in when the
+ *	peer deletes the SA pair this one replaces (or at @out_at)
+ * @replaces: inbound SPI of the CHILD_SA this one rekeyed (0: none)
+ * @created: when it was installed (ms)
+ * @rekey_at: when to rekey it (ms, 0: never)
+ * @expire_at: hard expiry: removed without rekey (ms, 0: never)
+ * @out_at: latest time to install a pending outbound SA (ms)
+ * @delete_at: REKEYED by us: when to (re)try our Delete of it (ms, 0: the
+ *	peer deletes it)
+ * @rekeys: how many times the CHILD_SA of this connection was rekeyed
+ * @nonce_min: lowest nonce of the exchange that created it (2.8.1)
+ * @nonce_min_len: octets in @nonce_min
  * @spi_in: our inbound SPI (host order), allocated by us
  * @spi_out: the peer's inbound SPI, our outbound
  * @alg: kernel AEAD name
@@ -63,7 +104,13 @@ enum ike_req_kind {
  * @nts_remote: entries in @ts_remote
  */
 struct child_sa {
-	bool installed;
+	enum child_state state;
+	bool installed, out_active, out_pending;
+	uint32_t replaces;
+	uint64_t created, rekey_at, expire_at, out_at, delete_at;
+	unsigned int rekeys;
+	uint8_t nonce_min[IKE_NONCE_MAX];
+	size_t nonce_min_len;
 	uint32_t spi_in, spi_out;
 	const char *alg;
 	struct ike_proposal prop;
@@ -75,6 +122,35 @@ struct child_sa {
 	unsigned int nts_local;
 	struct ts_prefix ts_remote[CONF_MAX_TS];
 	unsigned int nts_remote;
+};
+
+/**
+ * struct rekey_pend - our outstanding CREATE_CHILD_SA request
+ * @dh: our DH key pair (IKE rekey, or CHILD rekey with PFS), else NULL
+ * @dh_group: its group
+ * @nonce: our nonce
+ * @nonce_len: octets in @nonce
+ * @old_spi: CHILD rekey: inbound SPI of the CHILD_SA being rekeyed
+ * @new_spi: CHILD rekey: inbound SPI we offered for the new one
+ * @new_sa: IKE rekey: id of the new IKE SA (state NEW until answered)
+ * @coll_spi: CHILD rekey collision: inbound SPI of the CHILD_SA the peer's
+ *	rekey of the same CHILD_SA created (0: no collision)
+ * @coll_sa: IKE rekey collision: id of the IKE SA the peer's rekey
+ *	created (0: none)
+ * @del_spi: REQ_DELETE_CHILD: inbound SPI we asked the peer to delete
+ * @tries: INVALID_KE_PAYLOAD retries
+ */
+struct rekey_pend {
+	struct ike_dh *dh;
+	uint16_t dh_group;
+	uint8_t nonce[IKE_NONCE_MAX];
+	size_t nonce_len;
+	uint32_t old_spi, new_spi;
+	unsigned int new_sa;
+	uint32_t coll_spi;
+	unsigned int coll_sa;
+	uint32_t del_spi;
+	unsigned int tries;
 };
 
 /**
@@ -126,10 +202,18 @@ struct msgbuf {
  * @rtx_timer: retransmission timer
  * @resp: our last response (for duplicate requests)
  * @resp_msgid: its message ID
- * @child: the CHILD_SA
+ * @child: the CHILD_SAs (slots in state CHILD_FREE are unused)
+ * @pend: state of our outstanding CREATE_CHILD_SA or child Delete
+ * @rekeyed_to: id of the IKE SA that replaced this one (0: none)
+ * @nonce_min: IKE SA created by a rekey: lowest nonce of that exchange
+ * @nonce_min_len: octets in @nonce_min
+ * @rekey_at: when to rekey the IKE SA (ms, 0: never)
+ * @expire_at: when to delete it if it was not rekeyed (ms, 0: never)
+ * @child_timer: fires at the earliest deadline of a CHILD_SA
  * @last_rx: when the peer last sent an authenticated message (ms)
+ * @established_at: when the SA became ESTABLISHED (ms, timer_now(); 0: not yet)
  * @dpd_timer: liveness check timer
- * @life_timer: half-open timeout, later rekey time
+ * @life_timer: half-open timeout, later IKE SA rekey and expiry
  * @dead: closed, to be freed by ike_sa_reap()
  * @next: table link
  */
@@ -163,8 +247,15 @@ struct ike_sa {
 	struct timer rtx_timer;
 	struct msgbuf resp;
 	uint32_t resp_msgid;
-	struct child_sa child;
+	struct child_sa child[IKE_MAX_CHILD];
+	struct rekey_pend pend;
+	unsigned int rekeyed_to;
+	uint8_t nonce_min[IKE_NONCE_MAX];
+	size_t nonce_min_len;
+	uint64_t rekey_at, expire_at;
+	struct timer child_timer;
 	uint64_t last_rx;
+	uint64_t established_at;
 	struct timer dpd_timer;
 	struct timer life_timer;
 	bool dead;
@@ -175,6 +266,9 @@ struct ike_sa {
 const char *ike_state_name(enum ike_state s);
 /* Checked and logged state change; -1 (and no change) if not allowed. */
 int ike_sa_set_state(struct ike_sa *sa, enum ike_state new);
+const char *child_state_name(enum child_state s);
+/* Same for a CHILD_SA of @sa. */
+int child_set_state(struct ike_sa *sa, struct child_sa *c, enum child_state new);
 
 /* sa.c */
 struct ike_sa *ike_sa_new(struct conn *conn, bool initiator);
@@ -182,12 +276,15 @@ struct ike_sa *ike_sa_new(struct conn *conn, bool initiator);
 struct ike_sa *ike_sa_find(const uint8_t spi[8], bool we_initiated);
 /* Responder half-open SA for a retransmitted IKE_SA_INIT. */
 struct ike_sa *ike_sa_find_init(const uint8_t spi_i[8], const struct sockaddr_storage *remote);
-/* Live (not closed) IKE SA of @conn, or NULL. */
+/*
+ * Live (not closed) IKE SA of @conn, or NULL; an established one is
+ * preferred over one that is being created by a rekey.
+ */
 struct ike_sa *ike_sa_of_conn(const struct conn *conn);
 struct ike_sa *ike_sa_by_id(unsigned int id);
 struct ike_sa *ike_sa_first(void);
 unsigned int ike_sa_half_open(void);
-/* Remove the CHILD_SA from the kernel, wipe keys, go to CLOSED. */
+/* Remove the CHILD_SAs from the kernel, wipe keys, go to CLOSED. */
 void ike_sa_close(struct ike_sa *sa, const char *why);
 /* Free closed SAs (called from the main loop, outside handlers). */
 void ike_sa_reap(void);

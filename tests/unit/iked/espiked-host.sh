@@ -16,7 +16,9 @@
 # INVALID_KE_PAYLOAD and retry; ChaCha20-Poly1305; responder narrowing the
 # selectors; IPv6; "ctl down" (INFORMATIONAL Delete); dead peer detection;
 # wrong PSK (AUTHENTICATION_FAILED) and selector mismatch (TS_UNACCEPTABLE),
-# where both logs must say why and no SA may be installed.
+# where both logs must say why and no SA may be installed; CREATE_CHILD_SA
+# rekeying of the CHILD_SA (with PFS) and of the IKE SA, both daemons
+# rekeying on short lifetimes (collisions possible), keys matching after.
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-host.sh PATH-TO-ESPIKED}")
@@ -123,7 +125,7 @@ keys_match() {
 }
 
 echo "TAP version 13"
-echo "1..27"
+echo "1..32"
 
 # 1. AES-GCM-256 with ESN, FQDN and RFC822 identities
 conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 "local_id fqdn:a.example" \
@@ -259,6 +261,34 @@ grep -q 'TS_UNACCEPTABLE: responder accepts none of our selectors TSi 10.1.0.0/2
 ok $? "TS mismatch: A logs the refusal with the selectors it proposed"
 [ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]
 ok $? "TS mismatch: no SA installed, the IKE SA is deleted"
+# 8. rekeying: short lifetimes on both sides, ESP with PFS (ecp256)
+stop_all
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 'psk "rk"' "esp aes128gcm16-ecp256" \
+	"local_ts 10.1.0.0/24" "remote_ts 10.2.0.0/24" "device esp0" "start initiate" \
+	"child_lifetime 2s" "ike_lifetime 3s"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 'psk "rk"' "esp aes128gcm16-ecp256" \
+	"local_ts 10.2.0.0/24" "remote_ts 10.1.0.0/24" "device esp1" \
+	"child_lifetime 2s" "ike_lifetime 3s"
+start b
+start a
+# rekeys LOG-PATTERN MIN: both logs together hold MIN lines matching it
+rekeys() { [ "$(cat "$D/a.log" "$D/b.log" | grep -c "$1")" -ge "$2" ]; }
+wait_rk() { for _ in 1 2 3 4; do wait_for "$@" && return 0; done; return 1; }
+wait_rk rekeys 'CHILD_SA 0x[0-9a-f]*/0x[0-9a-f]* rekeyed: new SPI.*with PFS' 6
+ok $? "rekey: CHILD_SA rekeyed with PFS at least 6 times"
+wait_rk rekeys 'IKE SA rekeyed: IKE_SA \[[0-9]*\] takes over' 3
+ok $? "rekey: IKE SA rekeyed at least 3 times, CHILD_SAs moved to the new one"
+# Which daemon starts a rekey is random (jittered lifetimes): the responder
+# role is checked in whichever log holds it.
+cat "$D/a.log" "$D/b.log" | grep -q 'peer rekeys CHILD_SA' &&
+	cat "$D/a.log" "$D/b.log" | grep -q 'peer rekeyed the IKE SA'
+ok $? "rekey: the responder side logged the peer's CHILD_SA and IKE SA rekeys"
+# quiet moment: every old pair deleted, one pair left, keys cross-match
+wait_rk eval 'has_sas && keys_match'
+ok $? "rekey: after rekeys one SA pair per side, keys and SPIs cross-match"
+! grep -q 'refused state change' "$D/a.log" "$D/b.log" &&
+	[ "$("$E" -s "$D/a.sock" ctl list | grep -c 'IKE_SA \[')" -le 2 ]
+ok $? "rekey: every state change allowed, old IKE SAs gone"
 stop_all
 ! grep -qE 'Sanitizer|runtime error' "$D/history" && [ ! -s "$D/bad" ]
 r=$?

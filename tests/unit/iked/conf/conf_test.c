@@ -58,6 +58,7 @@ static const char good[] =
 	"    ike_lifetime 3h; child_lifetime 20m\n"
 	"    dpd_delay 10s; dpd_action restart\n"
 	"    retransmit_timeout 1500ms; retransmit_tries 3; retransmit_base 2\n"
+	"    encap yes; natt_keepalive 1m; remote_natt_port 4600\n"
 	"}\n"
 	"conn b { local ::1; remote ::2; psk \"a \\\"quoted\\\" key\"; device esp1 }\n";
 
@@ -98,6 +99,9 @@ static void test_good(void)
 	   "device, start, lifetimes, DPD");
 	ok(a->retransmit_timeout == 1500 && a->retransmit_tries == 3 && a->retransmit_base == 2.0,
 	   "retransmit settings");
+	ok(a->encap && a->natt_keepalive == 60 && a->remote_natt_port == 4600 && !b->encap &&
+	   b->natt_keepalive == 20 && b->remote_natt_port == 4500,
+	   "NAT traversal settings and their defaults");
 	ok(b->local_id.type == IKE_ID_IPV6_ADDR && b->remote_id.type == IKE_ID_IPV6_ADDR &&
 	   b->nlocal_ts == 2 && b->start == START_LISTEN && b->esp.nprops == 2,
 	   "defaults: address identities, any selectors, listen, default proposals");
@@ -130,6 +134,10 @@ static const struct {
 	{ "conn x {\n child_lifetime 10y\n}\n", 2, "is not a duration" },
 	{ "conn x {\n retransmit_tries 99\n}\n", 2, "not a number from 0 to 20" },
 	{ "conn x {\n retransmit_base 9\n}\n", 2, "not a number from 1 to 4" },
+	{ "conn x {\n encap maybe\n}\n", 2, "'encap': 'maybe' is neither yes nor no" },
+	{ "conn x {\n natt_keepalive 1500ms\n}\n", 2, "'natt_keepalive': whole seconds only" },
+	{ "conn x {\n natt_keepalive 2h\n}\n", 2, "is not a duration" },
+	{ "conn x {\n remote_natt_port 0\n}\n", 2, "not a number from 1 to 65535" },
 	{ "conn x {\n local 1.2.3.4\n remote ::1\n psk k\n device e\n}\n", 3, "different families" },
 	{ "conn x {\n device this-name-is-too-long\n}\n", 2, "not a valid interface name" },
 	{ "conn x {\n ike_port 500\n}\n", 2, "a global setting, not allowed in a conn block" },

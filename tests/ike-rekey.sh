@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# ike-rekey: CREATE_CHILD_SA rekeying under traffic. CHILD_SA and IKE SA
+# lifetimes of a few seconds while ping sends 10 packets a second for 60
+# seconds: no ping may be lost (make-before-break), the CHILD_SA and the IKE
+# SA must have been rekeyed several times, and the old SAs must be gone from
+# the espvti device (espctl show --json), from espiked and from charon.
+#
+#   round 1: espiked <-> espiked, both rekey (CHILD_SA 5 s with PFS
+#            ecp256, IKE SA 9 s, on both sides): both roles, collisions
+#            possible
+#   round 2: espiked <-> charon (strongSwan, swanctl): espiked rekeys the
+#            CHILD_SA (5 s), charon the IKE SA (rekey_time 8s)
+#
+#   netns $a: espiked (initiator)              netns $b: espiked, then charon
+#   +-------------------------------+           +----------------------------------+
+#   | esp0 (espvti) 10.99.0.1  <====|== ESP ====|==> round 1: esp0 10.99.0.2      |
+#   |   ping -i 0.1 10.99.0.2       |           |    round 2: xfrm policy, lo     |
+#   | va 192.0.2.1 UDP 500 (IKE) +==+== veth ===+== vb 192.0.2.2 UDP 500 (IKE)    |
+#   +-------------------------------+           +----------------------------------+
+#
+# vmtest-timeout: 420
+# shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib-ike.sh
+. "$(dirname "$0")/lib-ike.sh"
+
+PING_COUNT=600		# 60 s at 10 per second
+
+test_cleanup() { ike_cleanup; }
+
+# es_conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...
+es_conf() {
+	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6
+	shift 6
+	{
+		echo "conn tun {"
+		echo "    local $l; remote $r"
+		echo "    local_id $side@espvti.test; remote_id %any"
+		echo "    psk \"$IKE_PSK\""
+		echo "    ike aes256gcm16-prfsha384-ecp384"
+		echo "    local_ts $il/32; remote_ts $ir/32"
+		echo "    device esp0; start $start"
+		echo "    retransmit_timeout 1s; retransmit_tries 4"
+		for x in "$@"; do echo "    $x"; done
+		echo "}"
+	} > "$IKE_W/$side.conf"
+}
+
+# count LOG PATTERN: lines of LOG matching PATTERN
+count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+# ping_all NS DST: PING_COUNT echoes at 10 a second; prints ping's summary.
+ping_all() {
+	timeout 120 ip netns exec "$1" ping -q -n -i 0.1 -c "$PING_COUNT" -W 2 -I esp0 "$2" 2>&1 |
+		grep 'packets transmitted'
+}
+
+# no_loss SUMMARY: "N packets transmitted, N received, 0% packet loss"
+no_loss() {
+	local tx rx
+	tx=$(echo "$1" | awk '{ print $1 }')
+	rx=$(echo "$1" | awk '{ print $4 }')
+	[ -n "$tx" ] && [ "$tx" = "$PING_COUNT" ] && [ "$rx" = "$tx" ]
+}
+
+# dev_one_pair NS: esp0 holds one inbound SA and an outbound SA
+dev_one_pair() {
+	ip netns exec "$1" "$ESPCTL" show esp0 --json |
+		jq -e 'if type == "array" then .[0] else . end |
+		       .sa_count_in == 1 and .out_spi != null' >/dev/null
+}
+
+# es_one_child SIDE: espiked lists one IKE SA with one CHILD_SA, INSTALLED
+es_one_child() {
+	local out
+	out=$(espiked_ctl "$1" list) || return 1
+	[ "$(echo "$out" | grep -c 'IKE_SA \[')" = 1 ] &&
+		[ "$(echo "$out" | grep -c 'CHILD_SA ')" = 1 ] &&
+		echo "$out" | grep -q 'CHILD_SA INSTALLED'
+}
+
+# dev_spi_out NS: the device's outbound SPI
+dev_spi_out() {
+	ip netns exec "$1" "$ESPCTL" show esp0 --json |
+		jq -r 'if type == "array" then .[0] else . end | .out_spi'
+}
+
+# gone_everywhere IN OUT: the SA pair with espiked's SPIs IN/OUT (hex, no
+# 0x) is neither on esp0, nor in charon's list, nor in $b's xfrm states.
+# (charon keeps a rekeyed inbound SA for delete_rekeyed_delay, 5 s, so with
+# rekeys every 5 s there is never a moment with only one pair.)
+gone_everywhere() {
+	! ip netns exec "$a" "$ESPCTL" show esp0 --json | grep -qiE "$1|$2" &&
+		! espiked_ctl a list | grep -qiE "0x($1|$2)" &&
+		! timeout 20 ip netns exec "$SW_NS" env STRONGSWAN_CONF="$IKE_W/strongswan.conf" \
+			swanctl --list-sas --uri "unix://$IKE_W/charon.vici" 2>/dev/null | grep -qiE "$1|$2" &&
+		! ip -n "$b" xfrm state | grep -qiE "spi 0x($1|$2)"
+}
+
+ktap_plan 13
+ike_require
+espvti_load
+ns_add a b
+ip link add va netns "$a" type veth peer name vb netns "$b"
+ip -n "$a" addr add 192.0.2.1/24 dev va
+ip -n "$b" addr add 192.0.2.2/24 dev vb
+ip -n "$a" link set va up
+ip -n "$b" link set vb up
+ip -n "$a" link add esp0 type espvti
+ip -n "$a" link set esp0 up
+ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
+
+# Round 1: espiked <-> espiked
+ip -n "$b" link add esp0 type espvti
+ip -n "$b" link set esp0 up
+ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
+es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16-ecp256" \
+	"child_lifetime 5s" "ike_lifetime 9s"
+es_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "esp aes256gcm16-ecp256" \
+	"child_lifetime 5s" "ike_lifetime 9s"
+espiked_run b "$b"
+espiked_run a "$a"
+ktap_result "espiked: CHILD_SA up on both sides" \
+	wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
+spi0=$(dev_spi_out "$a")
+sum=$(ping_all "$a" 10.99.0.2)
+ktap_diag "espiked: $sum"
+ktap_result "espiked: 60 s of ping at 10/s across rekeys, none lost" no_loss "$sum"
+child_rk=$(($(count "$IKE_W/a.log" 'rekeyed: new SPI') + $(count "$IKE_W/b.log" 'rekeyed: new SPI')))
+ike_rk=$(($(count "$IKE_W/a.log" 'IKE SA rekeyed: IKE_SA') + $(count "$IKE_W/b.log" 'IKE SA rekeyed: IKE_SA')))
+ktap_diag "espiked: $child_rk CHILD_SA rekeys, $ike_rk IKE SA rekeys"
+ktap_result "espiked: CHILD_SA rekeyed at least 8 times, with PFS" \
+	eval '[ "$child_rk" -ge 8 ] && grep -q "rekeyed: new SPI.*with PFS" "$IKE_W/a.log"'
+ktap_result "espiked: IKE SA rekeyed at least 4 times" [ "$ike_rk" -ge 4 ]
+ktap_result "espiked: both sides initiated and answered CHILD_SA rekeys" \
+	eval 'grep -q "peer rekeys CHILD_SA" "$IKE_W/a.log" && grep -q "peer rekeys CHILD_SA" "$IKE_W/b.log"'
+ktap_diag "espiked: $(cat "$IKE_W/a.log" "$IKE_W/b.log" | grep -c 'collision') log lines about rekey collisions"
+ktap_result "espiked: the devices' outbound SPI changed" \
+	eval '[ "$(dev_spi_out "$a")" != "$spi0" ]'
+ktap_result "espiked: old SAs deleted: one SA pair per device, one IKE SA and CHILD_SA per daemon" \
+	wait_for 20 eval 'dev_one_pair "$a" && dev_one_pair "$b" && es_one_child a && es_one_child b'
+espiked_stop
+ip -n "$b" link del esp0
+
+# Round 2: espiked <-> charon
+ip -n "$b" addr add 10.99.0.2/32 dev lo
+ip -n "$b" route add 10.99.0.1/32 dev vb src 10.99.0.2
+: > "$IKE_W/a.log"
+es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16" \
+	"child_lifetime 5s" "ike_lifetime 60s"
+cat > "$IKE_W/swanctl.conf" <<-EOF
+connections {
+	tun {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		proposals = aes256gcm16-prfsha384-ecp384
+		rekey_time = 8s
+		over_time = 30s
+		rand_time = 1s
+		local {
+			auth = psk
+			id = sw@espvti.test
+		}
+		remote {
+			auth = psk
+			id = a@espvti.test
+		}
+		children {
+			tun {
+				local_ts = 10.99.0.2/32
+				remote_ts = 10.99.0.1/32
+				esp_proposals = aes256gcm16
+				rekey_time = 20s
+				life_time = 40s
+				rand_time = 1s
+				start_action = none
+			}
+		}
+	}
+}
+secrets {
+	ike-tun {
+		id-1 = sw@espvti.test
+		id-2 = a@espvti.test
+		secret = "$IKE_PSK"
+	}
+}
+EOF
+sw_start "$b"
+sw_load >> "$IKE_W/swanctl.log" 2>&1
+espiked_run a "$a"
+ktap_result "strongSwan: CHILD_SA up on both sides" \
+	wait_secs 60 eval 'espiked_child_up a && sw_child_up'
+spi0=$(dev_spi_out "$a")
+first=$(espiked_ctl a list | sed -n 's/.*CHILD_SA.* SPI in 0x\([0-9a-f]*\) out 0x\([0-9a-f]*\).*/\1 \2/p' | head -n 1)
+ktap_diag "strongSwan: first CHILD_SA SPIs (espiked in, out): $first"
+sum=$(ping_all "$a" 10.99.0.2)
+ktap_diag "strongSwan: $sum"
+ktap_result "strongSwan: 60 s of ping at 10/s across rekeys, none lost" no_loss "$sum"
+ktap_diag "strongSwan: counting rekeys"
+child_rk=$(count "$IKE_W/a.log" 'rekeyed: new SPI')
+ike_rk=$(count "$IKE_W/a.log" 'peer rekeyed the IKE SA')
+ktap_diag "strongSwan: espiked rekeyed the CHILD_SA $child_rk times, charon the IKE SA $ike_rk times"
+ktap_result "strongSwan: espiked rekeyed the CHILD_SA at least 8 times" [ "$child_rk" -ge 8 ]
+ktap_result "strongSwan: charon rekeyed the IKE SA at least 4 times, espiked answered" \
+	[ "$ike_rk" -ge 4 ]
+ktap_result "strongSwan: the device's outbound SPI changed" \
+	eval '[ "$(dev_spi_out "$a")" != "$spi0" ]'
+# shellcheck disable=SC2086 # two SPIs
+ktap_result "strongSwan: the first SA pair is gone from esp0, espiked, charon and xfrm" \
+	eval '[ -n "$first" ] && wait_secs 30 gone_everywhere $first'
+ktap_finish

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# espiked-nat-host.sh ESPIKED: host test of espiked's NAT traversal without
+# a NAT (no root, no module). Two instances on the loopback, each with its
+# own IKE and NAT-T ports and the fake kernel interface (-K fake:FILE). A
+# claims to be behind a NAT ("encap yes"), so both find a NAT in
+# IKE_SA_INIT: A moves IKE to the NAT-T ports, B follows it there, and both
+# hand their NAT-T socket to their device for ESP in UDP, which the fake
+# kernel writes as "encap udp sport S dport D keepalive K". Without
+# "encap yes" nothing changes: IKE on the IKE ports, no encapsulation.
+# When a daemon stops it turns encapsulation off again.
+#
+#   [espiked A] 127.0.0.1:$PA (IKE), :$NA (NAT-T)  <--UDP-->  :$PB, :$NB [espiked B]
+#
+# KTAP output; exit 0 pass, 1 fail.
+set -u
+E=$(readlink -f "${1:?usage: espiked-nat-host.sh PATH-TO-ESPIKED}")
+D=$(mktemp -d /tmp/espiked-nat-host.XXXXXX)
+PA=$((20000 + ($$ + 7) % 20000))
+PB=$((PA + 1))
+NA=$((PA + 2))
+NB=$((PA + 3))
+N=0
+FAILED=0
+pids=""
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+ok() {	# ok STATUS NAME
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $N - $2"
+	else
+		echo "not ok $N - $2"
+		FAILED=$((FAILED + 1))
+		for f in "$D"/*.log "$D"/*.kern; do
+			[ -f "$f" ] || continue
+			echo "# --- $(basename "$f")"
+			sed 's/^/# /' "$f"
+		done
+	fi
+}
+
+wait_for() {	# wait_for COMMAND...: up to 100 tries, 0.1 s apart
+	for _ in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# conf FILE PORT NATT PEERPORT PEERNATT EXTRA-LINES...
+conf() {
+	local f=$1 port=$2 natt=$3 peer=$4 peernatt=$5
+	shift 5
+	{
+		echo "ike_port $port"
+		echo "natt_port $natt"
+		echo "conn tun {"
+		echo "    local 127.0.0.1; remote 127.0.0.1"
+		echo "    remote_port $peer; remote_natt_port $peernatt"
+		echo "    psk \"nat host test\""
+		echo "    device esp0"
+		echo "    retransmit_timeout 200ms; retransmit_tries 3"
+		for line in "$@"; do echo "    $line"; done
+		echo "}"
+	} > "$f"
+}
+
+start() {	# start NAME
+	rm -f "$D/$1.kern" "$D/$1.log"
+	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
+		2> "$D/$1.log" &
+	pids="$pids $!"
+	wait_for test -S "$D/$1.sock"
+}
+
+# stop_all: SIGTERM; a daemon that does not exit 0 (crash, sanitizer
+# report, leak) fails the next check through $D/bad.
+stop_all() {
+	local p st
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+		st=$?
+		[ $st = 0 ] || echo "pid $p exited with status $st" >> "$D/bad"
+	done
+	pids=""
+}
+
+nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
+has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
+devline() { grep '^dev esp0 ' "$D/$1.kern"; }
+ike_line() { "$E" -s "$D/$1.sock" ctl list | grep 'IKE_SA \['; }
+
+echo "TAP version 13"
+echo "1..8"
+
+# 1. encap yes on A: both sides encapsulate on their NAT-T sockets.
+conf "$D/a.conf" $PA $NA $PB $NB "start initiate" "encap yes" "natt_keepalive 7s"
+conf "$D/b.conf" $PB $NB $PA $NA "start listen"
+start b
+start a
+wait_for has_sas
+ok $? "encap yes: both daemons installed a CHILD_SA pair"
+ike_line a | grep -q " 127.0.0.1:$NA <-> 127.0.0.1:$NB .* NAT" &&
+	ike_line b | grep -q " 127.0.0.1:$NB <-> 127.0.0.1:$NA .* NAT"
+ok $? "encap yes: both IKE SAs moved to the NAT-T ports and flag a NAT"
+[ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1 encap udp sport $NA dport $NB keepalive 7" ] &&
+	[ "$(devline b)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1 encap udp sport $NB dport $NA keepalive 0" ]
+ok $? "encap yes: devices encap udp between the NAT-T ports, keepalive on the claiming side only"
+grep -q 'we claim to be behind a NAT (encap yes)' "$D/a.log" &&
+	grep -q 'NAT detected: the peer is behind a NAT' "$D/b.log" &&
+	grep -q 'peer moved to the NAT-T port' "$D/b.log"
+ok $? "encap yes: both logs say what they found, B followed A to the NAT-T port"
+"$E" -s "$D/a.sock" ctl down tun >/dev/null
+wait_for eval '[ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]'
+ok $? "encap yes: INFORMATIONAL Delete over the NAT-T ports removes both pairs"
+stop_all
+[ ! -e "$D/bad" ] && [ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ] &&
+	[ "$(devline b)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ]
+ok $? "stopping: both daemons exit cleanly and turn encapsulation off"
+
+# 2. no NAT, no encap: IKE stays on the IKE ports, plain ESP.
+conf "$D/a.conf" $PA $NA $PB $NB "start initiate"
+start b
+start a
+wait_for has_sas
+ok $? "no NAT: both daemons installed a CHILD_SA pair"
+ike_line a | grep -q " 127.0.0.1:$PA <-> 127.0.0.1:$PB " && ! ike_line a | grep -q " NAT" &&
+	[ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ] &&
+	[ "$(devline b)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ]
+ok $? "no NAT: IKE on the IKE ports, no encapsulation"
+stop_all
+
+[ "$FAILED" = 0 ] && [ ! -e "$D/bad" ]

@@ -1,0 +1,308 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# espiked-proto-host.sh ESPIKED: host test of the RFC 7296 protocol rules
+# the other host tests do not reach (no root, no module). espiked runs on
+# the loopback with the fake kernel interface (-K fake:FILE); its peer is
+# another espiked, a scripted IKE peer (ike-peer.py, Python 3 standard
+# library only) or the relay of ike-peer.py between two espiked, which
+# keeps every datagram and can replay the initiator's requests from the
+# address the responder knows.
+#
+#   1. NO_PROPOSAL_CHOSEN (1.2, 2.7): proposals that do not meet; both logs
+#      say what was offered and what is accepted; no SA.
+#   2. Retransmission (2.1, 2.4): an initiator towards a port where nothing
+#      answers sends its request 1 + retransmit_tries times, identical, each
+#      interval longer than the one before by about retransmit_base (ratios
+#      compared with a margin, never absolute times), then gives up and the
+#      IKE SA is gone.
+#   3. Duplicate requests (2.1): an IKE_SA_INIT request sent twice gets the
+#      same response twice and one half-open SA; a replayed IKE_AUTH request
+#      (captured by the relay, integrity intact) gets the cached response,
+#      byte for byte, and the initiator drops that response, whose message
+#      ID is not that of an outstanding request (2.3).
+#   4. Message ID window of one (2.3): the captured IKE_AUTH request with its
+#      message ID rewritten ahead of the window is dropped unanswered (the
+#      window check comes before the integrity check, so the log names the
+#      window); once later requests were answered, the old IKE_AUTH request,
+#      intact, is dropped too: neither processed again nor answered from a
+#      cache that now holds a later response. The tunnel survives both.
+#   5. Half-open SAs (2.6): a burst of IKE_SA_INIT requests with distinct
+#      SPIs; from cookie_threshold on the answer is a COOKIE notify (16390)
+#      alone; requests returning their cookie are served until half_open_max
+#      half-open SAs exist, beyond that dropped; the half-open SAs expire
+#      after half_open_timeout.
+#   6. An IKE_SA_INIT request with an unknown payload type marked critical
+#      is answered with UNSUPPORTED_CRITICAL_PAYLOAD naming the type (2.5).
+#      Garbage on the IKE and NAT-T ports (random, truncated, inconsistent
+#      lengths, with and without the non-ESP marker, NAT keepalive; KE
+#      payloads off the curve, of the wrong size or group, short nonces,
+#      oversized cookies, duplicate payloads): each drop is logged with its
+#      reason, the daemon keeps running and then
+#      brings a tunnel up with a real espiked initiator. Every daemon exits
+#      0 on SIGTERM with no sanitizer report.
+#
+# KTAP output; exit 0 pass, 1 fail.
+set -u
+E=$(readlink -f "${1:?usage: espiked-proto-host.sh PATH-TO-ESPIKED}")
+PEER="python3 $(dirname "$(readlink -f "$0")")/ike-peer.py"
+D=$(mktemp -d /tmp/espiked-proto-host.XXXXXX)
+PA=$((20000 + $$ % 2500 * 8))	# 8 ports a run: concurrent runs do not overlap
+PB=$((PA + 1))	# responder's IKE port
+NB=$((PA + 2))	# responder's NAT-T port
+PR=$((PA + 3))	# relay
+PC=$((PA + 4))	# relay control
+PQ=$((PA + 5))	# silent peer (recorder)
+N=0
+FAILED=0
+pids=""
+helpers=""
+
+cleanup() {
+	for p in $pids $helpers; do kill "$p" 2>/dev/null; done
+	for p in $pids $helpers; do wait "$p" 2>/dev/null; done
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+ok() {	# ok STATUS NAME
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $N - $2"
+	else
+		echo "not ok $N - $2"
+		FAILED=$((FAILED + 1))
+		for f in "$D"/*.log "$D"/*.kern "$D"/*.out; do
+			[ -f "$f" ] || continue
+			echo "# --- $(basename "$f")"
+			sed 's/^/# /' "$f"
+		done
+	fi
+}
+
+# wait_for COMMAND...: retry up to 100 times, 0.1 s apart.
+wait_for() {
+	for _ in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_long() { for _ in 1 2 3 4 5 6; do wait_for "$@" && return 0; done; return 1; }
+
+# conf FILE PORT NATT PEERPORT EXTRA-LINES... (a line "global: X" goes on top)
+conf() {
+	local f=$1 port=$2 natt=$3 peer=$4 line
+	shift 4
+	{
+		echo "ike_port $port"
+		echo "natt_port $natt"
+		for line in "$@"; do
+			case $line in global:*) echo "${line#global: }";; esac
+		done
+		echo "conn tun {"
+		echo "    local 127.0.0.1; remote 127.0.0.1; remote_port $peer"
+		echo "    psk \"proto host test\""
+		echo "    retransmit_timeout 200ms; retransmit_tries 3"
+		for line in "$@"; do
+			case $line in global:*) ;; *) echo "    $line";; esac
+		done
+		echo "}"
+	} > "$f"
+}
+
+start() {	# start NAME
+	rm -f "$D/$1.kern" "$D/$1.log"
+	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
+		2> "$D/$1.log" &
+	pids="$pids $!"
+	eval "PID_$1=$!"
+	wait_for test -S "$D/$1.sock"
+}
+
+# stop_all: SIGTERM; a daemon that does not exit 0 (crash, sanitizer report,
+# leak) is recorded in $D/bad. Logs are kept in $D/history.
+stop_all() {
+	local p st
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+		st=$?
+		[ $st = 0 ] || echo "pid $p exited with status $st" >> "$D/bad"
+	done
+	for p in $helpers; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	cat "$D"/a.log "$D"/b.log >> "$D/history" 2>/dev/null
+	rm -f "$D"/a.log "$D"/b.log "$D"/*.out
+	pids=""
+	helpers=""
+}
+
+nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
+has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
+established() { "$E" -s "$D/$1.sock" ctl list | grep -q 'ESTABLISHED'; }
+n_ike() { "$E" -s "$D/$1.sock" ctl list | grep -c 'IKE_SA \['; }
+half_open() { "$E" -s "$D/b.sock" ctl list | grep -c 'IKE_SA \[[0-9]*\] INIT_DONE responder'; }
+half_open_is() { [ "$(half_open)" = "$1" ]; }
+relay() { $PEER ctl $PC "$@"; }
+alive() { kill -0 "$1" 2>/dev/null && "$E" -s "$D/b.sock" ctl list > /dev/null; }
+
+echo "TAP version 13"
+echo "1..33"
+
+# 1. NO_PROPOSAL_CHOSEN: A offers what B does not accept.
+conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate" \
+	"ike aes128gcm16-prfsha256-ecp256, aes128-sha256-modp2048"
+conf "$D/b.conf" $PB 0 $PA "device esp1" "ike aes256gcm16-prfsha384-ecp384"
+start b
+start a
+wait_for grep -q 'closing: IKE_SA_INIT rejected by the responder' "$D/a.log"
+ok $? "NO_PROPOSAL_CHOSEN: the initiator gives up the IKE SA"
+grep -q 'peer answered IKE_SA_INIT with NO_PROPOSAL_CHOSEN (14)' "$D/a.log" &&
+	grep -q 'responder accepts none of our IKE proposals aes128gcm16-prfsha256-ecp256,aes128-sha256-modp2048' "$D/a.log"
+ok $? "NO_PROPOSAL_CHOSEN: the initiator logs the notify and the proposals it offered"
+grep 'IKE_SA_INIT from 127.0.0.1:[0-9]*: NO_PROPOSAL_CHOSEN' "$D/b.log" > "$D/npc.out"
+grep -q 'peer offered aes128gcm16-prfsha256-ecp256,aes128-prfsha256-sha256-modp2048, we accept aes256gcm16-prfsha384-ecp384' "$D/npc.out"
+ok $? "NO_PROPOSAL_CHOSEN: the responder logs what the peer offered and what it accepts"
+[ "$(n_ike a)" = 0 ] && [ "$(n_ike b)" = 0 ] && [ "$(nsa "$D/a.kern")" = 0 ] &&
+	[ "$(nsa "$D/b.kern")" = 0 ]
+ok $? "NO_PROPOSAL_CHOSEN: no IKE SA on either side, no SA installed"
+stop_all
+
+# 2. Retransmission with exponential back-off towards a peer that never
+# answers: 400 ms, then x2 each time, 3 retransmissions, give-up.
+$PEER record $PQ "$D/rtx" &
+helpers="$helpers $!"
+wait_for test -e "$D/rtx"
+conf "$D/a.conf" $PA 0 $PQ "device esp0" "start initiate"
+sed -i 's/retransmit_timeout 200ms; retransmit_tries 3/retransmit_timeout 400ms; retransmit_tries 3; retransmit_base 2/' "$D/a.conf"
+start a
+wait_long grep -q 'no answer to our request (message ID 0) after 3 retransmissions: giving up' "$D/a.log"
+ok $? "retransmission: the initiator gives up after retransmit_tries retransmissions"
+grep -q 'closing: no answer to IKE_SA_INIT' "$D/a.log" && [ "$(n_ike a)" = 0 ]
+ok $? "retransmission: the IKE SA is closed and gone from ctl list"
+for i in 1 2 3; do grep -q "retransmission $i of message ID 0, next in" "$D/a.log" || break; done
+ok $? "retransmission: each retransmission is logged with the next timeout"
+sleep 0.5
+$PEER backoff "$D/rtx" 4 1.4 > "$D/backoff.out"
+r=$?
+sed 's/^/# /' "$D/backoff.out"
+ok $r "retransmission: 4 identical datagrams, each interval >= 1.4x the previous (base 2)"
+stop_all
+
+# 3 and 4. A and B through the relay, which holds A's INFORMATIONAL requests
+# (liveness checks) until told, so that IKE_AUTH is the last exchange B
+# answered when it is replayed.
+$PEER relay $PR $PB $PC --hold 37 > "$D/relay.out" 2>&1 &
+helpers="$helpers $!"
+conf "$D/a.conf" $PA 0 $PR "device esp0" "start initiate" "dpd_delay 1s" \
+	"local_ts 10.1.0.0/24" "remote_ts 10.2.0.0/24"
+sed -i 's/retransmit_timeout 200ms; retransmit_tries 3/retransmit_timeout 1s; retransmit_tries 6/' "$D/a.conf"
+conf "$D/b.conf" $PB 0 $PR "device esp1" "local_ts 10.2.0.0/24" "remote_ts 10.1.0.0/24"
+wait_for eval 'relay count 0 0 | grep -q requests'
+start b
+start a
+wait_for has_sas && established a && established b
+ok $? "relay: tunnel up between A and B through the relay"
+$PEER init-dup $PB > "$D/dup.out"
+grep -q 'responses=2 identical=1 spi_r_nonzero=1 payloads=33,34,40' "$D/dup.out"
+ok $? "duplicate IKE_SA_INIT: same message ID twice, two byte-identical responses (SA, KE, Nonce)"
+spi=$(sed -n 's/.*spi_i=\([0-9a-f]*\).*/\1/p' "$D/dup.out")
+[ "$(half_open)" = 1 ] && "$E" -s "$D/b.sock" ctl list | grep -q "INIT_DONE responder .* ${spi}_i" &&
+	grep -q 'retransmitted IKE_SA_INIT: cached response sent' "$D/b.log"
+ok $? "duplicate IKE_SA_INIT: one half-open SA, the second answer came from the cache"
+relay replay 35 1 > "$D/replay1.out"
+grep -q 'response identical=1' "$D/replay1.out"
+ok $? "duplicate IKE_AUTH: the replayed request gets the cached response, byte-identical"
+grep -q 'duplicate request 1: sending the cached response' "$D/b.log" &&
+	relay count 35 1 | grep -q 'responses=2'
+ok $? "duplicate IKE_AUTH: B logs the cache hit and answered exactly once more"
+wait_for grep -q 'dropped a response with message ID 1: \(no request outstanding\|not the outstanding request\)' "$D/a.log"
+ok $? "message IDs: A drops the extra IKE_AUTH response (not its outstanding request)"
+relay replay 35 1 9 > "$D/replay9.out"
+wait_for grep -q 'dropped a request with message ID 9, expected 2' "$D/b.log"
+ok $? "window: a request with a message ID ahead of the window is dropped"
+relay release > /dev/null
+wait_long eval 'relay count 37 2 | grep -q "responses=[1-9]"'
+ok $? "window: A's liveness check (message ID 2) answered after the relay let it through"
+relay replay 35 1 > "$D/replay1b.out"
+wait_for grep -q 'dropped a request with message ID 1, expected \([3-9]\|[1-9][0-9][0-9]*\)' "$D/b.log" &&
+	grep -q '^none' "$D/replay1b.out" && relay count 35 1 | grep -q 'responses=2' &&
+	[ "$(grep -c 'duplicate request 1: sending the cached response' "$D/b.log")" = 1 ]
+ok $? "window: the old IKE_AUTH request, intact, is neither processed again nor answered"
+relay count 35 9 | grep -q 'responses=0' && established a && established b && has_sas &&
+	! grep -q 'closing' "$D/a.log" "$D/b.log"
+ok $? "window: nothing answered the rewritten request, the tunnel survives the replays"
+relay quit > /dev/null
+stop_all
+
+# 5. Half-open SAs: COOKIE from cookie_threshold (3) on, no more than
+# half_open_max (5), all gone after half_open_timeout (8 s).
+conf "$D/b.conf" $PB $NB $PA "device esp1" "global: cookie_threshold 3" \
+	"global: half_open_max 5" "global: half_open_timeout 8"
+start b
+$PEER burst $PB 10 > "$D/burst.out"
+sed 's/^/# /' "$D/burst.out"
+grep -q 'sent=10 sa_first=3 cookie=7 first_cookie_at=4 ' "$D/burst.out"
+ok $? "half-open: the first 3 requests answered, from the 4th on a COOKIE is demanded"
+grep -q 'cookie_only_notify=1' "$D/burst.out" &&
+	grep -q 'without a COOKIE (3 half-open IKE SAs, threshold 3): sending one' "$D/b.log"
+ok $? "half-open: the COOKIE answer is a lone notify 16390 with a zero responder SPI, logged"
+grep -q 'sa_with_cookie=2 half_open=5' "$D/burst.out" && [ "$(half_open)" = 5 ]
+ok $? "half-open: with the cookie returned, served up to half_open_max (5) and no more"
+grep -q 'dropped: 5 half-open IKE SAs (half_open_max)' "$D/b.log"
+ok $? "half-open: requests beyond half_open_max are dropped and logged"
+wait_long half_open_is 0
+r=$?
+[ $r = 0 ] && [ "$(grep -c 'closing: not established in time (half-open timeout)' "$D/b.log")" = 5 ]
+ok $? "half-open: the half-open SAs expire after half_open_timeout"
+
+# 6. An unknown payload type marked critical (2.5), then garbage to the IKE
+# and NAT-T ports of the same daemon.
+$PEER critical $PB > "$D/critical.out"
+grep -q 'response=1 notify=1:c8 payloads=41 spi_r_zero=1' "$D/critical.out" &&
+	grep -q 'dropped: unsupported payload type 200 has the critical bit set' "$D/b.log"
+ok $? "critical payload: answered with UNSUPPORTED_CRITICAL_PAYLOAD naming type 200, no SA"
+$PEER garbage $PB $NB > "$D/garbage.out"
+sleep 0.5
+# shellcheck disable=SC2154 # PID_b is set by start()
+wait_for alive "$PID_b"
+ok $? "garbage: $(cat "$D/garbage.out") malformed datagrams, the daemon keeps running and answers ctl"
+grep -q 'dropped 0 octets from 127.0.0.1:[0-9]*: message of 0 octets is shorter than the 28-octet IKE header' "$D/b.log" &&
+	grep -q 'dropped 27 octets from .*: message of 27 octets is shorter than the 28-octet IKE header' "$D/b.log"
+ok $? "garbage: short datagrams dropped, the log gives their size"
+grep -q 'IKE header: Length 176 but the datagram holds 175 octets' "$D/b.log" &&
+	grep -q 'IKE header: major version 3, expected 2' "$D/b.log" &&
+	grep -q 'IKE header: initiator SPI is zero' "$D/b.log"
+ok $? "garbage: truncated datagram, wrong version, zero SPI: the log says which"
+grep -q 'IKE_SA_INIT from 127.0.0.1:[0-9]* dropped: SA payload: Payload Length 40 invalid' "$D/b.log" &&
+	grep -q 'IKE_SA_INIT from 127.0.0.1:[0-9]* dropped: SA payload: Payload Length 65520 invalid' "$D/b.log"
+ok $? "garbage: payload chains cut short or overrunning: dropped with the payload named"
+grep -q 'NAT-T port: 176 octets from 127.0.0.1:[0-9]* without the non-ESP marker, ignored' "$D/b.log" &&
+	grep -q 'NAT-T port: 1 octets from 127.0.0.1:[0-9]* without the non-ESP marker, ignored' "$D/b.log" &&
+	grep -q 'dropped 0 octets from .*: message of 0 octets is shorter' "$D/b.log" &&
+	grep -q 'dropped 200 octets from .*: IKE header: Length' "$D/b.log"
+ok $? "garbage: NAT-T port without the marker (IKE, keepalive) ignored, with it parsed and dropped"
+grep -q "peer's KE payload (group ecp256) rejected: DH group 19 (ecp256): KE data of 10 octets, expected 64" "$D/b.log" &&
+	grep -q "peer's KE payload (group ecp256) rejected: .*not a point on the curve" "$D/b.log" &&
+	grep -q 'KE payload of group modp2048 but we chose ecp256: INVALID_KE_PAYLOAD' "$D/b.log" &&
+	grep -q 'dropped: Nonce payload: 8 octets, expected 16 to 256' "$D/b.log" &&
+	grep -q 'dropped: Notify COOKIE: 1000 octets of data, expected 1 to 64' "$D/b.log" &&
+	grep -q 'dropped: duplicate SA payload' "$D/b.log"
+ok $? "garbage: bad KE values, short nonce, oversized cookie, duplicate payload: refused and logged"
+grep -q 'dropped IKE_AUTH from 127.0.0.1:[0-9]*: no IKE SA with SPI' "$D/b.log" &&
+	grep -q 'dropped IKE_SA_INIT from 127.0.0.1:[0-9]*: no IKE SA with SPI' "$D/b.log"
+ok $? "garbage: messages for unknown IKE SAs and stray responses dropped"
+wait_long half_open_is 0
+conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate"
+start a
+wait_for has_sas && established a && established b
+ok $? "garbage: afterwards a real initiator brings a tunnel up"
+stop_all
+! grep -qE 'Sanitizer|runtime error' "$D/history" && [ ! -s "$D/bad" ]
+r=$?
+[ $r = 0 ] || sed 's/^/# /' "$D/bad" 2>/dev/null
+ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
+
+echo "# espiked protocol host test: $((N - FAILED)) passed, $FAILED failed"
+[ $FAILED = 0 ]

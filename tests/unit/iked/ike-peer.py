@@ -1,0 +1,436 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+"""ike-peer.py: a scripted IKEv2 peer for espiked-proto-host.sh.
+
+Python 3 standard library only. It encodes just enough of IKEv2
+(RFC 7296) to drive a responder through IKE_SA_INIT: the header, an SA
+payload with one IKE proposal (aes256gcm16-prfsha256-ecp256), a KE payload
+of group 19 whose public value is the P-256 base point (a valid point:
+private key 1; nothing is ever derived from it), a Nonce and optionally a
+COOKIE notify first. It never computes keys, so it never gets further than
+IKE_SA_INIT itself; later exchanges are captured from a real espiked
+initiator by the relay and replayed unchanged.
+
+  record PORT FILE            write "NS LEN SHA256" per datagram on PORT
+                              (kernel receive time) until killed
+  backoff FILE SENDS MINRATIO check FILE: SENDS identical datagrams, each
+                              interval >= MINRATIO x the previous one
+  init-dup PORT               one IKE_SA_INIT request sent twice (same
+                              message ID, same socket): both responses
+  critical PORT               IKE_SA_INIT with an unknown critical payload
+  burst PORT COUNT            COUNT IKE_SA_INIT requests with distinct SPIs,
+                              each again with its COOKIE when asked for one
+  garbage PORT NATTPORT       malformed datagrams to both ports
+  relay LISTEN TARGET CTRL [--hold EXCH]
+                              UDP relay: the initiator sends to LISTEN,
+                              the relay forwards to 127.0.0.1:TARGET and
+                              back; CTRL is its control port (see ctl)
+  ctl CTRL COMMAND...         a command to the relay, prints the answer:
+                              replay EXCH MSGID [NEWMSGID] | count EXCH
+                              MSGID | release | quit
+
+Every subcommand prints key=value lines the shell test greps.
+"""
+import hashlib
+import random
+import select
+import socket
+import struct
+import sys
+import time
+
+EXCH_SA_INIT, EXCH_AUTH, EXCH_INFORMATIONAL = 34, 35, 37
+FLAG_I, FLAG_R = 0x08, 0x20
+PL_SA, PL_KE, PL_NONCE, PL_NOTIFY = 33, 34, 40, 41
+N_COOKIE = 16390
+
+# P-256 base point G (SEC 2, 2.4.2): a valid group 19 public value.
+P256_GX = bytes.fromhex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296")
+P256_GY = bytes.fromhex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+
+LOCAL = "127.0.0.1"
+
+
+def out(**kv):
+    print(" ".join("%s=%s" % (k, v) for k, v in kv.items()), flush=True)
+
+
+# ---- encoder ------------------------------------------------------------
+
+def payload(next_type, body):
+    return struct.pack("!BBH", next_type, 0, 4 + len(body)) + body
+
+
+def transform(last, ttype, tid, keylen=None):
+    attrs = struct.pack("!HH", 0x800E, keylen) if keylen else b""
+    return struct.pack("!BBHBBH", 0 if last else 3, 0, 8 + len(attrs), ttype, 0, tid) + attrs
+
+
+def sa_body():
+    xfs = (transform(False, 1, 20, 256) +    # ENCR_AES_GCM_16, 256 bits
+           transform(False, 2, 5) +          # PRF_HMAC_SHA2_256
+           transform(True, 4, 19))           # DH group 19 (ecp256)
+    return struct.pack("!BBHBBBB", 0, 0, 8 + len(xfs), 1, 1, 0, 3) + xfs
+
+
+def init_request(spi_i, nonce, cookie=None, group=19, ke=P256_GX + P256_GY, sa=None,
+                 extra=()):
+    """IKE_SA_INIT request: [N(COOKIE)], SA, KE, Nonce, then EXTRA payloads."""
+    chain = []
+    if cookie is not None:
+        chain.append((PL_NOTIFY, struct.pack("!BBH", 0, 0, N_COOKIE) + cookie))
+    chain.append((PL_SA, sa if sa is not None else sa_body()))
+    chain.append((PL_KE, struct.pack("!HH", group, 0) + ke))
+    chain.append((PL_NONCE, nonce))
+    chain += list(extra)
+    body = b""
+    for i, (_, b) in enumerate(chain):
+        nxt = chain[i + 1][0] if i + 1 < len(chain) else 0
+        flags = 0x80 if chain[i][0] >= 128 else 0   # unknown payload types: critical
+        body += struct.pack("!BBH", nxt, flags, 4 + len(b)) + b
+    hdr = spi_i + bytes(8) + struct.pack("!BBBBII", chain[0][0], 0x20, EXCH_SA_INIT, FLAG_I,
+                                         0, 28 + len(body))
+    return hdr + body
+
+
+def parse(msg):
+    """Header fields and the unprotected payload chain: dict or None."""
+    if len(msg) < 28:
+        return None
+    nxt, ver, exch, flags, msgid, length = struct.unpack("!BBBBII", msg[16:28])
+    r = {"spi_i": msg[:8], "spi_r": msg[8:16], "exch": exch, "flags": flags,
+         "msgid": msgid, "length": length, "payloads": [], "notify": []}
+    off = 28
+    while nxt and off + 4 <= len(msg):
+        n2, _, plen = struct.unpack("!BBH", msg[off:off + 4])
+        if plen < 4 or off + plen > len(msg):
+            break
+        body = msg[off + 4:off + plen]
+        r["payloads"].append(nxt)
+        if nxt == PL_NOTIFY and len(body) >= 4:
+            spisz = body[1]
+            r["notify"].append((struct.unpack("!H", body[2:4])[0], body[4 + spisz:]))
+        if nxt == 46:   # SK: the rest is encrypted
+            break
+        nxt, off = n2, off + plen
+    return r
+
+
+def udp(bind_port=0):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((LOCAL, bind_port))
+    return s
+
+
+def recv_until(s, deadline, want):
+    """Datagrams until want(parsed) or the deadline: the matching one or None."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            return None
+        data = s.recv(65535)
+        p = parse(data)
+        if p and want(p):
+            return data, p
+
+
+# ---- record / backoff -----------------------------------------------------
+
+def cmd_record(port, path):
+    s = udp(int(port))
+    so_ts = getattr(socket, "SO_TIMESTAMPNS", 35)
+    s.setsockopt(socket.SOL_SOCKET, so_ts, 1)
+    with open(path, "a") as f:
+        while True:
+            data, anc, _, _ = s.recvmsg(65535, 64)
+            ns = None
+            for level, typ, d in anc:
+                if level == socket.SOL_SOCKET and typ == so_ts and len(d) >= 16:
+                    sec, nsec = struct.unpack("qq", d[:16])
+                    ns = sec * 1000000000 + nsec
+            if ns is None:
+                ns = time.time_ns()
+            f.write("%d %d %s\n" % (ns, len(data), hashlib.sha256(data).hexdigest()))
+            f.flush()
+
+
+def cmd_backoff(path, sends, minratio):
+    rows = [ln.split() for ln in open(path) if ln.strip()]
+    times = [int(r[0]) for r in rows]
+    iv = [(b - a) / 1e6 for a, b in zip(times, times[1:])]
+    ratios = [b / a if a > 0 else 0 for a, b in zip(iv, iv[1:])]
+    same = len({r[2] for r in rows}) == 1
+    out(sends=len(rows), identical=int(same),
+        intervals_ms=",".join("%.0f" % x for x in iv) or "-",
+        ratios=",".join("%.2f" % x for x in ratios) or "-")
+    ok = len(rows) == int(sends) and same and ratios and \
+        all(x >= float(minratio) for x in ratios)
+    return 0 if ok else 1
+
+
+# ---- IKE_SA_INIT requests -------------------------------------------------
+
+def is_resp_for(spi):
+    return lambda p: p["spi_i"] == spi and p["flags"] & FLAG_R and p["exch"] == EXCH_SA_INIT
+
+
+def cmd_init_dup(port):
+    rnd = random.Random(7296)
+    dst = (LOCAL, int(port))
+    s = udp()
+    spi = bytes([0x11]) + rnd.randbytes(7)
+    req = init_request(spi, rnd.randbytes(32))
+    got = []
+    for _ in range(2):
+        s.sendto(req, dst)
+        r = recv_until(s, time.monotonic() + 20, is_resp_for(spi))
+        got.append(r)
+    ok = all(got)
+    p = got[0][1] if got[0] else None
+    out(responses=sum(1 for g in got if g),
+        identical=int(ok and got[0][0] == got[1][0]),
+        spi_r_nonzero=int(bool(p) and p["spi_r"] != bytes(8)),
+        payloads=",".join(str(x) for x in p["payloads"]) if p else "-",
+        spi_i=spi.hex())
+    return 0
+
+
+def cmd_critical(port):
+    """A request with an unknown payload type (200) marked critical."""
+    rnd = random.Random(25)
+    s = udp()
+    spi = bytes([0x55]) + rnd.randbytes(7)
+    s.sendto(init_request(spi, rnd.randbytes(32), extra=[(200, b"x" * 8)]), (LOCAL, int(port)))
+    r = recv_until(s, time.monotonic() + 10, is_resp_for(spi))
+    p = r[1] if r else None
+    out(response=int(bool(r)),
+        notify=",".join("%d:%s" % (t, d.hex()) for t, d in p["notify"]) if p else "-",
+        payloads=",".join(str(x) for x in p["payloads"]) if p else "-",
+        spi_r_zero=int(bool(p) and p["spi_r"] == bytes(8)))
+    return 0
+
+
+def cmd_burst(port, count):
+    """Each request waits for its answer; COOKIE answers are retried at the end."""
+    rnd = random.Random(2006)
+    dst = (LOCAL, int(port))
+    s = udp()
+    reqs, sa_ok, cookies, cookie_spi_r_zero = [], 0, {}, True
+    for i in range(int(count)):
+        spi = bytes([0x22, i]) + rnd.randbytes(6)
+        nonce = rnd.randbytes(32)
+        reqs.append((spi, nonce))
+        s.sendto(init_request(spi, nonce), dst)
+        r = recv_until(s, time.monotonic() + 20, is_resp_for(spi))
+        if not r:
+            continue
+        p = r[1]
+        ck = [d for t, d in p["notify"] if t == N_COOKIE]
+        if ck:
+            cookies[spi] = ck[0]
+            cookie_spi_r_zero &= p["spi_r"] == bytes(8) and p["payloads"] == [PL_NOTIFY]
+        elif PL_SA in p["payloads"] and p["spi_r"] != bytes(8):
+            sa_ok += 1
+    first_cookie = next((i for i, (spi, _) in enumerate(reqs) if spi in cookies), -1)
+    # The same requests again, the COOKIE first (RFC 7296 2.6), all at once.
+    with_cookie = 0
+    for spi, nonce in reqs:
+        if spi in cookies:
+            s.sendto(init_request(spi, nonce, cookies[spi]), dst)
+    answered = set()
+    while True:     # until 1.5 s pass without an answer
+        r = recv_until(s, time.monotonic() + 1.5, lambda p: p["flags"] & FLAG_R)
+        if not r:
+            break
+        p = r[1]
+        if p["spi_i"] in cookies and p["spi_i"] not in answered and \
+                PL_SA in p["payloads"] and p["spi_r"] != bytes(8):
+            answered.add(p["spi_i"])
+            with_cookie += 1
+    out(sent=count, sa_first=sa_ok, cookie=len(cookies), first_cookie_at=first_cookie + 1,
+        cookie_only_notify=int(cookie_spi_r_zero), sa_with_cookie=with_cookie,
+        half_open=sa_ok + with_cookie)
+    return 0
+
+
+def cmd_garbage(port, natt):
+    """Malformed datagrams; each is named on stdout."""
+    rnd = random.Random(4500)
+    s = udp()
+    ike, nat = (LOCAL, int(port)), (LOCAL, int(natt))
+    good = init_request(bytes([0x33]) + rnd.randbytes(7), rnd.randbytes(32))
+    cases = [("empty", ike, b"")]
+    cases += [("random%d" % n, ike, rnd.randbytes(n)) for n in (1, 27, 28, 29, 100, 600)]
+    cases += [("truncated%d" % n, ike, good[:n]) for n in (4, 27, 28, 40, len(good) - 1)]
+    # Length field fixed up to the truncated size: the payload chain is cut.
+    for n in (29, 45, 60, len(good) - 10):
+        cases.append(("cut%d" % n, ike, good[:24] + struct.pack("!I", n) + good[28:n]))
+    bad_ver = bytearray(good)
+    bad_ver[17] = 0x30
+    cases.append(("version3", ike, bytes(bad_ver)))
+    zero_spi = bytes(8) + good[8:]
+    cases.append(("zero-spi", ike, zero_spi))
+    # Payload length pointing past the end.
+    long_pl = bytearray(good)
+    long_pl[30:32] = struct.pack("!H", 0xFFF0)
+    cases.append(("payload-overrun", ike, bytes(long_pl)))
+    # Unknown SPIs of a later exchange.
+    other = bytearray(good)
+    other[8:16] = rnd.randbytes(8)
+    other[18] = EXCH_AUTH
+    cases.append(("unknown-spi", ike, bytes(other)))
+    resp = bytearray(good)
+    resp[19] = FLAG_R
+    cases.append(("stray-response", ike, bytes(resp)))
+    # NAT-T port: no marker, marker only, NAT keepalive, short, garbage behind the marker.
+    cases += [("natt-nomarker", nat, good), ("natt-marker-only", nat, bytes(4)),
+              ("natt-keepalive", nat, b"\xff"), ("natt-short", nat, b"\0\0"),
+              ("natt-esp", nat, rnd.randbytes(60))]
+    cases += [("natt-random%d" % n, nat, bytes(4) + rnd.randbytes(n)) for n in (1, 28, 200)]
+    cases += [("natt-truncated%d" % n, nat, bytes(4) + good[:n]) for n in (20, 28, 50)]
+    cases.append(("natt-cut", nat, bytes(4) + good[:24] + struct.pack("!I", 50) + good[28:50]))
+    # Well-formed requests with bad contents (fresh SPI each).
+    def req(**kw):
+        return init_request(bytes([0x44]) + rnd.randbytes(7), rnd.randbytes(32), **kw)
+    bad_y = bytearray(P256_GY)
+    bad_y[-1] ^= 1
+    other_sa = struct.pack("!BBHBBBB", 0, 0, 8 + 24, 1, 1, 0, 3) + \
+        transform(False, 1, 12, 128) + transform(False, 2, 2) + transform(True, 4, 2)
+    cases += [("ke-short", ike, req(ke=b"\1" * 10)),
+              ("ke-off-curve", ike, req(ke=P256_GX + bytes(bad_y))),
+              ("ke-zero", ike, req(ke=bytes(64))),
+              ("ke-other-group", ike, req(group=14, ke=b"\2" * 256)),
+              ("ke-unknown-group", ike, req(group=999, ke=b"\3" * 8)),
+              ("sa-unacceptable", ike, req(sa=other_sa)),
+              ("sa-empty", ike, req(sa=b"")),
+              ("nonce-short", ike, init_request(bytes([0x45]) + rnd.randbytes(7), b"n" * 8)),
+              ("cookie-huge", ike, req(cookie=b"c" * 1000)),
+              ("cookie-empty", ike, req(cookie=b"")),
+              ("two-sa", ike, req(extra=[(PL_SA, sa_body())])),
+              ("critical-unknown", ike, req(extra=[(200, b"x" * 8)])),
+              ("notify-many", ike, req(extra=[(PL_NOTIFY, struct.pack("!BBH", 0, 0, 16388)
+                                               + b"h" * 20)] * 40))]
+    for _ in range(50):
+        cases.append(("fuzz", rnd.choice((ike, nat)), rnd.randbytes(rnd.randrange(0, 300))))
+    for _ in range(50):
+        m = bytearray(good)
+        for _ in range(rnd.randrange(1, 6)):
+            m[rnd.randrange(len(m))] = rnd.randrange(256)
+        dst = rnd.choice((ike, nat))
+        cases.append(("flip", dst, (bytes(4) if dst == nat else b"") + bytes(m)))
+    for name, dst, data in cases:
+        s.sendto(data, dst)
+        time.sleep(0.002)
+    out(sent=len(cases))
+    return 0
+
+
+# ---- relay ------------------------------------------------------------------
+
+def cmd_relay(listen, target, ctrl, *opts):
+    """Forward between the initiator and 127.0.0.1:TARGET, keep every datagram.
+
+    Exchange types given with --hold are held back in the initiator's
+    direction until "release". Replayed requests leave from the relay's
+    socket, so the responder sees the same peer address as before.
+    """
+    hold = {int(opts[i + 1]) for i in range(len(opts) - 1) if opts[i] == "--hold"}
+    s, c = udp(int(listen)), udp(int(ctrl))
+    tgt = (LOCAL, int(target))
+    peer = None
+    reqs, resps, held = {}, {}, []
+    replay_wait = None
+
+    def answer(addr, text):
+        c.sendto(text.encode(), addr)
+
+    while True:
+        r, _, _ = select.select([s, c], [], [], 0.1)
+        if s in r:
+            data, addr = s.recvfrom(65535)
+            p = parse(data)
+            if addr == tgt:
+                if p and p["flags"] & FLAG_R:
+                    resps.setdefault((p["exch"], p["msgid"]), []).append(data)
+                if peer:
+                    s.sendto(data, peer)
+                if replay_wait and p and (p["exch"], p["msgid"]) == replay_wait[1]:
+                    orig = resps[replay_wait[1]][0]
+                    answer(replay_wait[0], "response identical=%d len=%d" %
+                           (int(orig == data), len(data)))
+                    replay_wait = None
+            else:
+                peer = addr
+                if p and not p["flags"] & FLAG_R:
+                    reqs.setdefault((p["exch"], p["msgid"]), data)
+                if p and p["exch"] in hold:
+                    held.append(data)
+                else:
+                    s.sendto(data, tgt)
+        if replay_wait and time.monotonic() > replay_wait[2]:
+            answer(replay_wait[0], "none")
+            replay_wait = None
+        if c in r:
+            data, addr = c.recvfrom(1024)
+            cmd = data.decode().split()
+            if cmd[0] == "replay":
+                key = (int(cmd[1]), int(cmd[2]))
+                req = reqs.get(key)
+                if not req:
+                    answer(addr, "error no request %d/%d captured" % key)
+                    continue
+                if len(cmd) > 3:
+                    req = req[:20] + struct.pack("!I", int(cmd[3])) + req[24:]
+                    key = (key[0], int(cmd[3]))
+                s.sendto(req, tgt)
+                if key in resps:
+                    replay_wait = (addr, key, time.monotonic() + 5)
+                else:
+                    answer(addr, "sent")
+            elif cmd[0] == "count":
+                key = (int(cmd[1]), int(cmd[2]))
+                answer(addr, "requests=%d responses=%d" %
+                       (int(key in reqs), len(resps.get(key, []))))
+            elif cmd[0] == "release":
+                for d in held:
+                    s.sendto(d, tgt)
+                answer(addr, "released=%d" % len(held))
+                held, hold = [], set()
+            elif cmd[0] == "quit":
+                answer(addr, "bye")
+                return 0
+            else:
+                answer(addr, "error unknown command")
+
+
+def cmd_ctl(ctrl, *words):
+    s = udp()
+    s.connect((LOCAL, int(ctrl)))   # a refused port is reported at once
+    try:
+        s.send(" ".join(words).encode())
+        r, _, _ = select.select([s], [], [], 30)
+        print(s.recv(1024).decode() if r else "error relay does not answer", flush=True)
+    except ConnectionRefusedError:
+        print("error relay not listening", flush=True)
+        return 1
+    return 0
+
+
+def main(argv):
+    cmds = {"record": cmd_record, "backoff": cmd_backoff, "init-dup": cmd_init_dup,
+            "burst": cmd_burst, "critical": cmd_critical, "garbage": cmd_garbage, "relay": cmd_relay, "ctl": cmd_ctl}
+    if len(argv) < 2 or argv[1] not in cmds:
+        sys.stderr.write(__doc__)
+        return 2
+    return cmds[argv[1]](*argv[2:])
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except KeyboardInterrupt:
+        sys.exit(0)
