@@ -8,7 +8,8 @@
 #   make modules-all     module for every installed kernel with headers
 #   make check           all tests (host unit tests, then VM tests on each kernel)
 #   make demo            install deps, build, boot a VM and bring a tunnel up
-#   make bench           throughput against xfrm and WireGuard (VM)
+#   make bench           throughput against xfrm and WireGuard, IKE handshake
+#                        rate against strongSwan (VM; BENCH=ike: IKE only)
 #   make install         module into /lib/modules/KVER/extra, tools into PREFIX
 
 KERNELS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
@@ -50,7 +51,7 @@ demo:
 	scripts/demo
 
 bench: modules-all userland
-	bench/run
+	bench/run $(if $(BENCH),-b $(BENCH))
 
 fuzz: userland
 	$(MAKE) -C userland fuzz

@@ -7,7 +7,8 @@
 # PSK bring up the CHILD_SA, ping flows through the tunnel both ways;
 # "ctl down" deletes the SAs from both devices; a connection set to
 # "start trap" comes up on the first packet (acquire event); dead peer
-# detection clears the SAs when the peer's link is cut.
+# detection clears the SAs when the peer's link is cut; "espctl ike list"
+# shows the IKE SA and the CHILD_SA with the device's counters.
 #
 #   netns $a: espiked (initiator)                  netns $b: espiked (responder)
 #   +-------------------------------+               +-------------------------------+
@@ -79,7 +80,7 @@ no_child() { ctl "$1" list >/dev/null && ! ctl "$1" list | grep -q 'CHILD_SA INS
 ping_ok() { ip netns exec "$1" ping -c 1 -W 1 -I esp0 "$2" >/dev/null 2>&1; }
 rx_packets() { ip -n "$1" -s -j link show esp0 | jq '.[0].stats64.rx.packets'; }
 
-ktap_plan 12
+ktap_plan 14
 [ -x "$ESPIKED" ] || ktap_skip_all "$ESPIKED not built (make -C userland/iked espiked)"
 espvti_load
 mkdir -p "$W"
@@ -130,5 +131,21 @@ wait_for 30 eval 'child_up a && child_up b'
 ip -n "$b" link set vb down
 ktap_result "DPD: a detects the dead peer and clears the device's SAs" wait_for 60 no_child a
 ktap_result "DPD: a's log says why" grep -q 'dead peer' "$W/a.log"
+stop_all
+
+# espctl ike list: the daemon's SAs, counters from the espvti SAs by SPI
+ip -n "$b" link set vb up
+ESPCTL=${ESPCTL:-$REPO/userland/espctl}
+ike_list() { ip netns exec "$a" "$ESPCTL" ike -s "$W/a.sock" list "$@"; }
+conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate
+run b "$b"
+run a "$a"
+wait_for 30 eval 'child_up a && child_up b'
+wait_for 10 ping_ok "$a" 10.99.0.2
+ktap_result "espctl ike list: ESTABLISHED IKE SA, CHILD_SA with packets both ways" \
+	eval 'ike_list | grep -q "ike_sa #1: ESTABLISHED, initiator" &&
+	ike_list tun | grep -qE "transfer: [1-9][0-9]* packets, [0-9]+ bytes received; [1-9][0-9]* packets"'
+ktap_result "espctl ike list --json: the CHILD_SA's counters" \
+	eval '[ "$(ike_list tun --json | jq ".ike_sas[0].child_sas[0].stats.tx_packets")" -ge 1 ]'
 stop_all
 ktap_finish

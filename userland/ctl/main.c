@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * espctl: configure espvti devices and their security associations over
- * the "espvti" generic netlink family. This file holds the subcommand table
+ * the "espvti" generic netlink family, and query espiked(8) ("ike"). This file holds the subcommand table
  * and the help; each subcommand lives in its own file.
  */
 
@@ -20,6 +20,7 @@ static const struct espctl_cmd *const commands[] = {
 	&espctl_set_cmd,
 	&espctl_sa_cmd,
 	&espctl_monitor_cmd,
+	&espctl_ike_cmd,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

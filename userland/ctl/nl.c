@@ -49,15 +49,16 @@ void espctl_nl_nomem(const char *what)
 }
 
 /**
- * espctl_nl_open() - connect and resolve the espvti family
+ * nl_open() - connect and resolve the espvti family
  * @nl: filled in
  * @what: the command, for messages
+ * @quiet: print nothing
  *
- * Prints what went wrong.
+ * Prints what went wrong unless @quiet.
  *
  * Return: 0, or -1.
  */
-int espctl_nl_open(struct espctl_nl *nl, const char *what)
+static int nl_open(struct espctl_nl *nl, const char *what, bool quiet)
 {
 	int one = 1, ret;
 
@@ -69,8 +70,9 @@ int espctl_nl_open(struct espctl_nl *nl, const char *what)
 	}
 	ret = genl_connect(nl->sk);
 	if (ret) {
-		fprintf(stderr, "espctl: %s: cannot open a generic netlink socket: %s\n",
-			what, nl_geterror(ret));
+		if (!quiet)
+			fprintf(stderr, "espctl: %s: cannot open a generic netlink socket: %s\n",
+				what, nl_geterror(ret));
 		goto err_free_sock;
 	}
 	/* The kernel's reason for a rejection, without the request echoed back. */
@@ -78,13 +80,16 @@ int espctl_nl_open(struct espctl_nl *nl, const char *what)
 		       &one, sizeof(one)) ||
 	    setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
 		       &one, sizeof(one))) {
-		fprintf(stderr, "espctl: %s: cannot enable extended ACK: %s\n",
-			what, strerror(errno));
+		if (!quiet)
+			fprintf(stderr, "espctl: %s: cannot enable extended ACK: %s\n",
+				what, strerror(errno));
 		goto err_free_sock;
 	}
 	nl_socket_enable_msg_peek(nl->sk);
 	nl->family = genl_ctrl_resolve(nl->sk, ESPVTI_GENL_NAME);
-	if (nl->family < 0) {
+	if (nl->family < 0 && quiet) {
+		goto err_free_sock;
+	} else if (nl->family < 0) {
 		if (nl->family == -NLE_OBJ_NOTFOUND)
 			fprintf(stderr, "espctl: the espvti module is not loaded (generic netlink family \"%s\" not found)\n",
 				ESPVTI_GENL_NAME);
@@ -99,6 +104,17 @@ err_free_sock:
 	nl_socket_free(nl->sk);
 	nl->sk = NULL;
 	return -1;
+}
+
+int espctl_nl_open(struct espctl_nl *nl, const char *what)
+{
+	return nl_open(nl, what, false);
+}
+
+/* Same, printing nothing: for callers to whom the family is optional. */
+int espctl_nl_open_quiet(struct espctl_nl *nl)
+{
+	return nl_open(nl, "", true);
 }
 
 void espctl_nl_close(struct espctl_nl *nl)

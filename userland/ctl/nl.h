@@ -30,6 +30,7 @@ struct espctl_nl {
 typedef int (*espctl_nl_reply_fn)(struct nl_msg *msg, void *arg);
 
 int espctl_nl_open(struct espctl_nl *nl, const char *what);
+int espctl_nl_open_quiet(struct espctl_nl *nl);
 void espctl_nl_close(struct espctl_nl *nl);
 struct nl_msg *espctl_nl_msg(struct espctl_nl *nl, uint8_t cmd, int flags);
 int espctl_nl_talk(struct espctl_nl *nl, struct nl_msg *msg,

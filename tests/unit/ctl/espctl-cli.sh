@@ -140,6 +140,7 @@ for h in help --help -h; do
 	[ $RC -eq 0 ] && [ -z "$ERR" ] && has "$OUT" "Usage: espctl COMMAND" || st=1
 	for c in "espctl show [DEV] [--json]" "espctl set DEV" "espctl sa add DEV" \
 		"espctl sa del DEV" "espctl sa flush DEV" "espctl monitor [--json]" \
+		"espctl ike [-s PATH] list [NAME] [--json]" \
 		"espctl help [COMMAND]" "espctl --version"; do
 		has "$OUT" "$c" || st=1
 	done
@@ -151,7 +152,7 @@ st=0
 [ $RC -eq 1 ] && [ -z "$OUT" ] && has "$ERR" "Usage: espctl COMMAND" || st=1
 ok $st "espctl without arguments prints the usage on stderr and exits 1"
 
-for c in show set sa monitor; do
+for c in show set sa monitor ike; do
 	usage_ok "espctl help $c" "Usage: espctl $c" help "$c"
 	usage_ok "espctl --help $c" "Usage: espctl $c" --help "$c"
 	usage_ok "espctl $c --help" "Usage: espctl $c" "$c" --help
@@ -169,6 +170,8 @@ usage_ok "help sa describes @FILE keys" "@FILE" help sa
 usage_ok "help set describes keepalive" "keepalive SECONDS" help set
 usage_ok "help show describes --json, -j" "--json, -j" help show
 usage_ok "help monitor lists seq-near-exhaustion" "seq-near-exhaustion" help monitor
+usage_ok "help ike names the default socket" "default /run/espiked.sock" help ike
+usage_ok "espctl ike -s PATH up NAME --help" "Usage: espctl ike" ike -s /nonexistent up tun --help
 fails "espctl help nosuch" "espctl: help: unknown command 'nosuch'" help nosuch
 
 # ---- unknown commands and options --------------------------------------------
@@ -385,6 +388,29 @@ notloaded "show -j DEV" show -j esp0
 notloaded "monitor" monitor
 notloaded "monitor --json" monitor --json
 notloaded "monitor -j" monitor -j
+
+# ---- ike ---------------------------------------------------------------------
+
+fails "ike without subcommand" "ike: missing list, up or down" ike
+fails "ike: only a socket" "ike: missing list, up or down" ike -s "$T/sock"
+fails "ike: unknown subcommand" "unknown ike command 'frob' (expected list, up or down)" ike frob
+fails "ike: unknown option" "ike: unknown option '--bogus'" ike list --bogus
+fails "ike: -s without a path" "option '-s' needs a path" ike list -s
+fails "ike: --socket with an empty path" "option '--socket' needs a path" ike --socket "" list
+fails "ike up without a name" "ike: up: missing connection name" ike up
+fails "ike down without a name" "ike: down: missing connection name" ike -s "$T/sock" down
+fails "ike up: bad name" "invalid connection name 'a/b'" ike up a/b
+fails "ike list: name of 32 characters" \
+	"invalid connection name 'abcdefghijklmnopqrstuvwxyz012345'" \
+	ike list abcdefghijklmnopqrstuvwxyz012345
+fails "ike up: two names" "unexpected argument 'two'" ike up one two
+fails "ike up --json" "--json applies to list only" ike up tun --json
+fails "ike list: no daemon at the socket" "espctl: cannot reach espiked at $T/sock: " \
+	ike -s "$T/sock" list
+fails "ike up: no daemon (--socket=PATH)" "espctl: cannot reach espiked at $T/sock: " \
+	ike --socket="$T/sock" up tun
+fails "ike down: no daemon, -s after the command" "espctl: cannot reach espiked at $T/sock: " \
+	ike down tun -s "$T/sock"
 
 # ---- keys never appear in a message ----------------------------------------
 
