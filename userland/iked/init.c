@@ -171,7 +171,10 @@ int init_start(struct conn *conn)
  * Responder.
  */
 
-/* A reply that keeps no state: COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN. */
+/*
+ * A reply that keeps no state: COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN,
+ * UNSUPPORTED_CRITICAL_PAYLOAD, INVALID_MAJOR_VERSION; always version 2.0.
+ */
 static void reply_notify(int fd, const struct sockaddr_storage *local,
 			 const struct sockaddr_storage *remote, const struct ike_hdr *req,
 			 uint16_t type, const uint8_t *data, size_t len)
@@ -184,6 +187,7 @@ static void reply_notify(int fd, const struct sockaddr_storage *local,
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.spi_i, req->spi_i, 8);
+	h.version = IKE_VERSION_2;
 	h.exchange = IKE_EXCH_SA_INIT;
 	h.flags = IKE_FLAG_RESPONSE;
 	ike_build_init(&b, buf, sizeof(buf), &h);
@@ -254,12 +258,24 @@ void init_request(int fd, const struct sockaddr_storage *local,
 	addr_format(remote, true, a, sizeof(a));
 	if (ike_msg_parse(buf, len, &m, &err)) {
 		log_warn("IKE_SA_INIT from %s dropped: %s", a, err.msg);
+		if (!err.notify || m.hdr.msgid != 0 || !(m.hdr.flags & IKE_FLAG_INITIATOR) ||
+		    !conn_for(local, remote))
+			return;
 		/* RFC 7296 2.5: the answer names the unknown critical payload type. */
-		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD && m.hdr.msgid == 0 &&
-		    (m.hdr.flags & IKE_FLAG_INITIATOR) && conn_for(local, remote)) {
+		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD) {
 			log_info("IKE_SA_INIT from %s: answering UNSUPPORTED_CRITICAL_PAYLOAD (type %u)",
 				 a, err.data);
 			reply_notify(fd, local, remote, &m.hdr, err.notify, &err.data, 1);
+		}
+		/*
+		 * 2.5: a higher major version is dropped and answered with
+		 * INVALID_MAJOR_VERSION; the reply's header (2.0) gives ours.
+		 */
+		if (err.notify == IKE_N_INVALID_MAJOR_VERSION && m.hdr.version >> 4 > 2 &&
+		    memcmp(m.hdr.spi_i, zero, 8)) {
+			log_info("IKE_SA_INIT from %s: version %u.%u, answering INVALID_MAJOR_VERSION (we speak 2.0)",
+				 a, m.hdr.version >> 4, m.hdr.version & 0xf);
+			reply_notify(fd, local, remote, &m.hdr, err.notify, NULL, 0);
 		}
 		return;
 	}

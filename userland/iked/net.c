@@ -269,6 +269,35 @@ int net_respond(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgi
 	return net_send(sa->fd, &sa->local, &sa->remote, buf, len);
 }
 
+/*
+ * Answer an authenticated request whose inner payloads were refused with
+ * the error notify @err names (UNSUPPORTED_CRITICAL_PAYLOAD with the
+ * payload type, INVALID_SYNTAX); the message ID is used up.
+ */
+static void sa_refuse(struct ike_sa *sa, const struct ike_hdr *h, const struct ike_err *err)
+{
+	struct ike_notify n = { .type = err->notify };
+	struct ike_builder b;
+	uint8_t chain[64];
+
+	if (err->notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD) {
+		n.data.p = &err->data;
+		n.data.len = 1;
+	}
+	sa->last_rx = timer_now();
+	sa->peer_next++;
+	ike_build_chain(&b, chain, sizeof(chain));
+	ike_build_notify(&b, &n);
+	if (n.data.len)
+		log_info(SA_FMT " answering %s %u with %s (type %u)", SA_ARGS(sa),
+			 ike_exchange_name(h->exchange), h->msgid, ike_notify_name(err->notify),
+			 err->data);
+	else
+		log_info(SA_FMT " answering %s %u with %s", SA_ARGS(sa),
+			 ike_exchange_name(h->exchange), h->msgid, ike_notify_name(err->notify));
+	exch_respond(sa, h->exchange, h->msgid, &b);
+}
+
 /* A protected message for an existing IKE SA, from @remote to @local on @fd. */
 static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *buf,
 		     size_t len, int fd, const struct sockaddr_storage *local,
@@ -302,9 +331,22 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 			 ike_exchange_name(h->exchange));
 		return;
 	}
-	if (ike_msg_parse(buf, len, &m, &err) || ike_sk_open(&sa->sk_in, &m, plain, sizeof(plain), &err)) {
+	if (ike_msg_parse(buf, len, &m, &err)) {
 		log_warn(SA_FMT " dropped %s %s %u: %s", SA_ARGS(sa), ike_exchange_name(h->exchange),
 			 response ? "response" : "request", h->msgid, err.msg);
+		return;
+	}
+	if (ike_sk_open(&sa->sk_in, &m, plain, sizeof(plain), &err)) {
+		log_warn(SA_FMT " dropped %s %s %u: %s", SA_ARGS(sa), ike_exchange_name(h->exchange),
+			 response ? "response" : "request", h->msgid, err.msg);
+		/*
+		 * The integrity check passed but an inner payload is wrong (the SK
+		 * layer never sets a notify): an authenticated request gets the
+		 * error in an encrypted answer (RFC 7296 2.5, 3.10.1).
+		 */
+		if (!response && err.notify)
+			sa_refuse(sa, h, &err);
+		explicit_bzero(plain, sizeof(plain));
 		return;
 	}
 	sa->last_rx = timer_now();
@@ -412,6 +454,12 @@ void net_input(int fd)
 		len -= 4;
 	}
 	if (ike_hdr_parse(msg, len, &h, &err)) {
+		/* Another major version: init_request() may answer a first request (2.5). */
+		if (err.notify == IKE_N_INVALID_MAJOR_VERSION && h.exchange == IKE_EXCH_SA_INIT &&
+		    !(h.flags & IKE_FLAG_RESPONSE)) {
+			init_request(fd, &local, &remote, msg, len);
+			return;
+		}
 		log_debug("dropped %zu octets from %s: %s", len, a, err.msg);
 		return;
 	}

@@ -34,14 +34,27 @@
 #      half-open SAs exist, beyond that dropped; the half-open SAs expire
 #      after half_open_timeout.
 #   6. An IKE_SA_INIT request with an unknown payload type marked critical
-#      is answered with UNSUPPORTED_CRITICAL_PAYLOAD naming the type (2.5).
+#      is answered with UNSUPPORTED_CRITICAL_PAYLOAD naming the type (2.5);
+#      one of major version 3 with INVALID_MAJOR_VERSION in a version 2.0
+#      header (2.5, 3.10.1), but not with message ID 1 or as a response.
 #      Garbage on the IKE and NAT-T ports (random, truncated, inconsistent
 #      lengths, with and without the non-ESP marker, NAT keepalive; KE
 #      payloads off the curve, of the wrong size or group, short nonces,
 #      oversized cookies, duplicate payloads): each drop is logged with its
 #      reason, the daemon keeps running and then
-#      brings a tunnel up with a real espiked initiator. Every daemon exits
-#      0 on SIGTERM with no sanitizer report.
+#      brings a tunnel up with a real espiked initiator.
+#   7. Refused inner payloads of an authenticated request (2.5, 3.10.1): the
+#      scripted peer completes IKE_SA_INIT (aes128-sha256-modp2048) and
+#      IKE_AUTH (PSK, ESP aes128gcm16) itself, then sends INFORMATIONAL
+#      requests: an unknown payload type marked critical is answered with
+#      an encrypted UNSUPPORTED_CRITICAL_PAYLOAD naming the type (the peer
+#      checks the ICV and decrypts it), a retransmission of it gets the
+#      cached response, a Notify of bad length gets an encrypted
+#      INVALID_SYNTAX; each uses up its message ID, so the next request (an
+#      empty INFORMATIONAL) with the next ID is answered. An unknown payload
+#      without the critical bit is skipped; a request with a bad ICV is
+#      dropped unanswered and leaves its message ID free. The IKE SA stays.
+#   Every daemon exits 0 on SIGTERM with no sanitizer report.
 #
 # KTAP output; exit 0 pass, 1 fail.
 set -u
@@ -148,7 +161,7 @@ relay() { $PEER ctl $PC "$@"; }
 alive() { kill -0 "$1" 2>/dev/null && "$E" -s "$D/b.sock" ctl list > /dev/null; }
 
 echo "TAP version 13"
-echo "1..33"
+echo "1..43"
 
 # 1. NO_PROPOSAL_CHOSEN: A offers what B does not accept.
 conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate" \
@@ -263,6 +276,12 @@ $PEER critical $PB > "$D/critical.out"
 grep -q 'response=1 notify=1:c8 payloads=41 spi_r_zero=1' "$D/critical.out" &&
 	grep -q 'dropped: unsupported payload type 200 has the critical bit set' "$D/b.log"
 ok $? "critical payload: answered with UNSUPPORTED_CRITICAL_PAYLOAD naming type 200, no SA"
+$PEER version $PB > "$D/version.out"
+sed 's/^/# /' "$D/version.out"
+grep -q 'response=1 version=20 notify=5: payloads=41 msgid=0 flags=20 spi_r_zero=1 others_answered=0' "$D/version.out" &&
+	grep -q 'IKE_SA_INIT from 127.0.0.1:[0-9]*: version 3.0, answering INVALID_MAJOR_VERSION (we speak 2.0)' "$D/b.log" &&
+	[ "$(grep -c 'answering INVALID_MAJOR_VERSION' "$D/b.log")" = 1 ]
+ok $? "major version 3: INVALID_MAJOR_VERSION (5) in a 2.0 header, none for message ID 1 or a response"
 $PEER garbage $PB $NB > "$D/garbage.out"
 sleep 0.5
 # shellcheck disable=SC2154 # PID_b is set by start()
@@ -298,6 +317,42 @@ conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate"
 start a
 wait_for has_sas && established a && established b
 ok $? "garbage: afterwards a real initiator brings a tunnel up"
+stop_all
+
+# 7. The scripted peer as an authenticated initiator: inner payloads refused
+# after the integrity check (2.5, 3.10.1).
+conf "$D/b.conf" $PB 0 $PA "device esp1"
+start b
+$PEER auth $PB "proto host test" > "$D/auth.out" 2>&1
+sed 's/^/# /' "$D/auth.out"
+grep -q 'sa_init=1 ' "$D/auth.out" && grep -q 'ike_auth=1 result=ok_child=1' "$D/auth.out" &&
+	established b && [ "$(nsa "$D/b.kern")" = 2 ] &&
+	grep -q 'IKE_SA_INIT from 127.0.0.1:[0-9]*: chose aes128-prfsha256-sha256-modp2048' "$D/b.log"
+ok $? "scripted initiator: IKE_SA_INIT (modp2048, AES-CBC) and IKE_AUTH (PSK) done, AUTH verified both ways"
+grep -q 'case=critical msgid=2 response=1 icv=1 flags=20 payloads=41 notify=1:c8$' "$D/auth.out"
+ok $? "critical inner payload: encrypted UNSUPPORTED_CRITICAL_PAYLOAD naming type 200, ICV good"
+grep -q 'dropped INFORMATIONAL request 2: unsupported payload type 200 has the critical bit set' "$D/b.log" &&
+	grep -q 'answering INFORMATIONAL 2 with UNSUPPORTED_CRITICAL_PAYLOAD (type 200)' "$D/b.log"
+ok $? "critical inner payload: the log names the payload type and the answer"
+grep -q 'case=critical-cached identical=1' "$D/auth.out" &&
+	[ "$(grep -c 'duplicate request 2: sending the cached response' "$D/b.log")" = 1 ]
+ok $? "critical inner payload: the retransmitted request gets the cached answer, byte-identical"
+grep -q 'case=dpd-after-critical msgid=3 response=1 icv=1 flags=20 payloads=- notify=-' "$D/auth.out"
+ok $? "critical inner payload: message ID 2 used up, the empty INFORMATIONAL 3 answered normally"
+grep -q 'case=notify-short msgid=4 response=1 icv=1 flags=20 payloads=41 notify=7:$' "$D/auth.out" &&
+	grep -q 'dropped INFORMATIONAL request 4: Notify payload: 2 octets, shorter than its 4-octet header' "$D/b.log" &&
+	grep -q 'answering INFORMATIONAL 4 with INVALID_SYNTAX$' "$D/b.log"
+ok $? "malformed inner Notify: encrypted INVALID_SYNTAX (7), logged"
+grep -q 'case=dpd-after-syntax msgid=5 response=1 icv=1 flags=20 payloads=- notify=-' "$D/auth.out" &&
+	grep -q 'case=noncritical msgid=6 response=1 icv=1 flags=20 payloads=- notify=-' "$D/auth.out"
+ok $? "malformed inner Notify: message ID 4 used up; an unknown non-critical payload is skipped"
+grep -q 'case=bad-icv msgid=7 response=0 ' "$D/auth.out" &&
+	grep -q 'dropped INFORMATIONAL request 7: SK payload: integrity check failed (HMAC ICV mismatch)' "$D/b.log" &&
+	grep -q 'case=dpd-after-bad-icv msgid=7 response=1 icv=1 flags=20 payloads=- notify=-' "$D/auth.out" &&
+	! grep -q 'answering INFORMATIONAL 7' "$D/b.log"
+ok $? "bad ICV: dropped unanswered, message ID 7 stays free and is answered next"
+established b && [ "$(nsa "$D/b.kern")" = 2 ] && ! grep -q 'closing' "$D/b.log"
+ok $? "refused requests: the IKE SA and its CHILD_SA stay"
 stop_all
 ! grep -qE 'Sanitizer|runtime error' "$D/history" && [ ! -s "$D/bad" ]
 r=$?

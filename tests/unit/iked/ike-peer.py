@@ -19,6 +19,14 @@ initiator by the relay and replayed unchanged.
   init-dup PORT               one IKE_SA_INIT request sent twice (same
                               message ID, same socket): both responses
   critical PORT               IKE_SA_INIT with an unknown critical payload
+  version PORT                IKE_SA_INIT requests of major version 3: as a
+                              first request, with message ID 1, as a response
+  auth PORT PSK               a real initiator (aes128-sha256-modp2048, PSK,
+                              ESP aes128gcm16) up to an IKE SA, then
+                              INFORMATIONAL requests with inner payloads that
+                              are refused: an unknown critical payload, a
+                              Notify of bad length, a bad ICV, each followed
+                              by a liveness check with the next message ID
   burst PORT COUNT            COUNT IKE_SA_INIT requests with distinct SPIs,
                               each again with its COOKIE when asked for one
   garbage PORT NATTPORT       malformed datagrams to both ports
@@ -33,16 +41,19 @@ initiator by the relay and replayed unchanged.
 Every subcommand prints key=value lines the shell test greps.
 """
 import hashlib
+import hmac
 import random
 import select
 import socket
 import struct
+import subprocess
 import sys
 import time
 
 EXCH_SA_INIT, EXCH_AUTH, EXCH_INFORMATIONAL = 34, 35, 37
 FLAG_I, FLAG_R = 0x08, 0x20
-PL_SA, PL_KE, PL_NONCE, PL_NOTIFY = 33, 34, 40, 41
+PL_SA, PL_KE, PL_IDI, PL_IDR, PL_AUTH, PL_NONCE, PL_NOTIFY = 33, 34, 35, 36, 39, 40, 41
+PL_TSI, PL_TSR, PL_SK = 44, 45, 46
 N_COOKIE = 16390
 
 # P-256 base point G (SEC 2, 2.4.2): a valid group 19 public value.
@@ -74,8 +85,18 @@ def sa_body():
     return struct.pack("!BBHBBBB", 0, 0, 8 + len(xfs), 1, 1, 0, 3) + xfs
 
 
+def encode_chain(chain):
+    """[(type, body)] as a payload chain; unknown types (>= 128) marked critical."""
+    body = b""
+    for i, (t, b) in enumerate(chain):
+        nxt = chain[i + 1][0] if i + 1 < len(chain) else 0
+        flags = 0x80 if t >= 128 else 0
+        body += struct.pack("!BBH", nxt, flags, 4 + len(b)) + b
+    return body
+
+
 def init_request(spi_i, nonce, cookie=None, group=19, ke=P256_GX + P256_GY, sa=None,
-                 extra=()):
+                 extra=(), version=0x20, msgid=0, flags=FLAG_I):
     """IKE_SA_INIT request: [N(COOKIE)], SA, KE, Nonce, then EXTRA payloads."""
     chain = []
     if cookie is not None:
@@ -84,13 +105,9 @@ def init_request(spi_i, nonce, cookie=None, group=19, ke=P256_GX + P256_GY, sa=N
     chain.append((PL_KE, struct.pack("!HH", group, 0) + ke))
     chain.append((PL_NONCE, nonce))
     chain += list(extra)
-    body = b""
-    for i, (_, b) in enumerate(chain):
-        nxt = chain[i + 1][0] if i + 1 < len(chain) else 0
-        flags = 0x80 if chain[i][0] >= 128 else 0   # unknown payload types: critical
-        body += struct.pack("!BBH", nxt, flags, 4 + len(b)) + b
-    hdr = spi_i + bytes(8) + struct.pack("!BBBBII", chain[0][0], 0x20, EXCH_SA_INIT, FLAG_I,
-                                         0, 28 + len(body))
+    body = encode_chain(chain)
+    hdr = spi_i + bytes(8) + struct.pack("!BBBBII", chain[0][0], version, EXCH_SA_INIT, flags,
+                                         msgid, 28 + len(body))
     return hdr + body
 
 
@@ -100,7 +117,8 @@ def parse(msg):
         return None
     nxt, ver, exch, flags, msgid, length = struct.unpack("!BBBBII", msg[16:28])
     r = {"spi_i": msg[:8], "spi_r": msg[8:16], "exch": exch, "flags": flags,
-         "msgid": msgid, "length": length, "payloads": [], "notify": []}
+         "version": ver, "msgid": msgid, "length": length, "payloads": [], "notify": [],
+         "body": {}}
     off = 28
     while nxt and off + 4 <= len(msg):
         n2, _, plen = struct.unpack("!BBH", msg[off:off + 4])
@@ -108,6 +126,7 @@ def parse(msg):
             break
         body = msg[off + 4:off + plen]
         r["payloads"].append(nxt)
+        r["body"].setdefault(nxt, body)
         if nxt == PL_NOTIFY and len(body) >= 4:
             spisz = body[1]
             r["notify"].append((struct.unpack("!H", body[2:4])[0], body[4 + spisz:]))
@@ -329,6 +348,248 @@ def cmd_garbage(port, natt):
     return 0
 
 
+def cmd_version(port):
+    """IKE_SA_INIT of major version 3 (RFC 7296 2.5): a first request is
+    answered with INVALID_MAJOR_VERSION in a version 2.0 header; the same
+    with message ID 1 or as a response is not answered."""
+    rnd = random.Random(5)
+    s = udp()
+    dst = (LOCAL, int(port))
+    spi = bytes([0x66]) + rnd.randbytes(7)
+    s.sendto(init_request(spi, rnd.randbytes(32), version=0x30), dst)
+    r = recv_until(s, time.monotonic() + 10, is_resp_for(spi))
+    p = r[1] if r else None
+    others = 0
+    for kw in ({"msgid": 1}, {"flags": FLAG_I | FLAG_R}):
+        spi2 = bytes([0x67]) + rnd.randbytes(7)
+        s.sendto(init_request(spi2, rnd.randbytes(32), version=0x31, **kw), dst)
+        others += bool(recv_until(s, time.monotonic() + 1, lambda q, x=spi2: q["spi_i"] == x))
+    out(response=int(bool(r)),
+        version="%02x" % p["version"] if p else "-",
+        notify=",".join("%d:%s" % (t, d.hex()) for t, d in p["notify"]) if p else "-",
+        payloads=",".join(str(x) for x in p["payloads"]) if p else "-",
+        msgid=p["msgid"] if p else "-", flags="%02x" % p["flags"] if p else "-",
+        spi_r_zero=int(bool(p) and p["spi_r"] == bytes(8)), others_answered=others)
+    return 0
+
+
+# ---- an authenticated initiator -------------------------------------------
+
+# RFC 3526 group 14 (MODP 2048), generator 2.
+MODP2048 = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+    "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+    "15728E5A8AACAA68FFFFFFFFFFFFFFFF", 16)
+
+
+def prf(key, data):
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def prf_plus(key, seed, n):
+    """RFC 7296 2.13."""
+    out, t, i = b"", b"", 1
+    while len(out) < n:
+        t = prf(key, t + seed + bytes([i]))
+        out, i = out + t, i + 1
+    return out[:n]
+
+
+def aes_cbc(decrypt, key, iv, data):
+    """AES-128-CBC without padding, by the openssl command."""
+    cmd = ["openssl", "enc", "-aes-128-cbc", "-K", key.hex(), "-iv", iv.hex(), "-nopad"]
+    if decrypt:
+        cmd.append("-d")
+    return subprocess.run(cmd, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          check=True).stdout
+
+
+def decode_chain(first, buf):
+    """[(type, flags, body)] of a payload chain, or None if the lengths do not add up."""
+    r, off, t = [], 0, first
+    while t:
+        if len(buf) - off < 4:
+            return None
+        nxt, fl, plen = struct.unpack("!BBH", buf[off:off + 4])
+        if plen < 4 or off + plen > len(buf):
+            return None
+        r.append((t, fl, buf[off + 4:off + plen]))
+        off, t = off + plen, nxt
+    return r if off == len(buf) else None
+
+
+def ike_sa_cbc():
+    """IKE proposal aes128-sha256-modp2048."""
+    xfs = (transform(False, 1, 12, 128) +    # ENCR_AES_CBC, 128 bits
+           transform(False, 2, 5) +          # PRF_HMAC_SHA2_256
+           transform(False, 3, 12) +         # AUTH_HMAC_SHA2_256_128
+           transform(True, 4, 14))           # DH group 14 (modp2048)
+    return struct.pack("!BBHBBBB", 0, 0, 8 + len(xfs), 1, 1, 0, 4) + xfs
+
+
+def esp_sa(spi):
+    """ESP proposal aes128gcm16, no ESN, with our inbound SPI."""
+    xfs = transform(False, 1, 20, 128) + transform(True, 5, 0)
+    return struct.pack("!BBHBBBB", 0, 0, 12 + len(xfs), 1, 3, 4, 2) + spi + xfs
+
+
+def ts_any4():
+    """One selector: all of IPv4, any protocol and port."""
+    return bytes([1, 0, 0, 0]) + struct.pack("!BBHHH", 7, 0, 16, 0, 65535) + \
+        bytes(4) + b"\xff" * 4
+
+
+class Initiator:
+    """One IKE SA towards espiked: IKE_SA_INIT, IKE_AUTH, then requests."""
+
+    def __init__(self, port, psk):
+        self.rnd = random.SystemRandom()
+        self.s = udp()
+        self.dst = (LOCAL, int(port))
+        self.psk = psk.encode()
+        self.spi_i = bytes([0x77]) + self.rnd.randbytes(7)
+        self.spi_r = bytes(8)
+        self.msgid = 0
+
+    def exchange(self, req, exch, msgid, timeout=5):
+        """Send @req, return (raw, parsed) of the response to @exch/@msgid or None."""
+        self.s.sendto(req, self.dst)
+        return recv_until(self.s, time.monotonic() + timeout,
+                          lambda p: p["spi_i"] == self.spi_i and p["flags"] & FLAG_R and
+                          p["exch"] == exch and p["msgid"] == msgid)
+
+    def sa_init(self):
+        x = self.rnd.getrandbits(2048) % (MODP2048 - 3) + 2
+        pub = pow(2, x, MODP2048).to_bytes(256, "big")
+        self.ni = self.rnd.randbytes(32)
+        self.init_req = init_request(self.spi_i, self.ni, group=14, ke=pub, sa=ike_sa_cbc())
+        r = self.exchange(self.init_req, EXCH_SA_INIT, 0)
+        if not r or PL_KE not in r[1]["body"] or PL_NONCE not in r[1]["body"]:
+            return "no SA, KE and Nonce in the response: %s" % (r[1]["notify"] if r else "none")
+        self.init_resp, p = r
+        ke = p["body"][PL_KE]
+        if struct.unpack("!H", ke[:2])[0] != 14 or len(ke) != 4 + 256:
+            return "KE of group %d, %d octets" % (struct.unpack("!H", ke[:2])[0], len(ke) - 4)
+        self.spi_r, self.nr = p["spi_r"], p["body"][PL_NONCE]
+        gir = pow(int.from_bytes(ke[4:], "big"), x, MODP2048).to_bytes(256, "big")
+        skeyseed = prf(self.ni + self.nr, gir)
+        km = prf_plus(skeyseed, self.ni + self.nr + self.spi_i + self.spi_r,
+                      32 + 2 * 32 + 2 * 16 + 2 * 32)
+        (self.sk_d, self.sk_ai, self.sk_ar, self.sk_ei, self.sk_er, self.sk_pi,
+         self.sk_pr) = (km[0:32], km[32:64], km[64:96], km[96:112], km[112:128],
+                        km[128:160], km[160:192])
+        self.msgid = 1
+        return None
+
+    def protect(self, exch, msgid, first, inner, corrupt=False):
+        """A request: header, SK {inner chain}, padded, encrypted, HMAC-SHA2-256-128."""
+        padlen = (16 - (len(inner) + 1) % 16) % 16
+        iv = self.rnd.randbytes(16)
+        ct = aes_cbc(False, self.sk_ei, iv, inner + bytes(padlen) + bytes([padlen]))
+        sk_len = 4 + 16 + len(ct) + 16
+        msg = self.spi_i + self.spi_r + \
+            struct.pack("!BBBBII", PL_SK, 0x20, exch, FLAG_I, msgid, 28 + sk_len) + \
+            struct.pack("!BBH", first, 0, sk_len) + iv + ct
+        icv = prf(self.sk_ai, msg)[:16]
+        if corrupt:
+            icv = bytes([icv[0] ^ 1]) + icv[1:]
+        return msg + icv
+
+    def open(self, msg):
+        """(ICV good, inner payloads [(type, flags, body)] or None) of a response."""
+        if len(msg) < 28 + 4 + 16 + 16 + 16 or msg[16] != PL_SK:
+            return False, None
+        good = hmac.compare_digest(prf(self.sk_ar, msg[:-16])[:16], msg[-16:])
+        if not good:
+            return False, None
+        pt = aes_cbc(True, self.sk_er, msg[32:48], msg[48:-16])
+        if pt[-1] + 1 > len(pt):
+            return True, None
+        return True, decode_chain(msg[28], pt[:len(pt) - pt[-1] - 1])
+
+    def auth(self):
+        """IKE_AUTH with PSK, IDi/IDr ID_IPV4_ADDR 127.0.0.1, one ESP CHILD_SA."""
+        idi = bytes([1, 0, 0, 0]) + socket.inet_aton(LOCAL)
+        octets = self.init_req + self.nr + prf(self.sk_pi, idi)
+        auth = prf(prf(self.psk, b"Key Pad for IKEv2"), octets)
+        chain = [(PL_IDI, idi), (PL_IDR, idi), (PL_AUTH, bytes([2, 0, 0, 0]) + auth),
+                 (PL_SA, esp_sa(self.rnd.randbytes(4))), (PL_TSI, ts_any4()),
+                 (PL_TSR, ts_any4())]
+        r = self.exchange(self.protect(EXCH_AUTH, 1, chain[0][0], encode_chain(chain)),
+                          EXCH_AUTH, 1)
+        if not r:
+            return "no IKE_AUTH response"
+        good, inner = self.open(r[0])
+        if not good or inner is None:
+            return "IKE_AUTH response: ICV %s, inner payloads %s" % (good, inner)
+        body = {t: b for t, _, b in inner}
+        if PL_IDR not in body or PL_AUTH not in body:
+            return "IKE_AUTH response without IDr and AUTH: payloads %s" % \
+                ",".join(str(t) for t, _, _ in inner)
+        octets = self.init_resp + self.ni + prf(self.sk_pr, body[PL_IDR])
+        want = prf(prf(self.psk, b"Key Pad for IKEv2"), octets)
+        if body[PL_AUTH][4:] != want:
+            return "the responder's AUTH does not verify"
+        self.msgid = 2
+        return "ok child=%d" % int(all(t in body for t in (PL_SA, PL_TSI, PL_TSR)))
+
+    def request(self, name, inner_first, inner, msgid=None, corrupt=False, raw=None):
+        """One INFORMATIONAL request; prints what came back. Returns the raw response."""
+        msgid = self.msgid if msgid is None else msgid
+        req = raw or self.protect(EXCH_INFORMATIONAL, msgid, inner_first, inner, corrupt)
+        r = self.exchange(req, EXCH_INFORMATIONAL, msgid, timeout=1.5 if corrupt else 5)
+        good, pl = self.open(r[0]) if r else (False, None)
+        notify = [b for t, _, b in pl or [] if t == PL_NOTIFY]
+        out(case=name, msgid=msgid, response=int(bool(r)), icv=int(good),
+            flags="%02x" % r[1]["flags"] if r else "-",
+            payloads=",".join(str(t) for t, _, _ in pl) if pl else "-",
+            notify=",".join("%d:%s" % (struct.unpack("!H", b[2:4])[0], b[4 + b[1]:].hex())
+                            for b in notify) or "-")
+        self.last_req = req
+        return r[0] if r else None
+
+
+def cmd_auth(port, psk):
+    ini = Initiator(port, psk)
+    err = ini.sa_init()
+    out(sa_init=int(err is None), error=(err or "-").replace(" ", "_"))
+    if err:
+        return 1
+    res = ini.auth()
+    out(ike_auth=int(res.startswith("ok")), result=res.replace(" ", "_"))
+    if not res.startswith("ok"):
+        return 1
+    # An unknown payload type (200) marked critical; then the same request
+    # again: the cached response, byte for byte.
+    crit = encode_chain([(200, b"x" * 8)])
+    first = ini.request("critical", 200, crit)
+    again = ini.request("critical-again", 0, b"", raw=ini.last_req)
+    out(case="critical-cached", identical=int(bool(first) and first == again))
+    ini.msgid += 1
+    ini.request("dpd-after-critical", 0, b"")
+    ini.msgid += 1
+    # A Notify whose Payload Length (6) leaves 2 octets for its 4-octet header.
+    ini.request("notify-short", PL_NOTIFY, struct.pack("!BBH", 0, 0, 6) + b"\0\0")
+    ini.msgid += 1
+    ini.request("dpd-after-syntax", 0, b"")
+    ini.msgid += 1
+    # An unknown payload type without the critical bit is skipped (2.5).
+    ini.request("noncritical", 201, struct.pack("!BBH", 0, 0, 12) + b"y" * 8)
+    ini.msgid += 1
+    # A broken ICV: dropped unanswered, the message ID stays free.
+    ini.request("bad-icv", 0, b"", corrupt=True)
+    ini.request("dpd-after-bad-icv", 0, b"")
+    return 0
+
+
 # ---- relay ------------------------------------------------------------------
 
 def cmd_relay(listen, target, ctrl, *opts):
@@ -422,7 +683,8 @@ def cmd_ctl(ctrl, *words):
 
 def main(argv):
     cmds = {"record": cmd_record, "backoff": cmd_backoff, "init-dup": cmd_init_dup,
-            "burst": cmd_burst, "critical": cmd_critical, "garbage": cmd_garbage, "relay": cmd_relay, "ctl": cmd_ctl}
+            "burst": cmd_burst, "critical": cmd_critical, "version": cmd_version, "auth": cmd_auth,
+            "garbage": cmd_garbage, "relay": cmd_relay, "ctl": cmd_ctl}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
