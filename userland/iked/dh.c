@@ -19,13 +19,23 @@
 #include "dh.h"
 #include "ike.h"
 
+/* How a group's public values are made and checked (RFC 6989). */
 enum dh_kind { DH_MODP, DH_ECP, DH_X25519 };
 
+/**
+ * struct dh_group - a Diffie-Hellman group espiked supports
+ * @group: IANA Transform ID (transform type 4)
+ * @kind: MODP, ECP or X25519
+ * @name: strongSwan's name, as written in proposals
+ * @ossl: OpenSSL key type or group name
+ * @pub_len: octets of a KE payload's key exchange data
+ * @shared_len: octets of the shared secret g^ir
+ */
 struct dh_group {
 	uint16_t group;
 	enum dh_kind kind;
-	const char *name;	/* strongSwan's name */
-	const char *ossl;	/* OpenSSL key type or group name */
+	const char *name;
+	const char *ossl;
 	size_t pub_len;
 	size_t shared_len;
 };

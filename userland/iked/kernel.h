@@ -67,6 +67,13 @@ struct kern_encap {
 	int fd;
 };
 
+/**
+ * enum kern_event_type - notifications espiked acts on
+ * @KEV_SOFT_EXPIRE: an SA reached a soft limit: rekey its CHILD_SA
+ * @KEV_HARD_EXPIRE: an SA reached a hard limit: remove its CHILD_SA
+ * @KEV_ACQUIRE: a packet found no outbound SA: start a "trap" connection
+ * @KEV_MAPPING: the peer's NAT mapping changed: follow it
+ */
 enum kern_event_type {
 	KEV_SOFT_EXPIRE,
 	KEV_HARD_EXPIRE,
