@@ -135,6 +135,40 @@ static void dpd_and_life(struct ike_sa *sa)
 	info_dpd_start(sa);
 }
 
+/* Another live IKE SA of @sa's connection, or NULL. */
+static struct ike_sa *auth_sibling(const struct ike_sa *sa)
+{
+	for (struct ike_sa *o = ike_sa_first(); o; o = o->next)
+		if (o != sa && !o->dead && o->conn == sa->conn)
+			return o;
+	return NULL;
+}
+
+/*
+ * Responder: the peer says that this is its only IKE SA with us (RFC 7296
+ * 2.4, INITIAL_CONTACT, sent after a restart): the IKE SAs of the
+ * connection left from before are closed at once, with their CHILD_SAs,
+ * instead of waiting for dead peer detection.
+ */
+static void auth_initial_contact(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_sa *o;
+	bool found = false;
+
+	for (unsigned int i = 0; i < m->nnotify; i++)
+		found |= m->notify[i].type == IKE_N_INITIAL_CONTACT;
+	if (!found)
+		return;
+	/* Established ones only: an exchange of ours still in progress stays. */
+	for (o = ike_sa_first(); o; o = o->next) {
+		if (o == sa || o->dead || o->conn != sa->conn || o->state < IKE_STATE_ESTABLISHED)
+			continue;
+		log_info(SA_FMT " INITIAL_CONTACT: the peer holds no other IKE SA; closing IKE_SA [%u]",
+			 SA_ARGS(sa), o->id);
+		ike_sa_close(o, "replaced after the peer's INITIAL_CONTACT");
+	}
+}
+
 int auth_start(struct ike_sa *sa)
 {
 	uint8_t chain[IKE_BUF_MAX];
@@ -149,6 +183,12 @@ int auth_start(struct ike_sa *sa)
 	ike_build_chain(&b, chain, sizeof(chain));
 	if (add_id_auth(sa, &b))
 		return -1;
+	/* Our only IKE SA with this peer: it may drop what it kept of older ones. */
+	if (!auth_sibling(sa)) {
+		struct ike_notify ic = { .type = IKE_N_INITIAL_CONTACT };
+
+		ike_build_notify(&b, &ic);
+	}
 	if (!sa->conn->remote_id.any) {
 		id_payload(&sa->conn->remote_id, &idr);
 		ike_build_id(&b, IKE_PL_IDR, &idr);
@@ -268,6 +308,7 @@ void auth_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (ike_sa_set_state(sa, IKE_STATE_ESTABLISHED))
 		return;
+	auth_initial_contact(sa, m);
 	child_respond(sa, m, &b);
 	exch_respond(sa, IKE_EXCH_AUTH, m->hdr.msgid, &b);
 	dpd_and_life(sa);
@@ -338,6 +379,7 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (ike_sa_set_state(sa, IKE_STATE_ESTABLISHED))
 		return;
+	info_retry_cancel(sa->conn);	/* the peer answers again */
 	dpd_and_life(sa);
 	notify = exch_error_notify(sa, m, "the CHILD_SA in IKE_AUTH");
 	if (notify || !(m->present & IKE_HAS(IKE_PL_SA))) {

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "msg.h"
+#include "timer.h"
 
 #define CONF_NAME_MAX		32
 #define CONF_IFNAME_MAX		16	/* IFNAMSIZ */
@@ -93,6 +94,9 @@ enum conn_dpd_action {
  *	(0: none)
  * @remote_natt_port: the peer's NAT-T port, where IKE moves when a NAT is
  *	found
+ * @retry_timer: run-time state, not configuration: initiates again after
+ *	an attempt the peer never answered (info.c)
+ * @retries: attempts in a row that got no answer
  * @next: next connection in the configuration
  */
 struct conn {
@@ -121,6 +125,8 @@ struct conn {
 	bool encap;
 	unsigned int natt_keepalive;
 	uint16_t remote_natt_port;
+	struct timer retry_timer;
+	unsigned int retries;
 	struct conn *next;
 };
 

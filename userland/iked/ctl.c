@@ -302,7 +302,7 @@ static void ctl_command(char *line, struct reply *r)
 	char *cmd = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n");
 	struct conn *cn;
 	struct ike_sa *sa;
-	bool status;
+	bool status, retrying;
 
 	if (!cmd) {
 		say(r, "error: empty command (list [NAME], status [NAME], up NAME, down NAME)\n");
@@ -336,6 +336,8 @@ static void ctl_command(char *line, struct reply *r)
 		return;
 	}
 	sa = ike_sa_of_conn(cn);
+	retrying = cn->retry_timer.armed;
+	info_retry_cancel(cn);		/* the operator decides from here */
 	if (!strcmp(cmd, "up")) {
 		if (sa)
 			say(r, "error: up %s: IKE_SA [%u] exists (%s)\n", cn->name, sa->id,
@@ -344,6 +346,10 @@ static void ctl_command(char *line, struct reply *r)
 			say(r, "error: up %s: could not initiate (see the log)\n", cn->name);
 		else
 			say(r, "ok: initiating %s\n", cn->name);
+		return;
+	}
+	if (!sa && retrying) {
+		say(r, "ok: %s no longer initiated again\n", cn->name);
 		return;
 	}
 	if (!sa) {

@@ -123,6 +123,8 @@ int info_delete_ike(struct ike_sa *sa);
 void info_dpd_start(struct ike_sa *sa);
 /* An outstanding request was given up on. */
 void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind);
+/* Stop initiating @cn again after unanswered attempts (up, down, exit). */
+void info_retry_cancel(struct conn *cn);
 /* Delete the ESP SA pair @c with an INFORMATIONAL request. */
 int info_delete_child(struct ike_sa *sa, struct child_sa *c);
 

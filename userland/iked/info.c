@@ -209,6 +209,47 @@ void info_dpd_start(struct ike_sa *sa)
 	timer_start(&sa->dpd_timer, (uint64_t)sa->conn->dpd_delay * 1000);
 }
 
+#define RETRY_FIRST_MS	2000	/* first new attempt after an unanswered one */
+#define RETRY_MAX_MS	30000	/* back-off limit */
+
+static void retry_fire(void *arg)
+{
+	struct conn *cn = arg;
+
+	if (!ike_sa_of_conn(cn))
+		init_start(cn);
+}
+
+/*
+ * A connection that should be up (start initiate, or dpd_action restart)
+ * whose initiation got no answer tries again, with a back-off doubling from
+ * 2 s to 30 s, until the peer answers or "down" is asked for.
+ */
+static void retry_arm(struct conn *cn)
+{
+	uint64_t ms = RETRY_FIRST_MS;
+	char a[64];
+
+	for (unsigned int i = 0; i < cn->retries && ms < RETRY_MAX_MS; i++)
+		ms *= 2;
+	if (ms > RETRY_MAX_MS)
+		ms = RETRY_MAX_MS;
+	cn->retries++;
+	if (!cn->retry_timer.cb)
+		timer_init(&cn->retry_timer, retry_fire, cn);
+	addr_format(&cn->remote, false, a, sizeof(a));
+	log_info("conn %s: no answer from %s; initiating again in %llu s (attempt %u)", cn->name,
+		 a, (unsigned long long)(ms / 1000), cn->retries + 1);
+	timer_start(&cn->retry_timer, ms);
+}
+
+void info_retry_cancel(struct conn *cn)
+{
+	if (cn->retry_timer.cb)
+		timer_stop(&cn->retry_timer);
+	cn->retries = 0;
+}
+
 void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind)
 {
 	struct conn *cn = sa->conn;
@@ -238,6 +279,9 @@ void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind)
 	default:
 		ike_sa_close(sa, kind == REQ_SA_INIT ? "no answer to IKE_SA_INIT" :
 			     "no answer to IKE_AUTH");
+		if (sa->initiator &&
+		    (cn->start == START_INITIATE || cn->dpd_action == DPD_RESTART))
+			retry_arm(cn);
 		break;
 	}
 }

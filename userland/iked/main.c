@@ -243,6 +243,8 @@ int main(int argc, char **argv)
 				 cn->device);
 	}
 	ret = run(sfd) ? 1 : 0;
+	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
+		info_retry_cancel(cn);
 	shutdown_sas();
 	close(sfd);
 close_ctl:
