@@ -20,42 +20,10 @@
 set -u
 C=$(readlink -f "${1:?usage: espctl-ike.sh ESPCTL ESPIKED}")
 E=$(readlink -f "${2:?usage: espctl-ike.sh ESPCTL ESPIKED}")
-D=$(mktemp -d /tmp/espctl-ike.XXXXXX)
+# shellcheck source=tests/unit/iked/lib-host.sh
+. "$(dirname "$(readlink -f "$0")")/../iked/lib-host.sh" espctl-ike
 PA=$((20000 + ($$ + 7000) % 20000))
 PB=$((PA + 1))
-N=0
-FAILED=0
-pids=""
-
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-ok() {	# ok STATUS NAME
-	N=$((N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $N - $2"
-	else
-		echo "not ok $N - $2"
-		FAILED=$((FAILED + 1))
-		for f in "$D"/out "$D"/err "$D"/*.log; do
-			[ -f "$f" ] || continue
-			echo "# --- $(basename "$f")"
-			sed 's/^/# /' "$f"
-		done
-	fi
-}
-
-wait_for() {
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ike SIDE ARGS...: espctl ike against SIDE's daemon; RC, $D/out, $D/err.
 ike() {
@@ -87,13 +55,6 @@ conf() {
 	    device espx
 	}
 	EOT
-}
-
-start() {	# start SIDE
-	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
-		2>"$D/$1.log" &
-	pids="$pids $!"
-	wait_for test -S "$D/$1.sock"
 }
 
 # kern SIDE DIR: SPI of the SA of direction DIR in SIDE's fake kernel file

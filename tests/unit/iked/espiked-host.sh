@@ -22,43 +22,10 @@
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-host.sh PATH-TO-ESPIKED}")
-D=$(mktemp -d /tmp/espiked-host.XXXXXX)
+# shellcheck source=tests/unit/iked/lib-host.sh
+. "$(dirname "$(readlink -f "$0")")/lib-host.sh" espiked-host
 PA=$((20000 + $$ % 20000))
 PB=$((PA + 1))
-N=0
-FAILED=0
-pids=""
-
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-ok() {	# ok CONDITION-STATUS NAME
-	N=$((N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $N - $2"
-	else
-		echo "not ok $N - $2"
-		FAILED=$((FAILED + 1))
-		for f in "$D"/*.log "$D"/*.kern; do
-			[ -f "$f" ] || continue
-			echo "# --- $(basename "$f")"
-			sed 's/^/# /' "$f"
-		done
-	fi
-}
-
-# wait_for COMMAND...: retry up to 100 times, 0.1 s apart.
-wait_for() {
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # conf FILE PORT PEERPORT LOCALADDR REMOTEADDR EXTRA-LINES...
 conf() {
@@ -78,25 +45,10 @@ conf() {
 	} > "$f"
 }
 
-start() {	# start NAME
-	rm -f "$D/$1.kern" "$D/$1.log"
-	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
-		2> "$D/$1.log" &
-	pids="$pids $!"
-	eval "PID_$1=$!"
-	wait_for test -S "$D/$1.sock"
-}
-
 # Stop the daemons; a daemon that does not exit 0 on SIGTERM (crash,
 # sanitizer report, leak) is recorded in $D/bad.
 stop_all() {
-	local p st
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-		st=$?
-		[ $st = 0 ] || echo "pid $p exited with status $st" >> "$D/bad"
-	done
+	stop_daemons
 	cat "$D"/a.log "$D"/b.log >> "$D/history" 2>/dev/null
 	pids=""
 }

@@ -60,48 +60,15 @@
 set -u
 E=$(readlink -f "${1:?usage: espiked-proto-host.sh PATH-TO-ESPIKED}")
 PEER="python3 $(dirname "$(readlink -f "$0")")/ike-peer.py"
-D=$(mktemp -d /tmp/espiked-proto-host.XXXXXX)
+# shellcheck source=tests/unit/iked/lib-host.sh
+. "$(dirname "$(readlink -f "$0")")/lib-host.sh" espiked-proto-host
 PA=$((20000 + $$ % 2500 * 8))	# 8 ports a run: concurrent runs do not overlap
 PB=$((PA + 1))	# responder's IKE port
 NB=$((PA + 2))	# responder's NAT-T port
 PR=$((PA + 3))	# relay
 PC=$((PA + 4))	# relay control
 PQ=$((PA + 5))	# silent peer (recorder)
-N=0
-FAILED=0
-pids=""
-helpers=""
 
-cleanup() {
-	for p in $pids $helpers; do kill "$p" 2>/dev/null; done
-	for p in $pids $helpers; do wait "$p" 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-
-ok() {	# ok STATUS NAME
-	N=$((N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $N - $2"
-	else
-		echo "not ok $N - $2"
-		FAILED=$((FAILED + 1))
-		for f in "$D"/*.log "$D"/*.kern "$D"/*.out; do
-			[ -f "$f" ] || continue
-			echo "# --- $(basename "$f")"
-			sed 's/^/# /' "$f"
-		done
-	fi
-}
-
-# wait_for COMMAND...: retry up to 100 times, 0.1 s apart.
-wait_for() {
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 wait_long() { for _ in 1 2 3 4 5 6; do wait_for "$@" && return 0; done; return 1; }
 
 # conf FILE PORT NATT PEERPORT EXTRA-LINES... (a line "global: X" goes on top)
@@ -125,25 +92,11 @@ conf() {
 	} > "$f"
 }
 
-start() {	# start NAME
-	rm -f "$D/$1.kern" "$D/$1.log"
-	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
-		2> "$D/$1.log" &
-	pids="$pids $!"
-	eval "PID_$1=$!"
-	wait_for test -S "$D/$1.sock"
-}
-
 # stop_all: SIGTERM; a daemon that does not exit 0 (crash, sanitizer report,
 # leak) is recorded in $D/bad. Logs are kept in $D/history.
 stop_all() {
-	local p st
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-		st=$?
-		[ $st = 0 ] || echo "pid $p exited with status $st" >> "$D/bad"
-	done
+	local p
+	stop_daemons
 	for p in $helpers; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	cat "$D"/a.log "$D"/b.log >> "$D/history" 2>/dev/null
 	rm -f "$D"/a.log "$D"/b.log "$D"/*.out
