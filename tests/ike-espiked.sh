@@ -21,23 +21,11 @@
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
 . "$(dirname "$0")/lib.sh"
 
-ESPIKED=${ESPIKED:-$REPO/userland/iked/espiked}
-W=/tmp/ike-espiked-$$
-PIDS=()
+# shellcheck source=tests/lib-ike.sh
+. "$(dirname "$0")/lib-ike.sh"
+W=$IKE_W
 
-test_cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	if [ "$KTAP_FAIL" != 0 ]; then
-		for f in "$W"/*.log; do
-			[ -f "$f" ] || continue
-			ktap_diag "--- $f"
-			tail -n 40 "$f" | sed 's/^/# /'
-		done
-	fi
-	rm -rf "$W"
-}
+test_cleanup() { ike_cleanup; }
 
 # conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...
 conf() {
@@ -59,31 +47,12 @@ conf() {
 	} > "$W/$side.conf"
 }
 
-# run SIDE NS: start espiked for SIDE in NS.
-run() {
-	ip netns exec "$2" "$ESPIKED" -d -f "$W/$1.conf" -p "$W/$1.pid" -s "$W/$1.sock" \
-		2>> "$W/$1.log" &
-	PIDS+=($!)
-	wait_for 10 test -S "$W/$1.sock"
-}
-
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	PIDS=()
-}
-
-ctl() { "$ESPIKED" -s "$W/$1.sock" ctl "${@:2}"; }
-child_up() { ctl "$1" list | grep -q 'CHILD_SA INSTALLED'; }
-no_child() { ctl "$1" list >/dev/null && ! ctl "$1" list | grep -q 'CHILD_SA INSTALLED'; }
 ping_ok() { ip netns exec "$1" ping -c 1 -W 1 -I esp0 "$2" >/dev/null 2>&1; }
 rx_packets() { ip -n "$1" -s -j link show esp0 | jq '.[0].stats64.rx.packets'; }
 
 ktap_plan 14
-[ -x "$ESPIKED" ] || ktap_skip_all "$ESPIKED not built (make -C userland/iked espiked)"
+ike_require
 espvti_load
-mkdir -p "$W"
 ns_add a b
 ip link add va netns "$a" type veth peer name vb netns "$b"
 ip -n "$a" addr add 192.0.2.1/24 dev va
@@ -99,53 +68,53 @@ ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
 
 conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate
 conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen
-run b "$b"
-run a "$a"
+espiked_run b "$b"
+espiked_run a "$a"
 ktap_result "espiked started in both namespaces" test -S "$W/a.sock" -a -S "$W/b.sock"
 ktap_result "IKE SA established, CHILD_SA installed on both sides" \
-	wait_for 30 eval 'child_up a && child_up b'
+	wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
 ktap_result "ping a -> b through esp0" wait_for 10 ping_ok "$a" 10.99.0.2
 ktap_result "ping b -> a through esp0" wait_for 10 ping_ok "$b" 10.99.0.1
 ktap_result "both devices decrypted packets" \
 	eval '[ "$(rx_packets "$a")" -ge 1 ] && [ "$(rx_packets "$b")" -ge 1 ]'
 
-check "ctl down" ctl a down tun
-ktap_result "ctl down: CHILD_SAs gone on both sides" wait_for 15 eval 'no_child a && no_child b'
+check "ctl down" espiked_ctl a down tun
+ktap_result "ctl down: CHILD_SAs gone on both sides" wait_for 15 eval 'espiked_no_child a && espiked_no_child b'
 ktap_result "ctl down: ping no longer passes" eval '! ping_ok "$a" 10.99.0.2'
 
 # start trap: the first packet routed into esp0 brings the tunnel up
-stop_all
+espiked_stop
 conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 trap
-run b "$b"
-run a "$a"
+espiked_run b "$b"
+espiked_run a "$a"
 ping_ok "$a" 10.99.0.2	# no SA yet: dropped, but raises the acquire event
-ktap_result "start trap: traffic brings the tunnel up" wait_for 30 child_up a
+ktap_result "start trap: traffic brings the tunnel up" wait_for 30 espiked_child_up a
 ktap_result "start trap: ping passes afterwards" wait_for 10 ping_ok "$a" 10.99.0.2
 
 # dead peer detection: cut b off, a clears its SAs
-stop_all
+espiked_stop
 conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "dpd_delay 2s" "dpd_action clear"
-run b "$b"
-run a "$a"
-wait_for 30 eval 'child_up a && child_up b'
+espiked_run b "$b"
+espiked_run a "$a"
+wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
 ip -n "$b" link set vb down
-ktap_result "DPD: a detects the dead peer and clears the device's SAs" wait_for 60 no_child a
+ktap_result "DPD: a detects the dead peer and clears the device's SAs" wait_for 60 espiked_no_child a
 ktap_result "DPD: a's log says why" grep -q 'dead peer' "$W/a.log"
-stop_all
+espiked_stop
 
 # espctl ike list: the daemon's SAs, counters from the espvti SAs by SPI
 ip -n "$b" link set vb up
 ESPCTL=${ESPCTL:-$REPO/userland/espctl}
 ike_list() { ip netns exec "$a" "$ESPCTL" ike -s "$W/a.sock" list "$@"; }
 conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate
-run b "$b"
-run a "$a"
-wait_for 30 eval 'child_up a && child_up b'
+espiked_run b "$b"
+espiked_run a "$a"
+wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
 wait_for 10 ping_ok "$a" 10.99.0.2
 ktap_result "espctl ike list: ESTABLISHED IKE SA, CHILD_SA with packets both ways" \
 	eval 'ike_list | grep -q "ike_sa #1: ESTABLISHED, initiator" &&
 	ike_list tun | grep -qE "transfer: [1-9][0-9]* packets, [0-9]+ bytes received; [1-9][0-9]* packets"'
 ktap_result "espctl ike list --json: the CHILD_SA's counters" \
 	eval '[ "$(ike_list tun --json | jq ".ike_sas[0].child_sas[0].stats.tx_packets")" -ge 1 ]'
-stop_all
+espiked_stop
 ktap_finish

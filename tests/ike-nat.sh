@@ -62,20 +62,7 @@ nat_rules() {
 }
 
 topology() {
-	ns_add c nat s
-	ip link add vc netns "$c" type veth peer name vnc netns "$nat" &&
-		ip link add vns netns "$nat" type veth peer name vs netns "$s" || return 1
-	ip -n "$c" addr add 10.0.1.2/24 dev vc
-	ip -n "$nat" addr add 10.0.1.1/24 dev vnc
-	ip -n "$nat" addr add 192.0.2.1/24 dev vns
-	ip -n "$s" addr add 192.0.2.2/24 dev vs
-	for l in "$c vc" "$nat vnc" "$nat vns" "$s vs"; do
-		# shellcheck disable=SC2086 # "NS DEV"
-		set -- $l
-		ip -n "$1" link set "$2" up
-	done
-	ip -n "$c" route add default via 10.0.1.1
-	ns_exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+	nat_topology || return 1
 	nat_rules 20000 20100 || return 1
 	for n in "$c" "$nat" "$s"; do
 		ip -n "$n" link add esp0 type espvti || return 1
