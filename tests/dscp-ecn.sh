@@ -6,9 +6,9 @@
 # inner IPv4 and IPv6. Encapsulation copies the inner DSCP and ECN field to
 # the outer header (RFC 6040 normal mode: CE is copied too); the receiver
 # delivers the inner packet with its DS field unchanged. With the outer
-# header marked CE on the way (nftables in $b's prerouting), an ECN-capable
-# inner packet comes out CE, and a not-ECT inner packet is dropped and
-# counted as rx_bad_inner (RFC 6040 4.2).
+# header of the test's pings marked CE on the way (nftables in $b's
+# prerouting), an ECN-capable inner packet comes out CE, and a not-ECT
+# inner packet is dropped and counted as rx_bad_inner (RFC 6040 4.2).
 #
 #   netns $a (side 0)                               netns $b (side 1)
 #   +---------------------------+                   +---------------------------+
@@ -108,7 +108,9 @@ not_ect_dropped() {
 }
 
 # mark_ce OFAM on|off: nftables in $b sets the ECN field of arriving ESP
-# packets to CE.
+# packets longer than BIG to CE. Only the test's pings are that long: a CE
+# mark on a small packet (neighbour discovery, MLD) would drop it too and
+# add to rx_bad_inner behind the test's back.
 mark_ce() {
 	ns_exec "$b" nft delete table inet ce 2>/dev/null
 	[ "$2" = off ] && return 0
@@ -117,7 +119,7 @@ mark_ce() {
 		table inet ce {
 			chain pre {
 				type filter hook prerouting priority -300;
-				meta nfproto ipv6 ip6 nexthdr esp ip6 ecn set ce
+				meta nfproto ipv6 ip6 nexthdr esp meta length > $BIG ip6 ecn set ce
 			}
 		}
 		EOF
@@ -126,7 +128,7 @@ mark_ce() {
 		table inet ce {
 			chain pre {
 				type filter hook prerouting priority -300;
-				meta nfproto ipv4 ip protocol esp ip ecn set ce
+				meta nfproto ipv4 ip protocol esp meta length > $BIG ip ecn set ce
 			}
 		}
 		EOF
