@@ -14,8 +14,14 @@
  *                            espvti SAs and decrypted like raw ESP
  *
  * Sockets are shared by all the devices of a namespace that use them (the
- * SPI says which device a packet is for) and counted under RTNL.
+ * SPI says which device a packet is for) and counted under RTNL. A
+ * handed-over socket stays its process's: the devices hold its struct sock,
+ * not its file, and let go of it when the process closes it (encap_destroy),
+ * so that a restarted daemon can bind the port again and a namespace can go
+ * away when its processes have.
  */
+
+#include <linux/module.h>
 
 #include <linux/file.h>
 #include <linux/net.h>
@@ -138,15 +144,65 @@ malformed:
 	return 0;
 }
 
-static void espvti_sock_hook(struct net *net, struct espvti_sock *esock)
+/*
+ * encap_destroy of a handed-over socket: its process closed it (last file
+ * reference; also when the process dies). Process context, no lock held.
+ * Every device using it lets go, as if encapsulation were turned off but
+ * keeping its settings: it sends ESP in UDP from the same port and receives
+ * none until a socket is handed over again.
+ */
+static void espvti_udp_destroy(struct sock *sk)
+{
+	struct espvti_net *en;
+	struct espvti_sock *esock, *found = NULL;
+	struct espvti_endpoint *ep;
+	struct espvti_dev *edev;
+	unsigned int n;
+
+	/* The module is going: its exit lets go of every socket anyway. */
+	if (!try_module_get(THIS_MODULE))
+		return;
+	rtnl_lock();
+	en = espvti_pernet(sock_net(sk));
+	list_for_each_entry(esock, &en->socks, list) {
+		if (esock->user && esock->sk == sk) {
+			found = esock;
+			break;
+		}
+	}
+	/* Not found: a device let go of it while the process was closing it. */
+	if (!found)
+		goto out_unlock;
+	n = found->users;
+	list_for_each_entry(edev, &en->devs, list) {
+		ep = rtnl_dereference(edev->ep);
+		if (!ep || ep->esock != found)
+			continue;
+		ep->esock = NULL;
+		netdev_info(edev->dev,
+			    "the process that handed over UDP port %u closed its socket: no ESP in UDP is received until a socket is handed over again\n",
+			    ntohs(found->port));
+		/* The last one unhooks and frees it. */
+		espvti_sock_put(found);
+		if (!--n)
+			break;
+	}
+out_unlock:
+	rtnl_unlock();
+	module_put(THIS_MODULE);
+}
+
+static void espvti_sock_hook(struct net *net, struct socket *sock,
+			     struct espvti_sock *esock)
 {
 	struct udp_tunnel_sock_cfg cfg = {
 		.sk_user_data = esock,
 		.encap_type = UDP_ENCAP_ESPINUDP,
 		.encap_rcv = espvti_udp_rcv,
+		.encap_destroy = esock->user ? espvti_udp_destroy : NULL,
 	};
 
-	setup_udp_tunnel_sock(net, esock->sock, &cfg);
+	setup_udp_tunnel_sock(net, sock, &cfg);
 }
 
 /**
@@ -194,10 +250,12 @@ struct espvti_sock *espvti_sock_kernel(struct net *net, u8 family,
 					   "ESPVTI_A_ENCAP_SPORT: cannot open a UDP socket on this port");
 		goto err_free_esock;
 	}
+	esock->sk = esock->sock->sk;
+	sock_hold(esock->sk);
 	esock->family = family;
 	esock->port = port;
 	esock->users = 1;
-	espvti_sock_hook(net, esock);
+	espvti_sock_hook(net, esock->sock, esock);
 	list_add(&esock->list, &en->socks);
 	return esock;
 
@@ -213,8 +271,10 @@ err_free_esock:
  * @attr: ESPVTI_A_ENCAP_FD, for error reports
  * @extack: for the reason of a failure
  *
- * Keeps a reference to the socket's file: closing the descriptor in the
- * process does not unhook it; espvti_sock_put() does, and gives it back.
+ * Keeps a reference to the socket (struct sock), not to its file: the
+ * socket stays the process's. espvti_sock_put() unhooks it and gives it
+ * back; the process closing it makes every device let go of it
+ * (espvti_udp_destroy()).
  *
  * Return: the socket with a reference, or an ERR_PTR().
  */
@@ -237,7 +297,7 @@ struct espvti_sock *espvti_sock_user(struct net *net, int fd,
 	}
 	sk = sock->sk;
 	list_for_each_entry(esock, &en->socks, list) {
-		if (esock->sock == sock) {
+		if (esock->sk == sk) {
 			/* Already ours: the lookup's reference is not needed. */
 			sockfd_put(sock);
 			esock->users++;
@@ -270,13 +330,16 @@ struct espvti_sock *espvti_sock_user(struct net *net, int fd,
 		ret = -ENOMEM;
 		goto err_put_sock;
 	}
-	esock->sock = sock;
+	esock->sk = sk;
+	sock_hold(sk);
 	esock->family = sk->sk_family;
 	esock->port = inet_sk(sk)->inet_sport;
 	esock->users = 1;
 	esock->user = true;
-	espvti_sock_hook(net, esock);
+	espvti_sock_hook(net, sock, esock);
 	list_add(&esock->list, &en->socks);
+	/* The process keeps its descriptor; the device needs only the sock. */
+	sockfd_put(sock);
 	return esock;
 
 err_put_sock:
@@ -290,8 +353,8 @@ err_put_sock:
  * @esock: the socket (may be NULL)
  *
  * The module's own socket is closed; a handed-over one is unhooked and its
- * file reference dropped, so it is an ordinary UDP socket of its process
- * again (and closes when that process has closed it too).
+ * reference dropped, so it is an ordinary UDP socket of its process again
+ * (or, if the process closed it meanwhile, freed).
  */
 void espvti_sock_put(struct espvti_sock *esock)
 {
@@ -301,18 +364,20 @@ void espvti_sock_put(struct espvti_sock *esock)
 	if (!esock || --esock->users)
 		return;
 	list_del(&esock->list);
+	sk = esock->sk;
 	if (!esock->user) {
 		udp_tunnel_sock_release(esock->sock);
+		sock_put(sk);
 	} else {
-		sk = esock->sock->sk;
+		WRITE_ONCE(udp_sk(sk)->encap_destroy, NULL);
 		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
 		WRITE_ONCE(udp_sk(sk)->encap_type, 0);
 		rcu_assign_sk_user_data(sk, NULL);
 		/* Undo the rest of setup_udp_tunnel_sock() that reception sees. */
 		inet_dec_convert_csum(sk);
-		/* Receivers that saw the hook are done before the file goes. */
+		/* Receivers that saw the hook are done before the sock goes. */
 		synchronize_net();
-		sockfd_put(esock->sock);
+		sock_put(sk);
 	}
 	kfree(esock);
 }

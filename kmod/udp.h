@@ -18,16 +18,20 @@ struct sk_buff;
 /**
  * struct espvti_sock - a UDP socket hooked for ESP-in-UDP reception
  * @list: entry in espvti_net::socks; under RTNL.
- * @sock: the socket.
+ * @sock: the module's own socket, which it closes; NULL for a handed-over
+ *	one, whose struct socket belongs to the process's file.
+ * @sk: the socket's struct sock, with a reference (sock_hold()).
  * @users: endpoints (struct espvti_endpoint) holding it; under RTNL.
  * @family: AF_INET or AF_INET6.
  * @port: local port, network order.
  * @user: handed over by a process (ESPVTI_A_ENCAP_FD): unhooked and given
- *	back, not closed, when the last user lets go.
+ *	back, not closed, when the last user lets go; and let go of by every
+ *	device when the process closes it (exits, crashes).
  */
 struct espvti_sock {
 	struct list_head list;
 	struct socket *sock;
+	struct sock *sk;
 	unsigned int users;
 	u8 family;
 	__be16 port;

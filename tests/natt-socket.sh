@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The espvti authors.
 #
+# vmtest-timeout: 240
+#
 # natt-socket: an espvti device sharing a process's UDP port 4500, as it
 # does with an IKE daemon (RFC 3948). tests/tools/udp-handover.py binds the
 # socket in $a and hands it over with `espctl set esp0 encap udp fd N`; the
@@ -13,8 +15,12 @@
 #   - `espctl set esp0 encap none`: the socket is an ordinary UDP socket of
 #     the process again and receives ESP-looking datagrams itself; handing it
 #     over again restores the tunnel.
-#   - The process closes its copy: the device still holds the socket and
-#     the tunnel works; deleting the device then frees port 4500.
+#   - The process closes its socket (as a crashing daemon does): the device
+#     lets go at once (port 4500 free, `socket none`, a kernel log line); a
+#     new process binds port 4500 and hands it over, and the tunnel works
+#     again; deleting the device gives that socket back to its process.
+#   - A namespace $c whose device holds the socket of a killed process goes
+#     away when deleted (its veth peer in the root namespace disappears).
 #   - rmmod with a handed-over socket: the module unloads and the process's
 #     socket is an ordinary one again.
 #
@@ -26,8 +32,9 @@
 #   | va 192.0.2.1                  +===============+ vb 192.0.2.2              |
 #   +-------------------------------+     veth      +---------------------------+
 #
-# vmtest-timeout: 240
-# shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
+#   root namespace: vq0 ===veth=== vq1 in netns $c: esp0 (espvti) sharing the
+#   port 4500 socket of a helper that is then killed with SIGKILL
+# shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b, $c
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
 . "$(dirname "$0")/lib-esp.sh"
@@ -35,10 +42,13 @@
 HANDOVER=$REPO/tests/tools/udp-handover.py
 H1=$ESP_TMP/h1.json	# what the process holding port 4500 received
 H2=$ESP_TMP/h2.json	# the same for port 4600
+H3=$ESP_TMP/h3.json	# the second process on port 4500
+H4=$ESP_TMP/h4.json	# the process in $c, killed
 PCAP=$ESP_TMP/keepalive.pcap
 
 test_cleanup() {
 	esp_cleanup
+	ip link del vq0 2>/dev/null
 }
 
 # send_udp HEX PORT: one datagram with payload HEX from $b (port 4501) to
@@ -152,19 +162,72 @@ port_bound() {
 	ns_exec "$1" ss -Hlun "sport = :$2" | grep -q .
 }
 
-# closed_still_works: the helper closed its copy; the device keeps the
-# socket (port still bound) and the tunnel works.
-closed_still_works() {
+# encap_of NS: the encap object of esp0 in NS (espctl show --json).
+encap_of() {
+	esp_show_json "$1" esp0 | jq -c "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0") | .encap'
+}
+
+# closed_lets_go: the helper closes its socket; esp0 lets go of it at once:
+# port 4500 is free, espctl show says socket none (encapsulation otherwise
+# unchanged) and the kernel log says why.
+closed_lets_go() {
+	local e
 	kill -USR1 "$H1_PID" && wait_for 10 got "$H1" '.event == "closed"' || return 1
-	port_bound "$a" 4500 || { echo "port 4500 no longer bound"; return 1; }
+	wait_for 10 bash -c "! ip netns exec $a ss -Hlun 'sport = :4500' | grep -q ." ||
+		{ echo "port 4500 still bound"; return 1; }
+	e=$(encap_of "$a")
+	echo "encap: $e"
+	[ "$(jq -r '"\(.type) \(.sport) \(.socket)"' <<<"$e")" = "udp 4500 none" ] || return 1
+	dmesg | grep -q "esp0: the process that handed over UDP port 4500 closed its socket" ||
+		{ echo "no kernel log line"; dmesg | tail -n 5; return 1; }
+}
+
+# new_process: a second process (started by the caller: check captures
+# output) has bound port 4500 and handed it over; the tunnel works both ways
+# again.
+new_process() {
+	wait_for 10 got "$H3" '.event == "ready"' || { echo "helper not ready"; return 1; }
+	got "$H3" '.event == "ready" and .rc == 0' || { cat "$H3"; return 1; }
+	[ "$(encap_of "$a" | jq -r .socket)" = user ] || return 1
 	esp_ping "$a" "${ESP_I4[1]}" && esp_ping "$b" "${ESP_I6[0]}"
 }
 
-# delete_frees_port: deleting esp0 releases the last reference: port 4500
-# is free in $a.
-delete_frees_port() {
+# delete_gives_back: deleting esp0 gives the second process its socket
+# back: ESP-looking datagrams to port 4500 land on it.
+delete_gives_back() {
+	local hex
 	ip -n "$a" link del esp0 || return 1
-	wait_for 10 bash -c "! ip netns exec $a ss -Hlun 'sport = :4500' | grep -q ."
+	port_bound "$a" 4500 || { echo "port 4500 no longer bound"; return 1; }
+	hex=$(printf '%08x' "$ESP_SPI_BA")00000003$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	send_udp "$hex" 4500 || return 1
+	wait_for 10 got "$H3" ".event == \"datagram\" and .hex == \"$hex\"" && return 0
+	echo "sent $hex; the process received:"
+	cat "$H3"
+	return 1
+}
+
+# netns_freed: in a new namespace $c (veth vq0 in the root namespace, vq1
+# in $c), esp0 shares a helper's port 4500 socket; the helper is killed
+# with SIGKILL and $c deleted: the namespace really goes away, which takes
+# vq0 with it.
+netns_freed() {
+	local pid
+	ip link add vq0 type veth peer name vq1 netns "$c" &&
+		ip -n "$c" addr add 198.51.100.1/24 dev vq1 &&
+		ip -n "$c" link set vq1 up &&
+		ip -n "$c" link add esp0 type espvti || return 1
+	ip netns exec "$c" python3 "$HANDOVER" --port 4500 -- \
+		"$ESPCTL" set esp0 local 198.51.100.1 remote 198.51.100.2 encap udp fd '{fd}' >"$H4" 2>"$H4.err" &
+	pid=$!
+	wait_for 10 got "$H4" '.event == "ready"' || { echo "helper not ready"; kill "$pid"; return 1; }
+	got "$H4" '.event == "ready" and .rc == 0' || { cat "$H4"; kill "$pid"; return 1; }
+	[ "$(encap_of "$c" | jq -r .socket)" = user ] || { kill "$pid"; return 1; }
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	ns_del "$c" || return 1
+	wait_for 60 bash -c '! ip link show vq0' && return 0
+	echo "vq0 still there 60 s after deleting $c: the namespace lingers"
+	return 1
 }
 
 # rmmod_gives_back: with port 4600 handed to esp1, the module unloads and
@@ -182,9 +245,10 @@ rmmod_gives_back() {
 }
 
 esp_require_tools jq ss tcpdump python3
-ktap_plan 14
+ktap_plan 16
 espvti_load
 esp_topo
+ns_add c
 esp_keying gcm128 0
 
 check "esp0 in $a: endpoint and SAs" side_a
@@ -203,8 +267,13 @@ check "the process never received a keepalive or ESP" only_ike_reached
 check "encap none: the process's socket receives ESP-looking datagrams itself" \
 	encap_none_gives_back
 check "handed over again: tunnel works" handover_again
-check "process closed its copy: device keeps the socket, tunnel works" closed_still_works
-check "deleting esp0 frees port 4500" delete_frees_port
+check "process closed its socket: esp0 lets go (port 4500 free, socket none, logged)" \
+	closed_lets_go
+esp_bg ip netns exec "$a" python3 "$HANDOVER" --port 4500 -- \
+	"$ESPCTL" set esp0 encap udp dport 4500 keepalive 0 fd '{fd}' >"$H3" 2>"$H3.err"
+check "a new process hands port 4500 over: tunnel works again" new_process
+check "deleting esp0 gives the socket back to its process" delete_gives_back
+check "namespace whose device shared a killed process's socket goes away" netns_freed
 
 ip -n "$a" link add esp1 type espvti
 esp_bg ip netns exec "$a" python3 "$HANDOVER" --port 4600 -- \

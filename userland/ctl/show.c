@@ -82,7 +82,7 @@ struct show_sa {
  * @dport: UDP destination port
  * @keepalive: keepalive interval, seconds
  * @floating: peer floating on
- * @socket: 1 module socket, 2 user socket, 0 unknown
+ * @socket: 1 module socket, 2 user socket, 0 none (its process closed it)
  * @stats: device totals
  * @sas: its SAs, @n_sas of them
  * @n_sas: count
@@ -120,6 +120,12 @@ struct show_list {
 static const char *const limit_names[4] = {
 	"soft_bytes", "soft_packets", "hard_bytes", "hard_packets"
 };
+
+/* ESPVTI_A_ENCAP_SOCKET as espctl shows it. */
+static const char *espctl_socket_str(uint8_t socket)
+{
+	return socket == 2 ? "user" : socket == 1 ? "kernel" : "none";
+}
 
 static void read_stats(const struct nlattr *nest, uint64_t *stats)
 {
@@ -381,7 +387,7 @@ static void print_dev_text(const struct show_dev *d)
 	if (d->encap == ESPVTI_ENCAP_UDP)
 		printf("  encap: udp sport %u dport %u keepalive %u float %s socket %s\n",
 		       d->sport, d->dport, d->keepalive, d->floating ? "on" : "off",
-		       d->socket == 2 ? "user" : "kernel");
+		       espctl_socket_str(d->socket));
 	else
 		printf("  encap: none\n");
 	if (d->has_out)
@@ -490,7 +496,7 @@ static void json_dev(struct espctl_json *j, const struct show_dev *d)
 		espctl_json_u64(j, "dport", d->dport);
 		espctl_json_u64(j, "keepalive", d->keepalive);
 		espctl_json_bool(j, "float", d->floating);
-		espctl_json_str(j, "socket", d->socket == 2 ? "user" : "kernel");
+		espctl_json_str(j, "socket", espctl_socket_str(d->socket));
 		espctl_json_obj_close(j);
 	} else {
 		espctl_json_null(j, "encap");

@@ -46,8 +46,12 @@
  *       port, that the device shares (e.g. the IKE daemon's port 4500
  *       socket): ESP arriving on it is taken by the kernel, datagrams with the
  *       non-ESP marker (IKE) stay on the socket, keepalives are dropped. The
- *       device holds a reference to the socket until encapsulation is turned
- *       off or the device is deleted, and then gives it back unhooked.
+ *       socket stays the caller's: the device shares it until encapsulation
+ *       is turned off or the device is deleted, and then gives it back
+ *       unhooked. When the process closes it (or exits), every device
+ *       sharing it lets go: it keeps its settings and sends ESP in UDP from
+ *       the same port, but receives none (ESPVTI_A_ENCAP_SOCKET absent)
+ *       until a socket is handed over again.
  *       Without it, the module opens its own UDP socket on the source port
  *       (shared by the devices of the namespace using that port).
  *   The change is atomic: either every attribute is applied or none is.
@@ -174,7 +178,8 @@ enum espvti_cmd {
  * @ESPVTI_A_ENCAP_FLOAT: u8, 1 to follow the peer's address and port.
  * @ESPVTI_A_ENCAP_FD: s32, file descriptor of a UDP socket to share.
  * @ESPVTI_A_ENCAP_SOCKET: u8, read only: 1 the module's own socket, 2 a
- *	socket handed over with ESPVTI_A_ENCAP_FD.
+ *	socket handed over with ESPVTI_A_ENCAP_FD; absent when the process
+ *	that handed it over has closed it.
  * @ESPVTI_A_OLD_REMOTE_IPV4: be32, previous remote address (mapping event).
  * @ESPVTI_A_OLD_REMOTE_IPV6: 16 bytes, likewise for IPv6.
  * @ESPVTI_A_OLD_ENCAP_DPORT: u16, previous remote port (mapping event).
