@@ -13,8 +13,10 @@
 #    both ways, the client's keepalives cross the NAT. Then the NAT forgets
 #    its mappings (new port range 30000..30100, conntrack flushed) while a
 #    ping runs: the server's device floats, its mapping event moves the
-#    server's IKE SA to the new port, and an INFORMATIONAL Delete from the
-#    server reaches the client there.
+#    server's IKE SA to the new port. The client's espiked is then killed
+#    with SIGKILL and started again: it binds port 4500 again (the device
+#    let go of the dead daemon's socket) and the tunnel comes back. Last, an
+#    INFORMATIONAL Delete from the server reaches the client.
 # 2. No NAT, from the NAT namespace's own address (not masqueraded): IKE
 #    stays on port 500 and the devices on plain ESP; then "encap yes" on
 #    that side forces encapsulation (both sides on 4500, encap udp).
@@ -165,7 +167,7 @@ pings() {	# pings NS-A ADDR-A NS-B ADDR-B: one answered echo each way
 flush_nat() { nat_rules 30000 30100 && ns_exec "$nat" conntrack -F; }
 
 esp_require_tools jq nft conntrack ping
-ktap_plan 22
+ktap_plan 24
 ike_require
 espvti_load
 topology || ktap_bail "client - NAT - server topology"
@@ -199,6 +201,18 @@ check "server esp0 floated to 30000..30100, its IKE SA followed (mapping event)"
 		ike_ports s 192.0.2.2:4500 "192.0.2.1:300[0-9][0-9]|192.0.2.1:30100" &&
 		log_has s "mapping changed, IKE follows"'
 check "pings both ways after the mapping change" pings "$c" 10.99.0.2 "$s" 10.99.0.1
+# A crash: the client's daemon dies with its port 4500 socket in esp0's
+# hands. The device lets go of it, so a new espiked binds port 4500 again;
+# its INITIAL_CONTACT replaces the server's old SAs.
+kill -KILL "${IKE_PIDS[1]}"
+wait "${IKE_PIDS[1]}" 2>/dev/null
+unset 'IKE_PIDS[1]'
+rm -f "$IKE_W/c.sock"
+espiked_run c "$c"
+ktap_result "client espiked killed (SIGKILL) and restarted: port 4500 bound again, CHILD_SA up" \
+	wait_secs 30 eval 'espiked_child_up c && espiked_child_up s && ! log_has c "Address already in use"'
+check "after the restart: esp0 on the new daemon's socket, pings both ways" \
+	eval 'encap_is "$c" 4500 4500 4500 1 && pings "$c" 10.99.0.2 "$s" 10.99.0.1'
 espiked_ctl s down tun >/dev/null
 ktap_result "server's Delete reaches the client on the new mapping" \
 	wait_for 15 eval 'espiked_no_child c && espiked_no_child s'
