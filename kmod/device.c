@@ -8,6 +8,7 @@
 
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
@@ -108,9 +109,9 @@ static unsigned int espvti_underlay_mtu(struct espvti_dev *edev,
  * espvti_dev_update_mtu() - recompute the default MTU (RTNL held)
  * @edev: the device
  *
- * The MTU is the underlay path MTU less the outer header and the worst-case
- * ESP overhead of the current outbound SA. An MTU the user set explicitly is
- * left alone.
+ * The MTU is the underlay path MTU less the outer header (with the UDP
+ * header under UDP encapsulation) and the worst-case ESP overhead of the
+ * current outbound SA. An MTU the user set explicitly is left alone.
  */
 void espvti_dev_update_mtu(struct espvti_dev *edev)
 {
@@ -126,6 +127,8 @@ void espvti_dev_update_mtu(struct espvti_dev *edev)
 		mtu = espvti_underlay_mtu(edev, ep);
 		if (ep->family == AF_INET)
 			outer = sizeof(struct iphdr);
+		if (ep->encap == ESPVTI_ENCAP_UDP)
+			outer += sizeof(struct udphdr);
 	}
 	mtu -= min(mtu, outer + espvti_sa_overhead(rtnl_dereference(edev->sa_out)));
 	mtu = clamp(mtu, dev->min_mtu, dev->max_mtu);
