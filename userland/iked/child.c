@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proposal.h"
+#include "rekey.h"
 
 #define CHILD_REPLAY_WINDOW	128
 
@@ -155,6 +156,10 @@ static void fill(const struct ike_sa *sa, const struct child_sa *c, uint8_t dir,
 	k->icv_bits = c->icv_bits;
 	k->esn = c->esn;
 	k->replay_window = dir == ESPVTI_DIR_IN ? CHILD_REPLAY_WINDOW : 0;
+	k->soft_bytes = rekey_volume(sa->conn->child_rekey_bytes);
+	k->soft_packets = rekey_volume(sa->conn->child_rekey_packets);
+	k->hard_bytes = sa->conn->child_life_bytes;
+	k->hard_packets = sa->conn->child_life_packets;
 	memcpy(k->ts_local, c->ts_local, sizeof(k->ts_local));
 	k->nts_local = c->nts_local;
 	memcpy(k->ts_remote, c->ts_remote, sizeof(k->ts_remote));

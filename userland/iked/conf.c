@@ -486,6 +486,28 @@ static void conn_defaults(struct conn *cn)
 }
 
 /* Checks that need the whole block. */
+/*
+ * child_life_UNIT must lie above child_rekey_UNIT (when both are set: the
+ * rekey must come first); unset, it defaults to the rekey volume plus a
+ * tenth.
+ */
+static int volume_check(struct parser *ps, const char *conn, uint64_t rekey, uint64_t *life,
+			unsigned int life_line, const char *unit)
+{
+	if (!rekey)
+		return 0;
+	if (!life_line) {
+		*life = rekey + (rekey / 10 ?: 1);
+		return 0;
+	}
+	if (*life && *life <= rekey) {
+		perror_at(ps, life_line, "conn '%s': child_life_%s (%llu) must be above child_rekey_%s (%llu)",
+			  conn, unit, (unsigned long long)*life, unit, (unsigned long long)rekey);
+		return -1;
+	}
+	return 0;
+}
+
 static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *seen,
 		       unsigned int end_line)
 {
@@ -520,6 +542,11 @@ static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *s
 			  cn->name);
 		return -1;
 	}
+	if (volume_check(ps, cn->name, cn->child_rekey_bytes, &cn->child_life_bytes,
+			 seen[conf_key_index("child_life_bytes")], "bytes") ||
+	    volume_check(ps, cn->name, cn->child_rekey_packets, &cn->child_life_packets,
+			 seen[conf_key_index("child_life_packets")], "packets"))
+		return -1;
 	return 0;
 }
 

@@ -83,6 +83,12 @@ enum conn_dpd_action {
  * @start: start action
  * @ike_lifetime: IKE SA rekey time in seconds (0: never)
  * @child_lifetime: CHILD_SA rekey time in seconds (0: never)
+ * @child_rekey_bytes: rekey the CHILD_SA when one of its SAs has carried
+ *	this many bytes (0: never)
+ * @child_rekey_packets: the same in packets (0: never)
+ * @child_life_bytes: an SA that carried this many bytes is removed by the
+ *	module (0: @child_rekey_bytes plus a tenth, or none)
+ * @child_life_packets: the same in packets
  * @dpd_delay: seconds without traffic from the peer before a liveness
  *	check (0: off)
  * @dpd_action: what to do when the peer is found dead
@@ -117,6 +123,8 @@ struct conn {
 	enum conn_start start;
 	unsigned int ike_lifetime;
 	unsigned int child_lifetime;
+	uint64_t child_rekey_bytes, child_rekey_packets;
+	uint64_t child_life_bytes, child_life_packets;
 	unsigned int dpd_delay;
 	enum conn_dpd_action dpd_action;
 	unsigned int retransmit_timeout;

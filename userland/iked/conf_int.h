@@ -52,7 +52,7 @@ struct stmt {
 	char val[MAX_VALUES][MAX_WORD];
 };
 
-#define CONF_MAX_KEYS	32	/* bound of the "seen" arrays of conf.c */
+#define CONF_MAX_KEYS	48	/* bound of the "seen" arrays of conf.c */
 
 #define IN_GLOBAL	0x1
 #define IN_CONN		0x2

@@ -5,6 +5,8 @@
  * conf_keys.c - the keys of espiked(8), CONFIGURATION, one handler each, and the
  * table the parser looks them up in.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +149,41 @@ static int k_lifetime(struct parser *ps, const struct stmt *st, struct conn *cn)
 	return 0;
 }
 
+/* child_rekey_bytes, child_life_bytes, ..._packets: a count with an
+ * optional binary suffix k, m or g (1024, 1024^2, 1024^3). */
+static int k_volume(struct parser *ps, const struct stmt *st, struct conn *cn)
+{
+	static const struct { char c; uint64_t mul; } units[] = {
+		{ '\0', 1 }, { 'k', 1ULL << 10 }, { 'm', 1ULL << 20 }, { 'g', 1ULL << 30 },
+	};
+	const uint64_t max = 1ULL << 60;
+	uint64_t *out = !strcmp(st->key, "child_rekey_bytes") ? &cn->child_rekey_bytes :
+			!strcmp(st->key, "child_rekey_packets") ? &cn->child_rekey_packets :
+			!strcmp(st->key, "child_life_bytes") ? &cn->child_life_bytes :
+			&cn->child_life_packets;
+	unsigned long long v;
+	char *end;
+
+	if (one_value(ps, st))
+		return -1;
+	errno = 0;
+	v = strtoull(st->val[0], &end, 10);
+	if (!errno && end != st->val[0] && st->val[0][0] != '-' &&
+	    (!end[0] || !end[1])) {
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (tolower((unsigned char)end[0]) != units[i].c)
+				continue;
+			if (v > max / units[i].mul)
+				break;
+			*out = v * units[i].mul;
+			return 0;
+		}
+	}
+	perror_at(ps, st->line, "'%s': '%s' is not a count (a number, optionally with k, m or g for 1024, 1024^2, 1024^3; at most 2^60)",
+		  st->key, st->val[0]);
+	return -1;
+}
+
 static int k_dpd_action(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
 	if (one_value(ps, st))
@@ -269,6 +306,10 @@ const struct conf_key conf_keys[] = {
 	{ "start", IN_CONN, k_start, NULL },
 	{ "ike_lifetime", IN_CONN, k_lifetime, NULL },
 	{ "child_lifetime", IN_CONN, k_lifetime, NULL },
+	{ "child_rekey_bytes", IN_CONN, k_volume, NULL },
+	{ "child_rekey_packets", IN_CONN, k_volume, NULL },
+	{ "child_life_bytes", IN_CONN, k_volume, NULL },
+	{ "child_life_packets", IN_CONN, k_volume, NULL },
 	{ "dpd_delay", IN_CONN, k_lifetime, NULL },
 	{ "dpd_action", IN_CONN, k_dpd_action, NULL },
 	{ "retransmit_timeout", IN_CONN, k_retransmit, NULL },

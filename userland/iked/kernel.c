@@ -161,6 +161,10 @@ static int nk_sa_new(struct kern *k, const struct kern_sa *sa, char *err, size_t
 	    (sa->esn && nla_put_flag(msg, ESPVTI_SA_A_ESN)) ||
 	    (sa->dir == ESPVTI_DIR_IN &&
 	     nla_put_u32(msg, ESPVTI_SA_A_REPLAY_WINDOW, sa->replay_window)) ||
+	    (sa->soft_bytes && nla_put_u64(msg, ESPVTI_SA_A_SOFT_BYTES, sa->soft_bytes)) ||
+	    (sa->soft_packets && nla_put_u64(msg, ESPVTI_SA_A_SOFT_PACKETS, sa->soft_packets)) ||
+	    (sa->hard_bytes && nla_put_u64(msg, ESPVTI_SA_A_HARD_BYTES, sa->hard_bytes)) ||
+	    (sa->hard_packets && nla_put_u64(msg, ESPVTI_SA_A_HARD_PACKETS, sa->hard_packets)) ||
 	    put_ts(msg, ESPVTI_SA_A_TS_LOCAL, sa->ts_local, sa->nts_local) ||
 	    put_ts(msg, ESPVTI_SA_A_TS_REMOTE, sa->ts_remote, sa->nts_remote))
 		goto too_large;

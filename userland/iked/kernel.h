@@ -31,6 +31,12 @@
  * @icv_bits: ICV length in bits
  * @esn: extended sequence numbers
  * @replay_window: inbound replay window (packets)
+ * @soft_bytes: the module sends a soft-expire event after this many bytes
+ *	(0: none); likewise @soft_packets
+ * @soft_packets: see @soft_bytes
+ * @hard_bytes: the module removes the SA after this many bytes (0: none);
+ *	likewise @hard_packets
+ * @hard_packets: see @hard_bytes
  * @ts_local: local selectors (empty: any)
  * @nts_local: entries in @ts_local
  * @ts_remote: remote selectors (empty: any)
@@ -46,6 +52,7 @@ struct kern_sa {
 	uint32_t icv_bits;
 	bool esn;
 	uint32_t replay_window;
+	uint64_t soft_bytes, soft_packets, hard_bytes, hard_packets;
 	struct ts_prefix ts_local[CONF_MAX_TS];
 	unsigned int nts_local;
 	struct ts_prefix ts_remote[CONF_MAX_TS];

@@ -103,8 +103,15 @@ static int fake_write(struct fake_kern *fk, char *err, size_t errlen)
 			fprintf(f, "%02x", sa->key[j]);
 		kern_ts_format(sa->ts_local, sa->nts_local, tl, sizeof(tl));
 		kern_ts_format(sa->ts_remote, sa->nts_remote, tr, sizeof(tr));
-		fprintf(f, " icv %u esn %d ts_local %s ts_remote %s\n", sa->icv_bits, sa->esn,
+		fprintf(f, " icv %u esn %d ts_local %s ts_remote %s", sa->icv_bits, sa->esn,
 			tl, tr);
+		if (sa->soft_bytes || sa->hard_bytes)
+			fprintf(f, " bytes %llu/%llu", (unsigned long long)sa->soft_bytes,
+				(unsigned long long)sa->hard_bytes);
+		if (sa->soft_packets || sa->hard_packets)
+			fprintf(f, " packets %llu/%llu", (unsigned long long)sa->soft_packets,
+				(unsigned long long)sa->hard_packets);
+		fprintf(f, "\n");
 	}
 	if (fclose(f) || rename(tmp, fk->path)) {
 		snprintf(err, errlen, "fake kernel: %s: %s", fk->path, strerror(errno));

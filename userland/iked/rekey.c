@@ -22,6 +22,12 @@
  * tenth before it (so that the two peers rarely rekey at once). A SA that
  * could not be rekeyed expires (is deleted) a tenth of the lifetime after
  * it, REKEY_HARD_MIN_MS at least.
+ *
+ * Volumes: child_rekey_bytes and child_rekey_packets become the soft limits
+ * of each SA in the module (less a random part of the last tenth); its
+ * soft-expire event starts the rekey. child_life_bytes/_packets (default:
+ * a tenth more) are the hard limits: the module removes the SA and its
+ * hard-expire event removes the CHILD_SA.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -50,6 +56,11 @@ uint64_t rekey_random_below(uint64_t n)
 	if (!n || RAND_bytes((uint8_t *)&r, sizeof(r)) != 1)
 		return 0;
 	return r % n;
+}
+
+uint64_t rekey_volume(uint64_t v)
+{
+	return v - rekey_random_below(v / 10 + 1);
 }
 
 void rekey_lifetime(unsigned int secs, uint64_t *rekey, uint64_t *hard)

@@ -24,6 +24,9 @@
 
 /* Uniform random number below @n (0 for n == 0 or when RAND_bytes fails). */
 uint64_t rekey_random_below(uint64_t n);
+/* Soft limit of one SA for a rekey volume @v (bytes or packets, 0: none):
+ * @v less a random part of its last tenth. */
+uint64_t rekey_volume(uint64_t v);
 /* Rekey and hard expiry, in ms from now, for a lifetime of @secs. */
 void rekey_lifetime(unsigned int secs, uint64_t *rekey, uint64_t *hard);
 /* Nonces compared as big-endian numbers of their common length, then by length. */

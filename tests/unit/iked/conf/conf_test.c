@@ -56,6 +56,7 @@ static const char good[] =
 	"    device esp0\n"
 	"    start trap\n"
 	"    ike_lifetime 3h; child_lifetime 20m\n"
+	"    child_rekey_bytes 512m; child_life_bytes 1G; child_rekey_packets 1000\n"
 	"    dpd_delay 10s; dpd_action restart\n"
 	"    retransmit_timeout 1500ms; retransmit_tries 3; retransmit_base 2\n"
 	"    encap yes; natt_keepalive 1m; remote_natt_port 4600\n"
@@ -97,6 +98,11 @@ static void test_good(void)
 	ok(!strcmp(a->device, "esp0") && a->start == START_TRAP && a->ike_lifetime == 10800 &&
 	   a->child_lifetime == 1200 && a->dpd_delay == 10 && a->dpd_action == DPD_RESTART,
 	   "device, start, lifetimes, DPD");
+	ok(a->child_rekey_bytes == 512ULL << 20 && a->child_life_bytes == 1ULL << 30 &&
+	   a->child_rekey_packets == 1000 && a->child_life_packets == 1100 &&
+	   !b->child_rekey_bytes && !b->child_life_bytes && !b->child_rekey_packets &&
+	   !b->child_life_packets,
+	   "rekey and life volumes: suffixes, life a tenth above rekey by default, none by default");
 	ok(a->retransmit_timeout == 1500 && a->retransmit_tries == 3 && a->retransmit_base == 2.0,
 	   "retransmit settings");
 	ok(a->encap && a->natt_keepalive == 60 && a->remote_natt_port == 4600 && !b->encap &&
@@ -132,6 +138,12 @@ static const struct {
 	{ "conn x {\n dpd_action panic\n}\n", 2, "neither clear nor restart" },
 	{ "conn x {\n dpd_delay 5 fortnights\n}\n", 2, "takes one value, got 2" },
 	{ "conn x {\n child_lifetime 10y\n}\n", 2, "is not a duration" },
+	{ "conn x {\n child_rekey_bytes 10t\n}\n", 2, "'child_rekey_bytes': '10t' is not a count" },
+	{ "conn x {\n child_life_packets -5\n}\n", 2, "is not a count" },
+	{ "conn x {\n child_rekey_bytes 2000000000g\n}\n", 2, "at most 2^60" },
+	{ "conn x {\n local 1.2.3.4\n remote 1.2.3.5\n psk k\n device e\n"
+	  " child_rekey_packets 1k\n child_life_packets 1024\n}\n", 7,
+	  "child_life_packets (1024) must be above child_rekey_packets (1024)" },
 	{ "conn x {\n retransmit_tries 99\n}\n", 2, "not a number from 0 to 20" },
 	{ "conn x {\n retransmit_base 9\n}\n", 2, "not a number from 1 to 4" },
 	{ "conn x {\n encap maybe\n}\n", 2, "'encap': 'maybe' is neither yes nor no" },

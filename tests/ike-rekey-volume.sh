@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# vmtest-timeout: 300
+#
+# ike-rekey-volume: CHILD_SAs rekeyed by volume instead of time. espiked
+# gives each SA it installs soft and hard limits from child_rekey_packets /
+# child_life_packets or child_rekey_bytes / child_life_bytes; the module's
+# soft-expire event starts a CREATE_CHILD_SA rekey. With no time-based
+# rekeying at all (child_lifetime 0), 10 s of ping at 10 a second must
+# rekey the CHILD_SA several times, lose no packet and never reach a hard
+# limit, and the old SAs must leave the devices. Two rounds:
+#
+#   round 1 (packets): $a, the initiator, has child_rekey_packets 20 and
+#            child_life_packets 100000; $b no volume limits
+#   round 2 (bytes):   $b, the responder, has child_rekey_bytes 2k and
+#            child_life_bytes 10m; $a no volume limits
+#
+#   netns $a: espiked (initiator)               netns $b: espiked (responder)
+#   +-------------------------------+           +-------------------------------+
+#   | esp0 (espvti) 10.99.0.1  <====|== ESP ====|==> esp0 (espvti) 10.99.0.2    |
+#   |   ping -i 0.1 10.99.0.2       |           |                               |
+#   | va 192.0.2.1 UDP 500 (IKE) +==+== veth ===+== vb 192.0.2.2 UDP 500 (IKE)  |
+#   +-------------------------------+           +-------------------------------+
+#
+# shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib-ike.sh
+. "$(dirname "$0")/lib-ike.sh"
+
+PING_COUNT=100		# 10 s at 10 per second
+
+test_cleanup() { ike_cleanup; }
+
+# es_conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...
+es_conf() {
+	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6
+	shift 6
+	{
+		echo "conn tun {"
+		echo "    local $l; remote $r"
+		echo "    local_id $side@espvti.test; remote_id %any"
+		echo "    psk \"$IKE_PSK\""
+		echo "    local_ts $il/32; remote_ts $ir/32"
+		echo "    device esp0; start $start"
+		echo "    child_lifetime 0"
+		echo "    retransmit_timeout 1s; retransmit_tries 4"
+		for x in "$@"; do echo "    $x"; done
+		echo "}"
+	} > "$IKE_W/$side.conf"
+}
+
+# count LOG PATTERN: lines of LOG matching PATTERN
+count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+# limits_are NS JQ: every SA of esp0 in NS has limits satisfying the jq
+# condition JQ (over .limits), and there is at least one SA.
+limits_are() {
+	local l
+	l=$(ip netns exec "$1" "$ESPCTL" show esp0 --json |
+		jq -c '[.. | objects | select(has("limits")) | {dir, spi, limits}]') || return 1
+	echo "$l"
+	jq -e "length > 0 and all(.[]; .limits | $2)" <<<"$l" >/dev/null
+}
+
+# dev_one_pair NS: esp0 holds one inbound SA and an outbound SA
+dev_one_pair() {
+	ip netns exec "$1" "$ESPCTL" show esp0 --json |
+		jq -e 'if type == "array" then .[0] else . end |
+		       .sa_count_in == 1 and .out_spi != null' >/dev/null
+}
+
+ktap_plan 14
+ike_require
+espvti_load
+ns_add a b
+ip link add va netns "$a" type veth peer name vb netns "$b"
+ip -n "$a" addr add 192.0.2.1/24 dev va
+ip -n "$b" addr add 192.0.2.2/24 dev vb
+ip -n "$a" link set va up
+ip -n "$b" link set vb up
+for ns in "$a" "$b"; do
+	ip -n "$ns" link add esp0 type espvti
+	ip -n "$ns" link set esp0 up
+done
+ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
+ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
+
+# round NAME SIDE JQ_SIDE JQ_OTHER A_EXTRA B_EXTRA: one round, SIDE (a or b)
+# rekeying by volume; JQ_SIDE and JQ_OTHER are the limits expected on the
+# SAs of SIDE's and of the other side's device.
+round() {
+	local name=$1 side=$2 other sum rk
+	if [ "$side" = a ]; then other=b; else other=a; fi
+	rm -f "$IKE_W/a.log" "$IKE_W/b.log"
+	es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "$5"
+	es_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "$6"
+	espiked_run b "$b"
+	espiked_run a "$a"
+	ktap_result "$name: CHILD_SA up on both sides" \
+		wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
+	check "$name: SA limits on $side's device: $3" limits_are "${!side}" "$3"
+	check "$name: SA limits on $other's device: $4" limits_are "${!other}" "$4"
+	sum=$(timeout 60 ip netns exec "$a" ping -q -n -i 0.1 -c "$PING_COUNT" -W 2 -I esp0 10.99.0.2 2>&1 |
+		grep 'packets transmitted')
+	ktap_diag "$name: $sum"
+	ktap_result "$name: 10 s of ping at 10/s across the rekeys, none lost" \
+		eval '[ "$(awk "{ print \$1 }" <<<"$sum")" = "$PING_COUNT" ] &&
+			[ "$(awk "{ print \$4 }" <<<"$sum")" = "$PING_COUNT" ]'
+	rk=$(count "$IKE_W/$side.log" 'rekeyed: new SPI')
+	ktap_diag "$name: $side rekeyed $rk times, soft-expire events: $(count "$IKE_W/$side.log" 'soft-expired in the kernel')"
+	ktap_result "$name: $side rekeyed the CHILD_SA at least 3 times, each on a soft-expire event" \
+		eval '[ "$rk" -ge 3 ] && [ "$(count "$IKE_W/$side.log" "soft-expired in the kernel: rekeying")" -ge "$rk" ]'
+	ktap_result "$name: no SA reached a hard limit, no time-based rekey" \
+		eval '! grep -qE "hard-expired|hard lifetime" "$IKE_W/a.log" "$IKE_W/b.log" &&
+			[ "$(count "$IKE_W/$other.log" "rekeyed: new SPI")" = 0 ]'
+	ktap_result "$name: old SAs deleted: one SA pair per device" \
+		wait_for 20 eval 'dev_one_pair "$a" && dev_one_pair "$b"'
+	espiked_stop
+}
+
+round packets a \
+	'.soft_packets >= 18 and .soft_packets <= 20 and .hard_packets == 100000 and .soft_bytes == 0 and .hard_bytes == 0' \
+	'.soft_packets == 0 and .hard_packets == 0 and .soft_bytes == 0 and .hard_bytes == 0' \
+	"child_rekey_packets 20; child_life_packets 100000" ""
+round bytes b \
+	'.soft_bytes >= 1844 and .soft_bytes <= 2048 and .hard_bytes == 10485760 and .soft_packets == 0 and .hard_packets == 0' \
+	'.soft_packets == 0 and .hard_packets == 0 and .soft_bytes == 0 and .hard_bytes == 0' \
+	"" "child_rekey_bytes 2k; child_life_bytes 10m"
+
+ktap_finish
