@@ -166,7 +166,8 @@ void rekey_notify_reply(struct ike_sa *sa, const struct ike_msg *m, uint16_t typ
 {
 	uint8_t chain[128];
 	struct ike_builder b;
-	struct ike_notify n = { .type = type, .proto = proto };
+	/* RFC 7296 3.10: the Protocol ID is zero when there is no SPI. */
+	struct ike_notify n = { .type = type, .proto = spi ? proto : 0 };
 	uint32_t be = htonl(spi);
 
 	if (spi) {
@@ -517,16 +518,19 @@ static struct child_sa *child_to_rekey(struct ike_sa *sa, struct ike_msg *m,
 				       const struct ike_notify *rn)
 {
 	struct child_sa *old, *coll;
-	uint32_t spi, be;
+	uint32_t spi = 0, be;
 
+	if (rn->spi_size == 4) {
+		memcpy(&be, rn->spi, 4);
+		spi = ntohl(be);
+	}
 	if (rn->proto != IKE_PROTO_ESP || rn->spi_size != 4) {
-		log_warn(SA_FMT " peer asks to rekey an SA of protocol %u with a %u-octet SPI; we have ESP SAs with 4-octet SPIs",
-			 SA_ARGS(sa), rn->proto, rn->spi_size);
-		rekey_notify_reply(sa, m, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0, rn->proto, 0);
+		/* The answer names the SA the peer named (3.10.1), as below. */
+		log_warn(SA_FMT " peer asks to rekey an SA of protocol %u with a %u-octet SPI (0x%08x); we have ESP SAs with 4-octet SPIs: CHILD_SA_NOT_FOUND",
+			 SA_ARGS(sa), rn->proto, rn->spi_size, spi);
+		rekey_notify_reply(sa, m, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0, rn->proto, spi);
 		return NULL;
 	}
-	memcpy(&be, rn->spi, 4);
-	spi = ntohl(be);
 	old = child_find_out(sa, spi);
 	if (!old) {
 		log_warn(SA_FMT " peer asks to rekey ESP SA 0x%08x, which we do not have: CHILD_SA_NOT_FOUND",

@@ -36,7 +36,8 @@ void rekey_nonce_min(const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t
 		     uint8_t *out, size_t *out_len);
 /* Free our DH key pair and wipe the state of our CREATE_CHILD_SA. */
 void rekey_pend_clear(struct ike_sa *sa);
-/* Answer the peer's CREATE_CHILD_SA request @m with a single Notify. */
+/* Answer the peer's CREATE_CHILD_SA request @m with a single Notify, naming the
+ * SA @spi of protocol @proto when @spi is not 0. */
 void rekey_notify_reply(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
 			const uint8_t *data, size_t len, uint8_t proto, uint32_t spi);
 /* First DH group of the first proposal in @p, 0 for none. */

@@ -54,6 +54,24 @@
 #      empty INFORMATIONAL) with the next ID is answered. An unknown payload
 #      without the critical bit is skipped; a request with a bad ICV is
 #      dropped unanswered and leaves its message ID free. The IKE SA stays.
+#   8. Refused CREATE_CHILD_SA requests (1.3, 2.8, 3.10.1): the responder
+#      has PFS on its ESP proposal (esp aes128gcm16-modp2048: ignored in
+#      IKE_AUTH, a KE of modp2048 required in a CHILD_SA rekey). The scripted
+#      initiator of 7 sends, each followed by a liveness check with the next
+#      message ID that must be answered: a rekey (REKEY_SA) of an ESP SPI the
+#      responder does not have, and of an AH SA, answered with an encrypted
+#      CHILD_SA_NOT_FOUND (44) naming the protocol and SPI of the request; a
+#      REKEY_SA without an SPI, INVALID_SYNTAX (7); rekeys of the CHILD_SA
+#      whose KE is of ecp256 while their proposal is modp2048, whose proposal
+#      is ecp256 then modp2048 with a KE of ecp256 (the responder accepts
+#      modp2048 only), or with no KE, each answered with INVALID_KE_PAYLOAD
+#      (17) carrying group 14; a new CHILD_SA (no REKEY_SA) with a KE of the
+#      wrong group, NO_ADDITIONAL_SAS (35): espiked keeps one CHILD_SA per
+#      connection, whatever the KE. Each refusal is logged with its reason
+#      and installs nothing. Then a rekey with a KE of modp2048 is accepted,
+#      the responder's new SAs have the KEYMAT of g^ir | Ni | Nr (2.17) the
+#      peer computes, and the peer's Delete of the old pair is answered with
+#      the Delete of the responder's old inbound SA. The IKE SA stays.
 #   Every daemon exits 0 on SIGTERM with no sanitizer report.
 #
 # KTAP output; exit 0 pass, 1 fail.
@@ -114,7 +132,7 @@ relay() { $PEER ctl $PC "$@"; }
 alive() { kill -0 "$1" 2>/dev/null && "$E" -s "$D/b.sock" ctl list > /dev/null; }
 
 echo "TAP version 13"
-echo "1..43"
+echo "1..55"
 
 # 1. NO_PROPOSAL_CHOSEN: A offers what B does not accept.
 conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate" \
@@ -309,6 +327,69 @@ grep -q 'case=bad-icv msgid=7 response=0 ' "$D/auth.out" &&
 ok $? "bad ICV: dropped unanswered, message ID 7 stays free and is answered next"
 established b && [ "$(nsa "$D/b.kern")" = 2 ] && ! grep -q 'closing' "$D/b.log"
 ok $? "refused requests: the IKE SA and its CHILD_SA stay"
+stop_all
+
+# 8. CREATE_CHILD_SA requests the responder refuses, with PFS on its ESP
+# proposal; each refusal is followed by a liveness check (msgid + 1).
+answered() { grep -q "case=dpd-after-$1 msgid=$2 response=1 icv=1 flags=20 payloads=- notify=-$" "$D/rekey.out"; }
+conf "$D/b.conf" $PB 0 $PA "device esp1" "esp aes128gcm16-modp2048"
+start b
+$PEER rekey-errors $PB "proto host test" > "$D/rekey.out" 2>&1
+sed 's/^/# /' "$D/rekey.out"
+ci=$(sed -n 's/^child_spi_i=\([0-9a-f]*\) .*/\1/p' "$D/rekey.out")	# the CHILD_SA: peer's inbound SPI
+cr=$(sed -n 's/.* child_spi_r=\([0-9a-f]*\)$/\1/p' "$D/rekey.out")	# and the responder's
+unknown=$(printf '%02x%s' $((0x${ci:-0} >> 24 ^ 1)) "${ci:2}")	# ci, low bit of its first octet flipped
+grep -q 'sa_init=1 ' "$D/rekey.out" && grep -q 'ike_auth=1 result=ok_child=1' "$D/rekey.out" &&
+	[ ${#ci} = 8 ] && [ ${#cr} = 8 ] &&
+	grep -q "CHILD_SA installed on esp1: aes128gcm16-noesn, SPI in 0x$cr out 0x$ci" "$D/b.log"
+ok $? "CREATE_CHILD_SA: scripted initiator up, the CHILD_SA of IKE_AUTH without PFS (esp aes128gcm16-modp2048)"
+grep -q "case=rekey-unknown-spi msgid=2 response=1 icv=1 flags=20 payloads=41 notify=44/3/$unknown:$" "$D/rekey.out" &&
+	grep -q "peer asks to rekey ESP SA 0x$unknown, which we do not have: CHILD_SA_NOT_FOUND" "$D/b.log" &&
+	answered rekey-unknown-spi 3
+ok $? "rekey of an unknown ESP SPI: encrypted CHILD_SA_NOT_FOUND (44) naming ESP and that SPI, logged; next ID answered"
+grep -q "case=rekey-ah msgid=4 response=1 icv=1 flags=20 payloads=41 notify=44/2/$ci:$" "$D/rekey.out" &&
+	grep -q "peer asks to rekey an SA of protocol 2 with a 4-octet SPI (0x$ci); we have ESP SAs with 4-octet SPIs: CHILD_SA_NOT_FOUND" "$D/b.log" &&
+	answered rekey-ah 5
+ok $? "rekey of an AH SA: CHILD_SA_NOT_FOUND naming AH and the SPI (no Protocol ID without SPI), logged; next ID answered"
+grep -q 'case=rekey-no-spi msgid=6 response=1 icv=1 flags=20 payloads=41 notify=7:$' "$D/rekey.out" &&
+	grep -q 'dropped CREATE_CHILD_SA request 6: Notify REKEY_SA: Protocol ID 3 SPI Size 0, expected ESP or AH with a 4-octet SPI' "$D/b.log" &&
+	grep -q 'answering CREATE_CHILD_SA 6 with INVALID_SYNTAX$' "$D/b.log" && answered rekey-no-spi 7
+ok $? "REKEY_SA without an SPI: encrypted INVALID_SYNTAX (7), logged; next ID answered"
+grep -q 'case=rekey-ke-not-proposed msgid=8 response=1 icv=1 flags=20 payloads=41 notify=17:000e$' "$D/rekey.out" &&
+	answered rekey-ke-not-proposed 9
+ok $? "rekey proposing modp2048 with a KE of ecp256: INVALID_KE_PAYLOAD (17) asking for group 14; next ID answered"
+grep -q 'case=rekey-ke-unaccepted msgid=10 response=1 icv=1 flags=20 payloads=41 notify=17:000e$' "$D/rekey.out" &&
+	answered rekey-ke-unaccepted 11 &&
+	[ "$(grep -c 'CHILD_SA rekey: peer sent ecp256 KE, we chose PFS group modp2048: INVALID_KE_PAYLOAD$' "$D/b.log")" = 2 ]
+ok $? "rekey proposing ecp256, modp2048 with a KE of ecp256: INVALID_KE_PAYLOAD for modp2048; both logged"
+grep -q 'case=rekey-no-ke msgid=12 response=1 icv=1 flags=20 payloads=41 notify=17:000e$' "$D/rekey.out" &&
+	grep -q 'CHILD_SA rekey: peer sent no KE, we chose PFS group modp2048: INVALID_KE_PAYLOAD$' "$D/b.log" &&
+	answered rekey-no-ke 13
+ok $? "rekey proposing modp2048 without a KE: INVALID_KE_PAYLOAD asking for group 14, logged; next ID answered"
+grep -q 'case=new-child-ke-not-proposed msgid=14 response=1 icv=1 flags=20 payloads=41 notify=35:$' "$D/rekey.out" &&
+	grep -q 'peer asks for an additional CHILD_SA (CREATE_CHILD_SA without REKEY_SA); espiked keeps one per connection: NO_ADDITIONAL_SAS$' "$D/b.log" &&
+	answered new-child-ke-not-proposed 15
+ok $? "new CHILD_SA with a KE of the wrong group: NO_ADDITIONAL_SAS (35), one CHILD_SA per connection; next ID answered"
+kl=$(grep '^case=rekey-keymat ' "$D/rekey.out")
+nsi=$(echo "$kl" | sed -n 's/.* new_spi_i=\([0-9a-f]*\) .*/\1/p')
+nsr=$(echo "$kl" | sed -n 's/.* new_spi_r=\([0-9a-f]*\) .*/\1/p')
+grep -q 'case=rekey msgid=16 response=1 icv=1 flags=20 payloads=33,40,34,44,45 notify=-$' "$D/rekey.out" &&
+	echo "$kl" | grep -q ' ke_group=14 ' && [ ${#nsi} = 8 ] && [ ${#nsr} = 8 ] &&
+	grep -q "peer rekeys CHILD_SA 0x$cr/0x$ci: new SPI in 0x$nsr out 0x$nsi with PFS (rekey 1)" "$D/b.log" &&
+	[ "$(grep -c 'inbound SA 0x[0-9a-f]* installed on esp1' "$D/b.log")" = 2 ]
+ok $? "after the refusals (none installed anything) a rekey with a KE of modp2048 is accepted: SA, Nonce, KE 14, TSi, TSr"
+grep -q 'case=delete-old msgid=17 response=1 icv=1 flags=20 payloads=42 notify=-$' "$D/rekey.out" &&
+	grep -q "case=delete-old-answer deleted=$cr$" "$D/rekey.out" &&
+	grep -q "peer deletes its CHILD_SA (SPI 0x$ci, ours 0x$cr): rekeyed, switched to the new one" "$D/b.log"
+ok $? "Delete of the old pair: answered with the Delete of the responder's old inbound SPI"
+ki=$(echo "$kl" | sed -n 's/.* key_i2r=\([0-9a-f]*\) .*/\1/p')
+ko=$(echo "$kl" | sed -n 's/.* key_r2i=\([0-9a-f]*\)$/\1/p')
+[ "$(nsa "$D/b.kern")" = 2 ] && [ ${#ki} = 40 ] && [ ${#ko} = 40 ] &&
+	grep -q "^sa esp1 in spi 0x$nsr alg rfc4106(gcm(aes)) key $ki " "$D/b.kern" &&
+	grep -q "^sa esp1 out spi 0x$nsi alg rfc4106(gcm(aes)) key $ko " "$D/b.kern"
+ok $? "rekey with PFS: only the new pair is installed, keys from KEYMAT of g^ir | Ni | Nr as the peer derived"
+established b && [ "$(n_ike b)" = 1 ] && ! grep -q 'closing' "$D/b.log"
+ok $? "CREATE_CHILD_SA refusals: the IKE SA stays, nothing closed"
 stop_all
 ! grep -qE 'Sanitizer|runtime error' "$D/history" && [ ! -s "$D/bad" ]
 r=$?

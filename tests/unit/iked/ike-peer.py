@@ -3,14 +3,15 @@
 # Copyright (C) 2026 The espvti authors.
 """ike-peer.py: a scripted IKEv2 peer for espiked-proto-host.sh.
 
-Python 3 standard library only. It encodes just enough of IKEv2
-(RFC 7296) to drive a responder through IKE_SA_INIT: the header, an SA
-payload with one IKE proposal (aes256gcm16-prfsha256-ecp256), a KE payload
-of group 19 whose public value is the P-256 base point (a valid point:
-private key 1; nothing is ever derived from it), a Nonce and optionally a
-COOKIE notify first. It never computes keys, so it never gets further than
-IKE_SA_INIT itself; later exchanges are captured from a real espiked
-initiator by the relay and replayed unchanged.
+Python 3 standard library only (and the openssl command for AES-CBC). It
+encodes just enough of IKEv2 (RFC 7296) to drive a responder through
+IKE_SA_INIT: the header, an SA payload with one IKE proposal
+(aes256gcm16-prfsha256-ecp256), a KE payload of group 19 whose public value
+is the P-256 base point (a valid point: private key 1; nothing is ever
+derived from it), a Nonce and optionally a COOKIE notify first. Only
+"auth" and "rekey-errors" compute keys (modp2048, HMAC-SHA2-256, AES-CBC)
+and go on with protected exchanges of their own; other later exchanges are
+captured from a real espiked initiator by the relay and replayed unchanged.
 
   record PORT FILE            write "NS LEN SHA256" per datagram on PORT
                               (kernel receive time) until killed
@@ -27,6 +28,15 @@ initiator by the relay and replayed unchanged.
                               are refused: an unknown critical payload, a
                               Notify of bad length, a bad ICV, each followed
                               by a liveness check with the next message ID
+  rekey-errors PORT PSK       the same IKE SA towards a responder with ESP
+                              PFS modp2048, then CREATE_CHILD_SA requests it
+                              refuses: rekeys of an unknown SPI, of AH,
+                              without an SPI, rekeys
+                              with a KE of ecp256 (not the group proposed,
+                              not one it accepts) or none, a new CHILD_SA;
+                              each followed by a liveness check; then a
+                              rekey with the right KE (its KEYMAT printed)
+                              and the Delete of the old pair
   burst PORT COUNT            COUNT IKE_SA_INIT requests with distinct SPIs,
                               each again with its COOKIE when asked for one
   garbage PORT NATTPORT       malformed datagrams to both ports
@@ -50,11 +60,12 @@ import subprocess
 import sys
 import time
 
-EXCH_SA_INIT, EXCH_AUTH, EXCH_INFORMATIONAL = 34, 35, 37
+EXCH_SA_INIT, EXCH_AUTH, EXCH_CREATE_CHILD_SA, EXCH_INFORMATIONAL = 34, 35, 36, 37
 FLAG_I, FLAG_R = 0x08, 0x20
 PL_SA, PL_KE, PL_IDI, PL_IDR, PL_AUTH, PL_NONCE, PL_NOTIFY = 33, 34, 35, 36, 39, 40, 41
-PL_TSI, PL_TSR, PL_SK = 44, 45, 46
-N_COOKIE = 16390
+PL_DELETE, PL_TSI, PL_TSR, PL_SK = 42, 44, 45, 46
+PROTO_AH, PROTO_ESP = 2, 3
+N_COOKIE, N_REKEY_SA = 16390, 16393
 
 # P-256 base point G (SEC 2, 2.4.2): a valid group 19 public value.
 P256_GX = bytes.fromhex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296")
@@ -435,10 +446,42 @@ def ike_sa_cbc():
     return struct.pack("!BBHBBBB", 0, 0, 8 + len(xfs), 1, 1, 0, 4) + xfs
 
 
-def esp_sa(spi):
-    """ESP proposal aes128gcm16, no ESN, with our inbound SPI."""
-    xfs = transform(False, 1, 20, 128) + transform(True, 5, 0)
-    return struct.pack("!BBHBBBB", 0, 0, 12 + len(xfs), 1, 3, 4, 2) + spi + xfs
+def esp_sa(spi, groups=()):
+    """ESP proposal aes128gcm16, the DH groups @groups (PFS) in this order, no
+    ESN, with our inbound SPI."""
+    xfs = transform(False, 1, 20, 128)                          # ENCR_AES_GCM_16, 128 bits
+    xfs += b"".join(transform(False, 4, g) for g in groups)     # D-H
+    xfs += transform(True, 5, 0)                                # ESN: none
+    return struct.pack("!BBHBBBB", 0, 0, 12 + len(xfs), 1, PROTO_ESP, 4, 2 + len(groups)) + \
+        spi + xfs
+
+
+def proposal_spi(sa):
+    """The SPI of the first proposal of an SA payload body."""
+    return sa[8:8 + sa[6]] if len(sa) >= 8 else b""
+
+
+def notify(ntype, spi=b"", proto=0, data=b""):
+    """Notify payload body: Protocol ID, SPI Size, Notify Message Type, SPI, data."""
+    return struct.pack("!BBH", proto, len(spi), ntype) + spi + data
+
+
+def notify_str(body):
+    """TYPE:DATA of a Notify payload body in hex; TYPE/PROTO/SPI:DATA when it
+    has a Protocol ID or an SPI."""
+    spisz = body[1]
+    sa = "/%d/%s" % (body[0], body[4:4 + spisz].hex()) if body[0] or spisz else ""
+    return "%d%s:%s" % (struct.unpack("!H", body[2:4])[0], sa, body[4 + spisz:].hex())
+
+
+def modp2048_key(rnd):
+    """A group 14 key pair: (private x, public value g^x of 256 octets)."""
+    x = rnd.getrandbits(2048) % (MODP2048 - 3) + 2
+    return x, pow(2, x, MODP2048).to_bytes(256, "big")
+
+
+def modp2048_shared(x, pub):
+    return pow(int.from_bytes(pub, "big"), x, MODP2048).to_bytes(256, "big")
 
 
 def ts_any4():
@@ -467,8 +510,7 @@ class Initiator:
                           p["exch"] == exch and p["msgid"] == msgid)
 
     def sa_init(self):
-        x = self.rnd.getrandbits(2048) % (MODP2048 - 3) + 2
-        pub = pow(2, x, MODP2048).to_bytes(256, "big")
+        x, pub = modp2048_key(self.rnd)
         self.ni = self.rnd.randbytes(32)
         self.init_req = init_request(self.spi_i, self.ni, group=14, ke=pub, sa=ike_sa_cbc())
         r = self.exchange(self.init_req, EXCH_SA_INIT, 0)
@@ -479,7 +521,7 @@ class Initiator:
         if struct.unpack("!H", ke[:2])[0] != 14 or len(ke) != 4 + 256:
             return "KE of group %d, %d octets" % (struct.unpack("!H", ke[:2])[0], len(ke) - 4)
         self.spi_r, self.nr = p["spi_r"], p["body"][PL_NONCE]
-        gir = pow(int.from_bytes(ke[4:], "big"), x, MODP2048).to_bytes(256, "big")
+        gir = modp2048_shared(x, ke[4:])
         skeyseed = prf(self.ni + self.nr, gir)
         km = prf_plus(skeyseed, self.ni + self.nr + self.spi_i + self.spi_r,
                       32 + 2 * 32 + 2 * 16 + 2 * 32)
@@ -516,12 +558,14 @@ class Initiator:
         return True, decode_chain(msg[28], pt[:len(pt) - pt[-1] - 1])
 
     def auth(self):
-        """IKE_AUTH with PSK, IDi/IDr ID_IPV4_ADDR 127.0.0.1, one ESP CHILD_SA."""
+        """IKE_AUTH with PSK, IDi/IDr ID_IPV4_ADDR 127.0.0.1, one ESP CHILD_SA
+        (its SPIs, ours inbound and the responder's, in child_spi_i/_r)."""
         idi = bytes([1, 0, 0, 0]) + socket.inet_aton(LOCAL)
         octets = self.init_req + self.nr + prf(self.sk_pi, idi)
         auth = prf(prf(self.psk, b"Key Pad for IKEv2"), octets)
+        self.child_spi_i = bytes([0xc7]) + self.rnd.randbytes(3)
         chain = [(PL_IDI, idi), (PL_IDR, idi), (PL_AUTH, bytes([2, 0, 0, 0]) + auth),
-                 (PL_SA, esp_sa(self.rnd.randbytes(4))), (PL_TSI, ts_any4()),
+                 (PL_SA, esp_sa(self.child_spi_i)), (PL_TSI, ts_any4()),
                  (PL_TSR, ts_any4())]
         r = self.exchange(self.protect(EXCH_AUTH, 1, chain[0][0], encode_chain(chain)),
                           EXCH_AUTH, 1)
@@ -539,33 +583,65 @@ class Initiator:
         if body[PL_AUTH][4:] != want:
             return "the responder's AUTH does not verify"
         self.msgid = 2
+        self.child_spi_r = proposal_spi(body.get(PL_SA, b""))
         return "ok child=%d" % int(all(t in body for t in (PL_SA, PL_TSI, PL_TSR)))
 
-    def request(self, name, inner_first, inner, msgid=None, corrupt=False, raw=None):
-        """One INFORMATIONAL request; prints what came back. Returns the raw response."""
+    def request(self, name, inner_first, inner, msgid=None, corrupt=False, raw=None,
+                exch=EXCH_INFORMATIONAL):
+        """One request (INFORMATIONAL unless @exch); prints what came back.
+        Returns the raw response; its inner payloads stay in last_inner."""
         msgid = self.msgid if msgid is None else msgid
-        req = raw or self.protect(EXCH_INFORMATIONAL, msgid, inner_first, inner, corrupt)
-        r = self.exchange(req, EXCH_INFORMATIONAL, msgid, timeout=1.5 if corrupt else 5)
+        req = raw or self.protect(exch, msgid, inner_first, inner, corrupt)
+        r = self.exchange(req, exch, msgid, timeout=1.5 if corrupt else 5)
         good, pl = self.open(r[0]) if r else (False, None)
-        notify = [b for t, _, b in pl or [] if t == PL_NOTIFY]
         out(case=name, msgid=msgid, response=int(bool(r)), icv=int(good),
             flags="%02x" % r[1]["flags"] if r else "-",
             payloads=",".join(str(t) for t, _, _ in pl) if pl else "-",
-            notify=",".join("%d:%s" % (struct.unpack("!H", b[2:4])[0], b[4 + b[1]:].hex())
-                            for b in notify) or "-")
+            notify=",".join(notify_str(b) for t, _, b in pl or [] if t == PL_NOTIFY) or "-")
         self.last_req = req
+        self.last_inner = pl or []
         return r[0] if r else None
 
+    def create_child(self, rekey_spi, groups, ke_group=0, ke=b"", rekey_proto=PROTO_ESP):
+        """CREATE_CHILD_SA payloads [N(REKEY_SA)], SA (ESP, DH @groups), Ni,
+        [KEi], TSi, TSr; @rekey_spi None for a new CHILD_SA, @ke_group 0 for
+        no KE. Returns (chain, our new inbound SPI, Ni)."""
+        spi, ni = bytes([0xc8]) + self.rnd.randbytes(3), self.rnd.randbytes(32)
+        chain = []
+        if rekey_spi is not None:
+            chain.append((PL_NOTIFY, notify(N_REKEY_SA, rekey_spi, rekey_proto)))
+        chain += [(PL_SA, esp_sa(spi, groups)), (PL_NONCE, ni)]
+        if ke_group:
+            chain.append((PL_KE, struct.pack("!HH", ke_group, 0) + ke))
+        chain += [(PL_TSI, ts_any4()), (PL_TSR, ts_any4())]
+        return chain, spi, ni
 
-def cmd_auth(port, psk):
+    def request_chain(self, name, exch, chain):
+        """request() with the payload chain @chain, then the next message ID."""
+        r = self.request(name, chain[0][0] if chain else 0, encode_chain(chain), exch=exch)
+        self.msgid += 1
+        return r
+
+
+def establish(port, psk):
+    """IKE_SA_INIT and IKE_AUTH towards PORT, each result printed: the
+    Initiator with its IKE SA, or None."""
     ini = Initiator(port, psk)
     err = ini.sa_init()
     out(sa_init=int(err is None), error=(err or "-").replace(" ", "_"))
     if err:
-        return 1
+        return None
     res = ini.auth()
     out(ike_auth=int(res.startswith("ok")), result=res.replace(" ", "_"))
     if not res.startswith("ok"):
+        return None
+    out(child_spi_i=ini.child_spi_i.hex(), child_spi_r=ini.child_spi_r.hex() or "-")
+    return ini
+
+
+def cmd_auth(port, psk):
+    ini = establish(port, psk)
+    if not ini:
         return 1
     # An unknown payload type (200) marked critical; then the same request
     # again: the cached response, byte for byte.
@@ -588,6 +664,63 @@ def cmd_auth(port, psk):
     ini.request("bad-icv", 0, b"", corrupt=True)
     ini.request("dpd-after-bad-icv", 0, b"")
     return 0
+
+
+def refused(ini, name, chain):
+    """A CREATE_CHILD_SA request espiked refuses, then a liveness check (an
+    empty INFORMATIONAL request) with the next message ID."""
+    ini.request_chain(name, EXCH_CREATE_CHILD_SA, chain)
+    ini.request_chain("dpd-after-" + name, EXCH_INFORMATIONAL, [])
+
+
+def rekey_accepted(ini, old, x, pub):
+    """The rekey of the CHILD_SA @old with a KE of modp2048: prints the new
+    SPIs and the KEYMAT (2.17, with g^ir) the responder's new SAs must have;
+    then the INFORMATIONAL Delete of the old pair (1.4.1)."""
+    chain, spi_i, ni = ini.create_child(old, [14], 14, pub)
+    ini.request_chain("rekey", EXCH_CREATE_CHILD_SA, chain)
+    body = {t: b for t, _, b in ini.last_inner}
+    ke = body.get(PL_KE, b"")
+    group = struct.unpack("!H", ke[:2])[0] if len(ke) >= 4 else 0
+    if group != 14 or len(ke) != 4 + 256 or PL_SA not in body or PL_NONCE not in body:
+        out(case="rekey-keymat", error="KE_of_group_%d,_%d_octets" % (group, len(ke)))
+        return 1
+    km = prf_plus(ini.sk_d, modp2048_shared(x, ke[4:]) + ni + body[PL_NONCE], 2 * 20)
+    out(case="rekey-keymat", ke_group=group, new_spi_i=spi_i.hex(),
+        new_spi_r=proposal_spi(body[PL_SA]).hex(), key_i2r=km[:20].hex(), key_r2i=km[20:].hex())
+    # Delete (ESP, one 4-octet SPI): the old pair, named by our inbound SPI.
+    ini.request_chain("delete-old", EXCH_INFORMATIONAL,
+                      [(PL_DELETE, struct.pack("!BBH", PROTO_ESP, 4, 1) + old)])
+    dels = [b[4:].hex() for t, _, b in ini.last_inner if t == PL_DELETE]
+    out(case="delete-old-answer", deleted=",".join(dels) or "-")
+    return 0
+
+
+def cmd_rekey_errors(port, psk):
+    """CREATE_CHILD_SA requests a responder with PFS group modp2048 on its
+    ESP proposal refuses (1.3, 3.10.1), each followed by a liveness check,
+    then a rekey it accepts."""
+    ini = establish(port, psk)
+    if not ini:
+        return 1
+    old = ini.child_spi_i       # REKEY_SA names our inbound SPI: its outbound SA
+    unknown = bytes([old[0] ^ 1]) + old[1:]
+    x, pub = modp2048_key(ini.rnd)
+    g19 = P256_GX + P256_GY     # a valid ecp256 KE value
+    # Rekey of an ESP SA the responder does not have, all else right.
+    refused(ini, "rekey-unknown-spi", ini.create_child(unknown, [14], 14, pub)[0])
+    # The same for an AH SA of the CHILD_SA's SPI, and for an ESP SA without an SPI.
+    refused(ini, "rekey-ah", ini.create_child(old, [14], 14, pub, rekey_proto=PROTO_AH)[0])
+    refused(ini, "rekey-no-spi", ini.create_child(b"", [14], 14, pub)[0])
+    # Rekey of the CHILD_SA proposing modp2048 with a KE of ecp256.
+    refused(ini, "rekey-ke-not-proposed", ini.create_child(old, [14], 19, g19)[0])
+    # Rekey proposing ecp256 then modp2048, KE of ecp256: the responder accepts modp2048.
+    refused(ini, "rekey-ke-unaccepted", ini.create_child(old, [19, 14], 19, g19)[0])
+    # Rekey proposing modp2048 without a KE.
+    refused(ini, "rekey-no-ke", ini.create_child(old, [14])[0])
+    # A new CHILD_SA (no REKEY_SA) proposing modp2048 with a KE of ecp256.
+    refused(ini, "new-child-ke-not-proposed", ini.create_child(None, [14], 19, g19)[0])
+    return rekey_accepted(ini, old, x, pub)
 
 
 # ---- relay ------------------------------------------------------------------
@@ -684,7 +817,8 @@ def cmd_ctl(ctrl, *words):
 def main(argv):
     cmds = {"record": cmd_record, "backoff": cmd_backoff, "init-dup": cmd_init_dup,
             "burst": cmd_burst, "critical": cmd_critical, "version": cmd_version, "auth": cmd_auth,
-            "garbage": cmd_garbage, "relay": cmd_relay, "ctl": cmd_ctl}
+            "rekey-errors": cmd_rekey_errors, "garbage": cmd_garbage, "relay": cmd_relay,
+            "ctl": cmd_ctl}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
