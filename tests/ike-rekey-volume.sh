@@ -16,6 +16,10 @@
 #            child_life_packets 100000; $b no volume limits
 #   round 2 (bytes):   $b, the responder, has child_rekey_bytes 2k and
 #            child_life_bytes 10m; $a no volume limits
+#   round 3 (hard limit): $a has child_rekey_packets 20 and
+#            child_life_packets 30, and IKE is cut (nftables in $b drops
+#            UDP 500) once the CHILD_SA is up: the rekey is never answered,
+#            the SAs reach their hard limit and espiked removes the CHILD_SA
 #
 #   netns $a: espiked (initiator)               netns $b: espiked (responder)
 #   +-------------------------------+           +-------------------------------+
@@ -71,7 +75,19 @@ dev_one_pair() {
 		       .sa_count_in == 1 and .out_spi != null' >/dev/null
 }
 
-ktap_plan 14
+# no_sa_left NS: esp0 in NS has no SA left and counted packets it could not
+# send (tx_expired, tx_no_sa).
+no_sa_left() {
+	local j
+	j=$(ip netns exec "$1" "$ESPCTL" show esp0 --json) || return 1
+	jq -c 'if type == "array" then .[0] else . end |
+		{sa_count_in, out_spi, tx_expired: .stats.tx_expired, tx_no_sa: .stats.tx_no_sa}' <<<"$j"
+	jq -e 'if type == "array" then .[0] else . end |
+		.sa_count_in == 0 and .out_spi == null and
+		(.stats.tx_expired + .stats.tx_no_sa) > 0' <<<"$j" >/dev/null
+}
+
+ktap_plan 17
 ike_require
 espvti_load
 ns_add a b
@@ -128,5 +144,32 @@ round bytes b \
 	'.soft_bytes >= 1844 and .soft_bytes <= 2048 and .hard_bytes == 10485760 and .soft_packets == 0 and .hard_packets == 0' \
 	'.soft_packets == 0 and .hard_packets == 0 and .soft_bytes == 0 and .hard_bytes == 0' \
 	"" "child_rekey_bytes 2k; child_life_bytes 10m"
+
+# Round 3 (hard limit): $a rekeys at 20 packets and may use an SA for 30;
+# IKE between the sides is then cut (nftables in $b drops UDP 500), so the
+# rekey is never answered, ESP still flows, and the SAs reach their hard
+# limit: the module stops using them and espiked removes the CHILD_SA.
+rm -f "$IKE_W/a.log" "$IKE_W/b.log"
+es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate \
+	"child_rekey_packets 20; child_life_packets 30"
+es_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen ""
+espiked_run b "$b"
+espiked_run a "$a"
+ktap_result "hard: CHILD_SA up on both sides" \
+	wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
+ip netns exec "$b" nft -f - <<-EOF
+	table inet cut {
+		chain in {
+			type filter hook input priority 0;
+			udp dport 500 drop
+		}
+	}
+EOF
+timeout 60 ip netns exec "$a" ping -q -n -i 0.1 -c 60 -W 1 -I esp0 10.99.0.2 >/dev/null 2>&1
+ktap_result "hard: $a's SAs hard-expired in the module and espiked removed the CHILD_SA" \
+	eval 'grep -q "hard-expired in the kernel: removing it" "$IKE_W/a.log" &&
+		grep -q "CHILD_SA removed from esp0" "$IKE_W/a.log"'
+check "hard: no SA left on $a's esp0; it counted what it could not send" no_sa_left "$a"
+espiked_stop
 
 ktap_finish
