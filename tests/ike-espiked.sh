@@ -53,18 +53,7 @@ rx_packets() { ip -n "$1" -s -j link show esp0 | jq '.[0].stats64.rx.packets'; }
 ktap_plan 14
 ike_require
 espvti_load
-ns_add a b
-ip link add va netns "$a" type veth peer name vb netns "$b"
-ip -n "$a" addr add 192.0.2.1/24 dev va
-ip -n "$b" addr add 192.0.2.2/24 dev vb
-ip -n "$a" link set va up
-ip -n "$b" link set vb up
-for ns in "$a" "$b"; do
-	ip -n "$ns" link add esp0 type espvti
-	ip -n "$ns" link set esp0 up
-done
-ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
-ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
+ike_pair_topology
 
 conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate
 conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen

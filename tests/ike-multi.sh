@@ -86,11 +86,7 @@ ip -n "$h" addr add 192.0.2.1/24 dev wha
 ip -n "$a" addr add 192.0.2.2/24 dev wa
 ip -n "$h" addr add 198.51.100.1/24 dev whb
 ip -n "$b" addr add 198.51.100.2/24 dev wb
-for l in "$h wha" "$h whb" "$a wa" "$b wb"; do
-	# shellcheck disable=SC2086 # "NS LINK"
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
+links_up "$h wha" "$h whb" "$a wa" "$b wb"
 ip -n "$h" link add esp0 type espvti
 ip -n "$h" link add esp1 type espvti
 ip -n "$a" link add esp0 type espvti

@@ -37,27 +37,6 @@ PING_COUNT=100		# 10 s at 10 per second
 
 test_cleanup() { ike_cleanup; }
 
-# es_conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...
-es_conf() {
-	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6
-	shift 6
-	{
-		echo "conn tun {"
-		echo "    local $l; remote $r"
-		echo "    local_id $side@espvti.test; remote_id %any"
-		echo "    psk \"$IKE_PSK\""
-		echo "    local_ts $il/32; remote_ts $ir/32"
-		echo "    device esp0; start $start"
-		echo "    child_lifetime 0"
-		echo "    retransmit_timeout 1s; retransmit_tries 4"
-		for x in "$@"; do echo "    $x"; done
-		echo "}"
-	} > "$IKE_W/$side.conf"
-}
-
-# count LOG PATTERN: lines of LOG matching PATTERN
-count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
-
 # limits_are NS JQ: every SA of esp0 in NS has limits satisfying the jq
 # condition JQ (over .limits), and there is at least one SA.
 limits_are() {
@@ -66,13 +45,6 @@ limits_are() {
 		jq -c '[.. | objects | select(has("limits")) | {dir, spi, limits}]') || return 1
 	echo "$l"
 	jq -e "length > 0 and all(.[]; .limits | $2)" <<<"$l" >/dev/null
-}
-
-# dev_one_pair NS: esp0 holds one inbound SA and an outbound SA
-dev_one_pair() {
-	ip netns exec "$1" "$ESPCTL" show esp0 --json |
-		jq -e 'if type == "array" then .[0] else . end |
-		       .sa_count_in == 1 and .out_spi != null' >/dev/null
 }
 
 # no_sa_left NS: esp0 in NS has no SA left and counted packets it could not
@@ -90,18 +62,7 @@ no_sa_left() {
 ktap_plan 17
 ike_require
 espvti_load
-ns_add a b
-ip link add va netns "$a" type veth peer name vb netns "$b"
-ip -n "$a" addr add 192.0.2.1/24 dev va
-ip -n "$b" addr add 192.0.2.2/24 dev vb
-ip -n "$a" link set va up
-ip -n "$b" link set vb up
-for ns in "$a" "$b"; do
-	ip -n "$ns" link add esp0 type espvti
-	ip -n "$ns" link set esp0 up
-done
-ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
-ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
+ike_pair_topology
 
 # round NAME SIDE JQ_SIDE JQ_OTHER A_EXTRA B_EXTRA: one round, SIDE (a or b)
 # rekeying by volume; JQ_SIDE and JQ_OTHER are the limits expected on the
@@ -110,8 +71,8 @@ round() {
 	local name=$1 side=$2 other sum rk
 	if [ "$side" = a ]; then other=b; else other=a; fi
 	rm -f "$IKE_W/a.log" "$IKE_W/b.log"
-	es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "$5"
-	es_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "$6"
+	ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "child_lifetime 0" "$5"
+	ike_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "child_lifetime 0" "$6"
 	espiked_run b "$b"
 	espiked_run a "$a"
 	ktap_result "$name: CHILD_SA up on both sides" \
@@ -124,15 +85,15 @@ round() {
 	ktap_result "$name: 10 s of ping at 10/s across the rekeys, none lost" \
 		eval '[ "$(awk "{ print \$1 }" <<<"$sum")" = "$PING_COUNT" ] &&
 			[ "$(awk "{ print \$4 }" <<<"$sum")" = "$PING_COUNT" ]'
-	rk=$(count "$IKE_W/$side.log" 'rekeyed: new SPI')
-	ktap_diag "$name: $side rekeyed $rk times, soft-expire events: $(count "$IKE_W/$side.log" 'soft-expired in the kernel')"
+	rk=$(ike_count "$IKE_W/$side.log" 'rekeyed: new SPI')
+	ktap_diag "$name: $side rekeyed $rk times, soft-expire events: $(ike_count "$IKE_W/$side.log" 'soft-expired in the kernel')"
 	ktap_result "$name: $side rekeyed the CHILD_SA at least 3 times, each on a soft-expire event" \
-		eval '[ "$rk" -ge 3 ] && [ "$(count "$IKE_W/$side.log" "soft-expired in the kernel: rekeying")" -ge "$rk" ]'
+		eval '[ "$rk" -ge 3 ] && [ "$(ike_count "$IKE_W/$side.log" "soft-expired in the kernel: rekeying")" -ge "$rk" ]'
 	ktap_result "$name: no SA reached a hard limit, no time-based rekey" \
 		eval '! grep -qE "hard-expired|hard lifetime" "$IKE_W/a.log" "$IKE_W/b.log" &&
-			[ "$(count "$IKE_W/$other.log" "rekeyed: new SPI")" = 0 ]'
+			[ "$(ike_count "$IKE_W/$other.log" "rekeyed: new SPI")" = 0 ]'
 	ktap_result "$name: old SAs deleted: one SA pair per device" \
-		wait_for 20 eval 'dev_one_pair "$a" && dev_one_pair "$b"'
+		wait_for 20 eval 'ike_dev_one_pair "$a" && ike_dev_one_pair "$b"'
 	espiked_stop
 }
 
@@ -150,9 +111,9 @@ round bytes b \
 # rekey is never answered, ESP still flows, and the SAs reach their hard
 # limit: the module stops using them and espiked removes the CHILD_SA.
 rm -f "$IKE_W/a.log" "$IKE_W/b.log"
-es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate \
+ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "child_lifetime 0" \
 	"child_rekey_packets 20; child_life_packets 30"
-es_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen ""
+ike_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "child_lifetime 0" ""
 espiked_run b "$b"
 espiked_run a "$a"
 ktap_result "hard: CHILD_SA up on both sides" \

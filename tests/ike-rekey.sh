@@ -31,27 +31,6 @@ PING_COUNT=600		# 60 s at 10 per second
 
 test_cleanup() { ike_cleanup; }
 
-# es_conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...
-es_conf() {
-	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6
-	shift 6
-	{
-		echo "conn tun {"
-		echo "    local $l; remote $r"
-		echo "    local_id $side@espvti.test; remote_id %any"
-		echo "    psk \"$IKE_PSK\""
-		echo "    ike aes256gcm16-prfsha384-ecp384"
-		echo "    local_ts $il/32; remote_ts $ir/32"
-		echo "    device esp0; start $start"
-		echo "    retransmit_timeout 1s; retransmit_tries 4"
-		for x in "$@"; do echo "    $x"; done
-		echo "}"
-	} > "$IKE_W/$side.conf"
-}
-
-# count LOG PATTERN: lines of LOG matching PATTERN
-count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
-
 # ping_all NS DST: PING_COUNT echoes at 10 a second; prints ping's summary.
 ping_all() {
 	timeout 120 ip netns exec "$1" ping -q -n -i 0.1 -c "$PING_COUNT" -W 2 -I esp0 "$2" 2>&1 |
@@ -64,13 +43,6 @@ no_loss() {
 	tx=$(echo "$1" | awk '{ print $1 }')
 	rx=$(echo "$1" | awk '{ print $4 }')
 	[ -n "$tx" ] && [ "$tx" = "$PING_COUNT" ] && [ "$rx" = "$tx" ]
-}
-
-# dev_one_pair NS: esp0 holds one inbound SA and an outbound SA
-dev_one_pair() {
-	ip netns exec "$1" "$ESPCTL" show esp0 --json |
-		jq -e 'if type == "array" then .[0] else . end |
-		       .sa_count_in == 1 and .out_spi != null' >/dev/null
 }
 
 # es_one_child SIDE: espiked lists one IKE SA with one CHILD_SA, INSTALLED
@@ -103,23 +75,12 @@ gone_everywhere() {
 ktap_plan 13
 ike_require
 espvti_load
-ns_add a b
-ip link add va netns "$a" type veth peer name vb netns "$b"
-ip -n "$a" addr add 192.0.2.1/24 dev va
-ip -n "$b" addr add 192.0.2.2/24 dev vb
-ip -n "$a" link set va up
-ip -n "$b" link set vb up
-ip -n "$a" link add esp0 type espvti
-ip -n "$a" link set esp0 up
-ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
+ike_pair_topology
 
 # Round 1: espiked <-> espiked
-ip -n "$b" link add esp0 type espvti
-ip -n "$b" link set esp0 up
-ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
-es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16-ecp256" \
+ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16-ecp256" \
 	"child_lifetime 5s" "ike_lifetime 9s"
-es_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "esp aes256gcm16-ecp256" \
+ike_conf b 192.0.2.2 192.0.2.1 10.99.0.2 10.99.0.1 listen "esp aes256gcm16-ecp256" \
 	"child_lifetime 5s" "ike_lifetime 9s"
 espiked_run b "$b"
 espiked_run a "$a"
@@ -129,8 +90,8 @@ spi0=$(dev_spi_out "$a")
 sum=$(ping_all "$a" 10.99.0.2)
 ktap_diag "espiked: $sum"
 ktap_result "espiked: 60 s of ping at 10/s across rekeys, none lost" no_loss "$sum"
-child_rk=$(($(count "$IKE_W/a.log" 'rekeyed: new SPI') + $(count "$IKE_W/b.log" 'rekeyed: new SPI')))
-ike_rk=$(($(count "$IKE_W/a.log" 'IKE SA rekeyed: IKE_SA') + $(count "$IKE_W/b.log" 'IKE SA rekeyed: IKE_SA')))
+child_rk=$(($(ike_count "$IKE_W/a.log" 'rekeyed: new SPI') + $(ike_count "$IKE_W/b.log" 'rekeyed: new SPI')))
+ike_rk=$(($(ike_count "$IKE_W/a.log" 'IKE SA rekeyed: IKE_SA') + $(ike_count "$IKE_W/b.log" 'IKE SA rekeyed: IKE_SA')))
 ktap_diag "espiked: $child_rk CHILD_SA rekeys, $ike_rk IKE SA rekeys"
 ktap_result "espiked: CHILD_SA rekeyed at least 8 times, with PFS" \
 	eval '[ "$child_rk" -ge 8 ] && grep -q "rekeyed: new SPI.*with PFS" "$IKE_W/a.log"'
@@ -141,7 +102,7 @@ ktap_diag "espiked: $(cat "$IKE_W/a.log" "$IKE_W/b.log" | grep -c 'collision') l
 ktap_result "espiked: the devices' outbound SPI changed" \
 	eval '[ "$(dev_spi_out "$a")" != "$spi0" ]'
 ktap_result "espiked: old SAs deleted: one SA pair per device, one IKE SA and CHILD_SA per daemon" \
-	wait_for 20 eval 'dev_one_pair "$a" && dev_one_pair "$b" && es_one_child a && es_one_child b'
+	wait_for 20 eval 'ike_dev_one_pair "$a" && ike_dev_one_pair "$b" && es_one_child a && es_one_child b'
 espiked_stop
 ip -n "$b" link del esp0
 
@@ -149,7 +110,7 @@ ip -n "$b" link del esp0
 ip -n "$b" addr add 10.99.0.2/32 dev lo
 ip -n "$b" route add 10.99.0.1/32 dev vb src 10.99.0.2
 : > "$IKE_W/a.log"
-es_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16" \
+ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16" \
 	"child_lifetime 5s" "ike_lifetime 60s"
 cat > "$IKE_W/swanctl.conf" <<-EOF
 connections {
@@ -202,8 +163,8 @@ sum=$(ping_all "$a" 10.99.0.2)
 ktap_diag "strongSwan: $sum"
 ktap_result "strongSwan: 60 s of ping at 10/s across rekeys, none lost" no_loss "$sum"
 ktap_diag "strongSwan: counting rekeys"
-child_rk=$(count "$IKE_W/a.log" 'rekeyed: new SPI')
-ike_rk=$(count "$IKE_W/a.log" 'peer rekeyed the IKE SA')
+child_rk=$(ike_count "$IKE_W/a.log" 'rekeyed: new SPI')
+ike_rk=$(ike_count "$IKE_W/a.log" 'peer rekeyed the IKE SA')
 ktap_diag "strongSwan: espiked rekeyed the CHILD_SA $child_rk times, charon the IKE SA $ike_rk times"
 ktap_result "strongSwan: espiked rekeyed the CHILD_SA at least 8 times" [ "$child_rk" -ge 8 ]
 ktap_result "strongSwan: charon rekeyed the IKE SA at least 4 times, espiked answered" \

@@ -43,6 +43,58 @@ ike_require() {
 	[ -x "$ESPIKED" ] || ktap_skip_all "$ESPIKED not built (make -C userland/iked espiked)"
 }
 
+# ike_pair_topology: namespaces $a and $b joined by veth va (192.0.2.1) -
+# vb (192.0.2.2), and esp0 up in each, 10.99.0.1 <-> 10.99.0.2 point to
+# point.
+# shellcheck disable=SC2154 # ns_add sets $a, $b
+ike_pair_topology() {
+	local ns
+	ns_add a b
+	ip link add va netns "$a" type veth peer name vb netns "$b"
+	ip -n "$a" addr add 192.0.2.1/24 dev va
+	ip -n "$b" addr add 192.0.2.2/24 dev vb
+	ip -n "$a" link set va up
+	ip -n "$b" link set vb up
+	for ns in "$a" "$b"; do
+		ip -n "$ns" link add esp0 type espvti
+		ip -n "$ns" link set esp0 up
+	done
+	ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
+	ip -n "$b" addr add 10.99.0.2 peer 10.99.0.1/32 dev esp0
+}
+
+# ike_conf SIDE LOCAL REMOTE IN_LOCAL IN_REMOTE START EXTRA...: writes
+# $IKE_W/SIDE.conf, one connection "tun" keying esp0 between LOCAL and
+# REMOTE with the host selectors IN_LOCAL/32 and IN_REMOTE/32, identity
+# SIDE@espvti.test (any remote identity), $IKE_PSK; each EXTRA is one more
+# line of the connection.
+ike_conf() {
+	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6 x
+	shift 6
+	{
+		echo "conn tun {"
+		echo "    local $l; remote $r"
+		echo "    local_id $side@espvti.test; remote_id %any"
+		echo "    psk \"$IKE_PSK\""
+		echo "    ike aes256gcm16-prfsha384-ecp384"
+		echo "    local_ts $il/32; remote_ts $ir/32"
+		echo "    device esp0; start $start"
+		echo "    retransmit_timeout 1s; retransmit_tries 4"
+		for x in "$@"; do echo "    $x"; done
+		echo "}"
+	} > "$IKE_W/$side.conf"
+}
+
+# ike_count LOG PATTERN: lines of LOG matching PATTERN (0 when none).
+ike_count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+
+# ike_dev_one_pair NS: esp0 in NS holds one inbound SA and an outbound SA.
+ike_dev_one_pair() {
+	ip netns exec "$1" "$ESPCTL" show esp0 --json |
+		jq -e 'if type == "array" then .[0] else . end |
+		       .sa_count_in == 1 and .out_spi != null' >/dev/null
+}
+
 espiked_run() {
 	ip netns exec "$2" "$ESPIKED" -d -f "$IKE_W/$1.conf" -p "$IKE_W/$1.pid" \
 		-s "$IKE_W/$1.sock" 2>> "$IKE_W/$1.log" &

@@ -180,7 +180,6 @@ wait_for() {
 #   $c vc 10.0.1.2 (default via 10.0.1.1) -- vnc 10.0.1.1 $nat vns 192.0.2.1 -- vs 192.0.2.2 $s
 # with forwarding on in $nat.
 nat_topology() {
-	local l
 	ns_add c nat s
 	ip link add vc netns "$c" type veth peer name vnc netns "$nat" &&
 		ip link add vns netns "$nat" type veth peer name vs netns "$s" || return 1
@@ -188,13 +187,19 @@ nat_topology() {
 	ip -n "$nat" addr add 10.0.1.1/24 dev vnc
 	ip -n "$nat" addr add 192.0.2.1/24 dev vns
 	ip -n "$s" addr add 192.0.2.2/24 dev vs
-	for l in "$c vc" "$nat vnc" "$nat vns" "$s vs"; do
+	links_up "$c vc" "$nat vnc" "$nat vns" "$s vs"
+	ip -n "$c" route add default via 10.0.1.1
+	ns_exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# links_up "NS DEV"...: sets each DEV in namespace NS up.
+links_up() {
+	local l
+	for l in "$@"; do
 		# shellcheck disable=SC2086 # "NS DEV"
 		set -- $l
 		ip -n "$1" link set "$2" up
 	done
-	ip -n "$c" route add default via 10.0.1.1
-	ns_exec "$nat" sysctl -qw net.ipv4.ip_forward=1
 }
 
 # espvti_ko: prints the path of espvti.ko for the running kernel.

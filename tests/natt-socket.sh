@@ -67,6 +67,26 @@ got() {
 	jq -e -s "map(select($2)) | length > 0" "$1" >/dev/null 2>&1
 }
 
+# random_hex N: N random bytes as hex digits.
+random_hex() {
+	head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# lands_on FILE HEX PORT: one datagram with payload HEX sent from $b to
+# port PORT in $a reaches the helper whose output is FILE, byte for byte.
+lands_on() {
+	send_udp "$2" "$3" || return 1
+	wait_for 10 got "$1" ".event == \"datagram\" and .hex == \"$2\"" && return 0
+	echo "sent $2; the process received:"
+	cat "$1"
+	return 1
+}
+
+# encap_of NS: the encap object of esp0 in NS (espctl show --json).
+encap_of() {
+	esp_show_json "$1" esp0 | jq -c "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0") | .encap'
+}
+
 # side_a: esp0 in $a with endpoint and SAs, no encapsulation yet.
 side_a() {
 	ip -n "$a" link add esp0 type espvti &&
@@ -96,7 +116,7 @@ handed_over() {
 	local e
 	wait_for 10 got "$H1" '.event == "ready"' || { echo "helper not ready"; return 1; }
 	got "$H1" '.event == "ready" and .rc == 0' || { cat "$H1"; return 1; }
-	e=$(esp_show_json "$a" esp0 | jq -c "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0") | .encap')
+	e=$(encap_of "$a")
 	echo "encap: $e"
 	[ "$(jq -r '"\(.type) \(.sport) \(.socket)"' <<<"$e")" = "udp 4500 user" ]
 }
@@ -104,13 +124,7 @@ handed_over() {
 # ike_untouched: a datagram with the non-ESP marker reaches the process
 # byte for byte.
 ike_untouched() {
-	local hex
-	hex=00000000$(head -c 40 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	send_udp "$hex" 4500 || return 1
-	wait_for 10 got "$H1" ".event == \"datagram\" and .hex == \"$hex\"" && return 0
-	echo "sent $hex; the process received:"
-	cat "$H1"
-	return 1
+	lands_on "$H1" "00000000$(random_hex 40)" 4500
 }
 
 # keepalive_on_wire: tcpdump in $a saw a one-byte 0xff datagram to port
@@ -137,16 +151,11 @@ only_ike_reached() {
 # encap_none_gives_back: after `encap none`, ESP with a valid inbound SPI
 # sent to port 4500 lands on the process's socket.
 encap_none_gives_back() {
-	local hex e
+	local e
 	ns_exec "$a" "$ESPCTL" set esp0 encap none || return 1
-	e=$(esp_show_json "$a" esp0 | jq -c "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0") | .encap')
+	e=$(encap_of "$a")
 	[ "$e" = null ] || { echo "encap still $e"; return 1; }
-	hex=$(printf '%08x' "$ESP_SPI_BA")00000001$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	send_udp "$hex" 4500 || return 1
-	wait_for 10 got "$H1" ".event == \"datagram\" and .hex == \"$hex\"" && return 0
-	echo "sent $hex; the process received:"
-	cat "$H1"
-	return 1
+	lands_on "$H1" "$(printf '%08x' "$ESP_SPI_BA")00000001$(random_hex 32)" 4500
 }
 
 # handover_again: SIGHUP makes the helper run espctl again; the tunnel
@@ -160,11 +169,6 @@ handover_again() {
 # port_bound NS PORT: some UDP socket is bound to PORT in NS.
 port_bound() {
 	ns_exec "$1" ss -Hlun "sport = :$2" | grep -q .
-}
-
-# encap_of NS: the encap object of esp0 in NS (espctl show --json).
-encap_of() {
-	esp_show_json "$1" esp0 | jq -c "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0") | .encap'
 }
 
 # closed_lets_go: the helper closes its socket; esp0 lets go of it at once:
@@ -195,15 +199,9 @@ new_process() {
 # delete_gives_back: deleting esp0 gives the second process its socket
 # back: ESP-looking datagrams to port 4500 land on it.
 delete_gives_back() {
-	local hex
 	ip -n "$a" link del esp0 || return 1
 	port_bound "$a" 4500 || { echo "port 4500 no longer bound"; return 1; }
-	hex=$(printf '%08x' "$ESP_SPI_BA")00000003$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	send_udp "$hex" 4500 || return 1
-	wait_for 10 got "$H3" ".event == \"datagram\" and .hex == \"$hex\"" && return 0
-	echo "sent $hex; the process received:"
-	cat "$H3"
-	return 1
+	lands_on "$H3" "$(printf '%08x' "$ESP_SPI_BA")00000003$(random_hex 16)" 4500
 }
 
 # netns_freed: in a new namespace $c (veth vq0 in the root namespace, vq1
@@ -233,15 +231,9 @@ netns_freed() {
 # rmmod_gives_back: with port 4600 handed to esp1, the module unloads and
 # the socket then receives ESP-looking datagrams itself.
 rmmod_gives_back() {
-	local hex
 	espvti_unload || return 1
 	[ ! -d /sys/module/espvti ] || { echo "espvti still loaded"; return 1; }
-	hex=$(printf '%08x' "$ESP_SPI_BA")00000002
-	send_udp "$hex" 4600 || return 1
-	wait_for 10 got "$H2" ".event == \"datagram\" and .hex == \"$hex\"" && return 0
-	echo "sent $hex; the process received:"
-	cat "$H2"
-	return 1
+	lands_on "$H2" "$(printf '%08x' "$ESP_SPI_BA")00000002" 4600
 }
 
 esp_require_tools jq ss tcpdump python3
