@@ -251,7 +251,6 @@ struct espvti_sock *espvti_sock_kernel(struct net *net, u8 family,
 		goto err_free_esock;
 	}
 	esock->sk = esock->sock->sk;
-	sock_hold(esock->sk);
 	esock->family = family;
 	esock->port = port;
 	esock->users = 1;
@@ -367,7 +366,6 @@ void espvti_sock_put(struct espvti_sock *esock)
 	sk = esock->sk;
 	if (!esock->user) {
 		udp_tunnel_sock_release(esock->sock);
-		sock_put(sk);
 	} else {
 		WRITE_ONCE(udp_sk(sk)->encap_destroy, NULL);
 		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);

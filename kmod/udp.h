@@ -20,7 +20,8 @@ struct sk_buff;
  * @list: entry in espvti_net::socks; under RTNL.
  * @sock: the module's own socket, which it closes; NULL for a handed-over
  *	one, whose struct socket belongs to the process's file.
- * @sk: the socket's struct sock, with a reference (sock_hold()).
+ * @sk: the socket's struct sock; a handed-over one with a reference of
+ *	ours (sock_hold()), the module's own one lives as long as @sock.
  * @users: endpoints (struct espvti_endpoint) holding it; under RTNL.
  * @family: AF_INET or AF_INET6.
  * @port: local port, network order.
