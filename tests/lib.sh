@@ -202,9 +202,10 @@ links_up() {
 	done
 }
 
-# espvti_ko: prints the path of espvti.ko for the running kernel.
+# espvti_ko: prints the path of espvti.ko for the running kernel (ESPVTI_KO,
+# when set, names another one: e.g. an older build, to see a new test fail).
 espvti_ko() {
-	echo "$REPO/build/$(uname -r)/espvti.ko"
+	echo "${ESPVTI_KO:-$REPO/build/$(uname -r)/espvti.ko}"
 }
 
 # espvti_load [PARAM=VALUE...]: loads espvti.ko built for the running kernel
