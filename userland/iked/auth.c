@@ -193,7 +193,7 @@ int auth_start(struct ike_sa *sa)
 		id_payload(&sa->conn->remote_id, &idr);
 		ike_build_id(&b, IKE_PL_IDR, &idr);
 	}
-	child_proposals(sa->conn, sa->child[0].spi_in, &sap);
+	child_proposals(sa->conn, sa->child[0].spi_in, true, &sap);
 	ike_build_sa(&b, &sap);
 	ts_from_prefixes(sa->conn->local_ts, sa->conn->nlocal_ts, &tsi);
 	ts_from_prefixes(sa->conn->remote_ts, sa->conn->nremote_ts, &tsr);

@@ -44,11 +44,15 @@ uint32_t child_spi_alloc(void)
 	return spi;
 }
 
-void child_proposals(const struct conn *conn, uint32_t spi, struct ike_sa_payload *out)
+void child_proposals(const struct conn *conn, uint32_t spi, bool ike_auth,
+		     struct ike_sa_payload *out)
 {
 	uint32_t be = htonl(spi);
 
 	*out = conn->esp;
+	/* The PFS groups are for CREATE_CHILD_SA only (RFC 7296 1.2). */
+	if (ike_auth)
+		ike_proposal_strip_dh(out);
 	for (unsigned int i = 0; i < out->nprops; i++) {
 		out->prop[i].spi_size = 4;
 		memcpy(out->prop[i].spi, &be, 4);

@@ -131,7 +131,12 @@ int info_delete_child(struct ike_sa *sa, struct child_sa *c);
 /* child.c: CHILD_SA keys and kernel state */
 uint32_t child_spi_alloc(void);
 /* ESP proposals of @conn with our inbound SPI. */
-void child_proposals(const struct conn *conn, uint32_t spi, struct ike_sa_payload *out);
+/*
+ * Our ESP proposals with the SPI @spi; for IKE_AUTH (@ike_auth) without
+ * Diffie-Hellman transforms.
+ */
+void child_proposals(const struct conn *conn, uint32_t spi, bool ike_auth,
+		     struct ike_sa_payload *out);
 /* A free CHILD_SA slot of @sa (zeroed), NULL when all are in use. */
 struct child_sa *child_new(struct ike_sa *sa);
 /* The CHILD_SA of @sa with our inbound / outbound SPI @spi, or NULL. */

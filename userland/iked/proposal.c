@@ -371,6 +371,39 @@ static bool match(const struct ike_proposal *mine,
 	return true;
 }
 
+static bool same_proposal(const struct ike_proposal *a, const struct ike_proposal *b)
+{
+	if (a->proto != b->proto || a->ntransforms != b->ntransforms)
+		return false;
+	for (unsigned int i = 0; i < a->ntransforms; i++)
+		if (!same_xf(&a->xf[i], &b->xf[i]))
+			return false;
+	return true;
+}
+
+void ike_proposal_strip_dh(struct ike_sa_payload *sa)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < sa->nprops; i++) {
+		struct ike_proposal p = sa->prop[i];
+		unsigned int k = 0;
+		bool dup = false;
+
+		for (unsigned int j = 0; j < p.ntransforms; j++)
+			if (p.xf[j].type != IKE_XF_DH)
+				p.xf[k++] = p.xf[j];
+		p.ntransforms = (uint8_t)k;
+		for (unsigned int j = 0; j < n && !dup; j++)
+			dup = same_proposal(&sa->prop[j], &p);
+		if (dup)
+			continue;
+		p.num = (uint8_t)(n + 1);
+		sa->prop[n++] = p;
+	}
+	sa->nprops = (uint8_t)n;
+}
+
 static void describe(const struct ike_sa_payload *sa, char *buf, size_t len)
 {
 	size_t off = 0;

@@ -43,6 +43,14 @@ int ike_proposal_list_parse(const char *str, uint8_t proto,
 int ike_proposal_format(const struct ike_proposal *p, char *buf, size_t len);
 
 /*
+ * For the CHILD_SA of IKE_AUTH (RFC 7296 1.2: its SA payload cannot hold a
+ * Diffie-Hellman transform other than NONE, and SHOULD omit it): removes
+ * every DH transform from @sa's proposals, then proposals that became the
+ * same as an earlier one, and numbers what is left from 1 again.
+ */
+void ike_proposal_strip_dh(struct ike_sa_payload *sa);
+
+/*
  * Responder's choice (RFC 7296 2.7): the first of our proposals @mine
  * that the peer offered in @offered wins; per transform type our first
  * algorithm the peer offered is taken. @chosen gets one transform per

@@ -280,7 +280,7 @@ static int child_rekey_start(struct ike_sa *sa, struct child_sa *c, uint16_t gro
 	memcpy(n.spi, &be, 4);
 	ike_build_chain(&b, chain, sizeof(chain));
 	ike_build_notify(&b, &n);
-	child_proposals(sa->conn, spi, &sap);
+	child_proposals(sa->conn, spi, false, &sap);
 	ike_build_sa(&b, &sap);
 	ike_build_nonce(&b, sa->pend.nonce, sa->pend.nonce_len);
 	if (sa->pend.dh && rekey_add_ke(sa, &b, sa->pend.dh))

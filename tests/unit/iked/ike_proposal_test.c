@@ -114,8 +114,27 @@ static void test_select(void)
 	     strstr(err, "several transforms"), "proposal: answer with two DH groups refused");
 }
 
+/* RFC 7296 1.2: no DH transform in the SA payload of IKE_AUTH. */
+static void test_strip_dh(void)
+{
+	struct ike_sa_payload sa;
+	char err[400], out[200];
+
+	ike_proposal_list_parse("aes256gcm16-ecp384,aes256gcm16-modp2048,chacha20poly1305-x25519-esn",
+				IKE_PROTO_ESP, &sa, err, sizeof(err));
+	ike_proposal_strip_dh(&sa);
+	t_ok(sa.nprops == 2 && sa.prop[0].num == 1 && sa.prop[1].num == 2 &&
+	     !ike_proposal_get(&sa.prop[0], IKE_XF_DH) && !ike_proposal_get(&sa.prop[1], IKE_XF_DH),
+	     "proposal: IKE_AUTH offer has no DH transform, duplicates merged, numbered from 1");
+	ike_proposal_format(&sa.prop[0], out, sizeof(out));
+	t_ok(!strcmp(out, "aes256gcm16-noesn"), "proposal: stripped 'aes256gcm16-ecp384' is '%s'", out);
+	ike_proposal_format(&sa.prop[1], out, sizeof(out));
+	t_ok(!strcmp(out, "chacha20poly1305-esn"), "proposal: stripped second proposal is '%s'", out);
+}
+
 void test_proposal(void)
 {
 	test_strings();
 	test_select();
+	test_strip_dh();
 }
