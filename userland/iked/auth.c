@@ -325,9 +325,12 @@ static int child_accept(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct child_sa *c = &sa->child[0];	/* the first CHILD_SA */
 	char e[600], a1[600], a2[600];
+	struct ike_sa_payload offered;
 	uint32_t be;
 
-	if (ike_proposal_check_answer(&sa->conn->esp, &m->sa, IKE_SEL_IGNORE_DH, e, sizeof(e)) ||
+	/* The answer numbers the proposals as we sent them: without DH. */
+	child_proposals(sa->conn, c->spi_in, true, &offered);
+	if (ike_proposal_check_answer(&offered, &m->sa, IKE_SEL_IGNORE_DH, e, sizeof(e)) ||
 	    m->sa.prop[0].spi_size != 4) {
 		log_warn(SA_FMT " CHILD_SA: %s", SA_ARGS(sa), m->sa.prop[0].spi_size != 4 ?
 			 "responder's ESP SPI is not 4 octets" : e);

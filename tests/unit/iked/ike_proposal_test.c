@@ -117,8 +117,8 @@ static void test_select(void)
 /* RFC 7296 1.2: no DH transform in the SA payload of IKE_AUTH. */
 static void test_strip_dh(void)
 {
-	struct ike_sa_payload sa;
-	char err[400], out[200];
+	struct ike_sa_payload sa, ans;
+	char err[400] = "", out[200];
 
 	ike_proposal_list_parse("aes256gcm16-ecp384,aes256gcm16-modp2048,chacha20poly1305-x25519-esn",
 				IKE_PROTO_ESP, &sa, err, sizeof(err));
@@ -130,6 +130,10 @@ static void test_strip_dh(void)
 	t_ok(!strcmp(out, "aes256gcm16-noesn"), "proposal: stripped 'aes256gcm16-ecp384' is '%s'", out);
 	ike_proposal_format(&sa.prop[1], out, sizeof(out));
 	t_ok(!strcmp(out, "chacha20poly1305-esn"), "proposal: stripped second proposal is '%s'", out);
+	ike_proposal_list_parse("chacha20poly1305-esn", IKE_PROTO_ESP, &ans, err, sizeof(err));
+	ans.prop[0].num = 2;
+	t_ok(!ike_proposal_check_answer(&sa, &ans, IKE_SEL_IGNORE_DH, err, sizeof(err)),
+	     "proposal: an answer numbered as in the stripped offer is accepted (%s)", err);
 }
 
 void test_proposal(void)
