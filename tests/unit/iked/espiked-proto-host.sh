@@ -132,7 +132,7 @@ relay() { $PEER ctl $PC "$@"; }
 alive() { kill -0 "$1" 2>/dev/null && "$E" -s "$D/b.sock" ctl list > /dev/null; }
 
 echo "TAP version 13"
-echo "1..55"
+echo "1..56"
 
 # 1. NO_PROPOSAL_CHOSEN: A offers what B does not accept.
 conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate" \
@@ -171,10 +171,17 @@ ok $? "retransmission: the IKE SA is closed and gone from ctl list"
 for i in 1 2 3; do grep -q "retransmission $i of message ID 0, next in" "$D/a.log" || break; done
 ok $? "retransmission: each retransmission is logged with the next timeout"
 sleep 0.5
-$PEER backoff "$D/rtx" 4 1.4 > "$D/backoff.out"
+# The schedule is asserted on what the daemon computed (its log), not on
+# measured intervals, which a loaded machine stretches at random; the
+# measured ones are printed for a reader.
+$PEER backoff "$D/rtx" 4 0 > "$D/backoff.out"
 r=$?
 sed 's/^/# /' "$D/backoff.out"
-ok $r "retransmission: 4 identical datagrams, each interval >= 1.4x the previous (base 2)"
+ok $r "retransmission: 4 identical datagrams reach the peer"
+grep -q 'retransmission 1 of message ID 0, next in 800 ms' "$D/a.log" &&
+	grep -q 'retransmission 2 of message ID 0, next in 1600 ms' "$D/a.log" &&
+	grep -q 'retransmission 3 of message ID 0, next in 3200 ms' "$D/a.log"
+ok $? "retransmission: timeouts 400, 800, 1600, 3200 ms (base 2)"
 stop_all
 
 # 3 and 4. A and B through the relay, which holds A's INFORMATIONAL requests
