@@ -19,6 +19,10 @@
  * not its file, and let go of it when the process closes it (encap_destroy),
  * so that a restarted daemon can bind the port again and a namespace can go
  * away when its processes have.
+ *
+ * Also here, the rest of NAT traversal: the keepalive timer (the datagram
+ * itself is built by espvti_send_keepalive() in output.c, beside the other
+ * outer headers) and peer floating (espvti_udp_float(), espvti_float_work()).
  */
 
 #include <linux/module.h>
