@@ -419,8 +419,9 @@ static int espvti_rcv_cb(struct sk_buff *skb, int err)
 
 /*
  * The chain's .input_handler. xfrm4_rcv_encap()/xfrm6_rcv_encap() call it
- * for ESP in UDP that arrived on a socket xfrm owns: one whose process set
- * setsockopt(UDP_ENCAP, UDP_ENCAP_ESPINUDP) itself, never one espvti hooked
+ * for encapsulated ESP that arrived on a socket xfrm owns: UDP whose process
+ * set setsockopt(UDP_ENCAP, UDP_ENCAP_ESPINUDP) itself (or TCP, espintcp),
+ * never a socket espvti hooked
  * (espvti's sockets deliver to espvti_input_encap() from udp.c before xfrm
  * sees anything). An espvti SPI there means a process took a handed-over
  * socket back for xfrm (udp.c then lets go of it): by its own choice the
