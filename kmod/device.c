@@ -184,15 +184,13 @@ static netdev_tx_t espvti_start_xmit(struct sk_buff *skb,
 	return espvti_xmit(skb, dev);
 }
 
-static void espvti_keepalive_timer(struct timer_list *t);
-static void espvti_float_work(struct work_struct *work);
-
 static int espvti_dev_init(struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 	int ret;
 
 	edev->dev = dev;
+	INIT_HLIST_NODE(&edev->remote_node);
 	timer_setup(&edev->keepalive_timer, espvti_keepalive_timer, 0);
 	INIT_WORK(&edev->float_work, espvti_float_work);
 	spin_lock_init(&edev->float_lock);
@@ -279,117 +277,44 @@ void espvti_endpoint_release(struct espvti_endpoint *ep)
 	call_rcu(&ep->rcu, espvti_endpoint_free_rcu);
 }
 
-static void espvti_keepalive_timer(struct timer_list *t)
+/*
+ * Files the device in the namespace's hash of remote addresses under its
+ * current endpoint (or in none). A reader walking the bucket the device
+ * leaves may continue along its new bucket and miss a device: it only
+ * costs a counter increment on the wrong (no) device. RTNL held.
+ */
+static void espvti_dev_rehash(struct espvti_dev *edev)
 {
-	struct espvti_dev *edev = from_timer(edev, t, keepalive_timer);
-	struct espvti_endpoint *ep;
+	struct espvti_net *en = espvti_pernet(dev_net(edev->dev));
+	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
 
-	rcu_read_lock_bh();
-	ep = rcu_dereference_bh(edev->ep);
-	if (ep && ep->encap == ESPVTI_ENCAP_UDP && ep->keepalive) {
-		espvti_send_keepalive(edev, ep);
-		mod_timer(&edev->keepalive_timer,
-			  jiffies + (unsigned long)ep->keepalive * HZ);
-	}
-	rcu_read_unlock_bh();
+	hash_del_rcu(&edev->remote_node);
+	if (!ep || !ep->family || ipv6_addr_any(&ep->remote) ||
+	    edev->dev->reg_state != NETREG_REGISTERED)
+		return;
+	hash_add_rcu(en->remote_hash, &edev->remote_node,
+		     espvti_remote_key(ep->family, &ep->remote));
 }
 
 /**
  * espvti_dev_endpoint_changed() - follow a new endpoint (RTNL held)
  * @edev: the device
  *
- * Recomputes the MTU and starts or stops the keepalive timer.
+ * Files the device under its remote address, recomputes the MTU and starts
+ * or stops the keepalive timer. Every change of the endpoint calls it.
  */
 void espvti_dev_endpoint_changed(struct espvti_dev *edev)
 {
 	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
 
+	ASSERT_RTNL();
+	espvti_dev_rehash(edev);
 	espvti_dev_update_mtu(edev);
 	if (ep && ep->encap == ESPVTI_ENCAP_UDP && ep->keepalive)
 		mod_timer(&edev->keepalive_timer,
 			  jiffies + (unsigned long)ep->keepalive * HZ);
 	else
 		timer_delete(&edev->keepalive_timer);
-}
-
-/*
- * Moves the remote endpoint to the address and port recorded by
- * espvti_udp_float(), and tells listeners. Holds a device reference taken
- * when it was queued.
- */
-static void espvti_float_work(struct work_struct *work)
-{
-	struct espvti_dev *edev = container_of(work, struct espvti_dev,
-					       float_work);
-	struct espvti_endpoint *old, *ep;
-	struct in6_addr addr;
-	__be16 port;
-	u8 family;
-
-	rtnl_lock();
-	spin_lock_bh(&edev->float_lock);
-	family = edev->float_family;
-	addr = edev->float_addr;
-	port = edev->float_port;
-	edev->float_family = 0;
-	spin_unlock_bh(&edev->float_lock);
-
-	old = rtnl_dereference(edev->ep);
-	if (!family || edev->dev->reg_state != NETREG_REGISTERED || !old ||
-	    old->encap != ESPVTI_ENCAP_UDP || !old->float_ok ||
-	    old->family != family)
-		goto out_unlock;
-	if (ipv6_addr_equal(&old->remote, &addr) && old->dport == port)
-		goto out_unlock;
-	ep = espvti_endpoint_dup(old);
-	if (!ep)
-		goto out_unlock;
-	ep->remote = addr;
-	ep->dport = port;
-	rcu_assign_pointer(edev->ep, ep);
-	espvti_nl_notify_mapping(edev, old, ep);
-	espvti_endpoint_release(old);
-	espvti_dev_endpoint_changed(edev);
-out_unlock:
-	rtnl_unlock();
-	dev_put(edev->dev);
-}
-
-/**
- * espvti_udp_float() - note where an authentic UDP-encapsulated packet came from
- * @edev: its device
- * @family: outer family
- * @saddr: outer source address (__be32 or struct in6_addr)
- * @sport: UDP source port
- *
- * Called by the receive path after the ICV verified and the replay window
- * advanced. When the peer's address or port changed and floating is on, the
- * endpoint is updated from process context. Under RCU (BH).
- */
-void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
-		      __be16 sport)
-{
-	struct espvti_endpoint *ep = rcu_dereference_bh(edev->ep);
-	struct in6_addr addr = {};
-
-	if (!ep || ep->encap != ESPVTI_ENCAP_UDP || !ep->float_ok ||
-	    ep->family != family)
-		return;
-	if (family == AF_INET)
-		addr.s6_addr32[0] = *(const __be32 *)saddr;
-	else
-		addr = *(const struct in6_addr *)saddr;
-	if (likely(ipv6_addr_equal(&addr, &ep->remote) && sport == ep->dport))
-		return;
-
-	spin_lock(&edev->float_lock);
-	edev->float_family = family;
-	edev->float_addr = addr;
-	edev->float_port = sport;
-	spin_unlock(&edev->float_lock);
-	dev_hold(edev->dev);
-	if (!schedule_work(&edev->float_work))
-		dev_put(edev->dev);
 }
 
 /* Unregistration, under RTNL: no new packets or requests find the device. */
@@ -399,9 +324,18 @@ static void espvti_dev_uninit(struct net_device *dev)
 	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
 
 	espvti_sa_flush(edev);
+	hash_del_rcu(&edev->remote_node);
 	RCU_INIT_POINTER(edev->ep, NULL);
 	/* The timer sees no endpoint now and does not come back. */
 	timer_delete_sync(&edev->keepalive_timer);
+	/*
+	 * A queued float is dropped with its device reference. One already
+	 * running waits for RTNL, then sees the device unregistered and drops
+	 * its reference; one queued by a packet still in flight does the same
+	 * (the device is not freed before). Not _sync: it takes RTNL.
+	 */
+	if (cancel_work(&edev->float_work))
+		dev_put(dev);
 	espvti_endpoint_release(ep);
 }
 
@@ -471,6 +405,8 @@ static void espvti_dellink(struct net_device *dev, struct list_head *head)
 	struct espvti_dev *edev = netdev_priv(dev);
 
 	list_del_rcu(&edev->list);
+	/* Before unregistration's grace period, like the list entry. */
+	hash_del_rcu(&edev->remote_node);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -487,15 +423,73 @@ static int __net_init espvti_net_init(struct net *net)
 	struct espvti_net *en = espvti_pernet(net);
 
 	INIT_LIST_HEAD(&en->devs);
-	INIT_LIST_HEAD(&en->socks);
 	hash_init(en->spi_hash);
+	hash_init(en->remote_hash);
+	espvti_udp_net_init(en);
 	return 0;
+}
+
+/* The namespace's devices are gone (the core deleted them first). */
+static void __net_exit espvti_net_exit(struct net *net)
+{
+	espvti_udp_net_exit(espvti_pernet(net));
 }
 
 static struct pernet_operations espvti_net_ops = {
 	.init	= espvti_net_init,
+	.exit	= espvti_net_exit,
 	.id	= &espvti_net_id,
 	.size	= sizeof(struct espvti_net),
+};
+
+/*
+ * Follows the underlay devices of the namespace's tunnels
+ * (ESPVTI_A_UNDERLAY_IFINDEX). An MTU change recomputes the tunnel's MTU
+ * (unless the user set it). The underlay's deletion (or move to another
+ * namespace) unbinds the tunnel: its outer packets then follow the routing
+ * table, as with no underlay configured, rather than being bound to an index
+ * that a later device may reuse. RTNL held.
+ */
+static int espvti_netdev_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	struct net_device *udev = netdev_notifier_info_to_dev(ptr);
+	struct espvti_endpoint *ep, *nep;
+	struct espvti_dev *edev;
+	struct espvti_net *en;
+
+	if (event != NETDEV_CHANGEMTU && event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	if (udev->rtnl_link_ops == &espvti_link_ops)
+		return NOTIFY_DONE;
+	en = espvti_pernet(dev_net(udev));
+	list_for_each_entry(edev, &en->devs, list) {
+		ep = rtnl_dereference(edev->ep);
+		if (!ep || !ep->underlay_ifindex ||
+		    ep->underlay_ifindex != udev->ifindex)
+			continue;
+		if (event == NETDEV_UNREGISTER) {
+			nep = espvti_endpoint_dup(ep);
+			if (!nep) {
+				netdev_warn(edev->dev,
+					    "out of memory unbinding from the deleted underlay device %s\n",
+					    udev->name);
+				continue;
+			}
+			nep->underlay_ifindex = 0;
+			rcu_assign_pointer(edev->ep, nep);
+			espvti_endpoint_release(ep);
+			netdev_info(edev->dev,
+				    "underlay device %s is gone: outer packets follow the routing table\n",
+				    udev->name);
+		}
+		espvti_dev_endpoint_changed(edev);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block espvti_netdev_notifier = {
+	.notifier_call = espvti_netdev_event,
 };
 
 int espvti_device_init(void)
@@ -512,8 +506,13 @@ int espvti_device_init(void)
 	ret = rtnl_link_register(&espvti_link_ops);
 	if (ret)
 		goto err_pernet;
+	ret = register_netdevice_notifier(&espvti_netdev_notifier);
+	if (ret)
+		goto err_link;
 	return 0;
 
+err_link:
+	rtnl_link_unregister(&espvti_link_ops);
 err_pernet:
 	unregister_pernet_subsys(&espvti_net_ops);
 	return ret;
@@ -521,6 +520,7 @@ err_pernet:
 
 void espvti_device_exit(void)
 {
+	unregister_netdevice_notifier(&espvti_netdev_notifier);
 	rtnl_link_unregister(&espvti_link_ops);
 	unregister_pernet_subsys(&espvti_net_ops);
 }

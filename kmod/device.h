@@ -10,10 +10,14 @@
 #include <linux/netdevice.h>
 #include <linux/list.h>
 #include <linux/hashtable.h>
+#include <linux/jhash.h>
+#include <linux/workqueue.h>
 #include <net/dst_cache.h>
 #include <net/gro_cells.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/espvti.h>
+
+#include <net/ipv6.h>
 
 #include "stats.h"
 
@@ -58,6 +62,8 @@ struct espvti_endpoint {
  * struct espvti_dev - private part of an espvti net_device
  * @dev: the net_device.
  * @list: entry in espvti_net::devs, under RTNL.
+ * @remote_node: entry in espvti_net::remote_hash while the endpoint has a
+ *	remote address; under RTNL.
  * @ep: outer addressing, RCU; written under RTNL.
  * @sa_out: the outbound SA, RCU; replaced under RTNL.
  * @sa_in: the inbound SAs, RCU; slots written under RTNL.
@@ -76,6 +82,7 @@ struct espvti_endpoint {
 struct espvti_dev {
 	struct net_device *dev;
 	struct list_head list;
+	struct hlist_node remote_node;
 	struct espvti_endpoint __rcu *ep;
 	struct espvti_sa __rcu *sa_out;
 	struct espvti_sa __rcu *sa_in[ESPVTI_MAX_SA_IN];
@@ -98,14 +105,29 @@ struct espvti_dev {
  *	under RCU.
  * @spi_hash: inbound SAs of all devices of the namespace, by SPI; written
  *	under RTNL, read under RCU.
+ * @remote_hash: devices by the remote address of their endpoint
+ *	(espvti_remote_key()), so that SA-less drops and ICMP errors find their
+ *	device in one bucket; written under RTNL, read under RCU.
  * @socks: UDP encapsulation sockets in use by devices of the namespace;
  *	under RTNL.
+ * @reap_work: lets go of handed-over sockets whose process closed them or
+ *	took them back (udp.c); runs while @socks has handed-over sockets.
  */
 struct espvti_net {
 	struct list_head devs;
 	struct list_head socks;
 	DECLARE_HASHTABLE(spi_hash, 8);
+	DECLARE_HASHTABLE(remote_hash, 8);
+	struct delayed_work reap_work;
 };
+
+/* Hash key of a remote address (__be32 or struct in6_addr) in remote_hash. */
+static inline u32 espvti_remote_key(u8 family, const void *addr)
+{
+	if (family == AF_INET)
+		return jhash_1word((__force u32)*(const __be32 *)addr, AF_INET);
+	return jhash2((const u32 *)addr, 4, AF_INET6);
+}
 
 extern unsigned int espvti_net_id;
 extern struct rtnl_link_ops espvti_link_ops;
@@ -113,6 +135,17 @@ extern struct rtnl_link_ops espvti_link_ops;
 static inline struct espvti_net *espvti_pernet(struct net *net)
 {
 	return net_generic(net, espvti_net_id);
+}
+
+/* Is the endpoint's remote address @addr (__be32 or struct in6_addr)? */
+static inline bool espvti_ep_remote_is(const struct espvti_endpoint *ep,
+				       u8 family, const void *addr)
+{
+	if (ep->family != family)
+		return false;
+	if (family == AF_INET)
+		return ep->remote.s6_addr32[0] == *(const __be32 *)addr;
+	return ipv6_addr_equal(&ep->remote, addr);
 }
 
 int espvti_device_init(void);

@@ -195,14 +195,15 @@ static unsigned int espvti_rx_decap(struct sk_buff *skb, struct espvti_sa *sa,
 	return ESPVTI_RX_DELIVER;
 }
 
-/* Tells the device where an authentic UDP-encapsulated packet came from. */
-static void espvti_rx_float(struct espvti_dev *edev, const struct sk_buff *skb,
-			    u8 outer_family, __be16 sport)
+/* The outer source address of a packet, before decapsulation. */
+static void espvti_rx_outer_saddr(const struct sk_buff *skb, u8 outer_family,
+				  struct in6_addr *from)
 {
-	if (outer_family == AF_INET)
-		espvti_udp_float(edev, AF_INET, &ip_hdr(skb)->saddr, sport);
-	else
-		espvti_udp_float(edev, AF_INET6, &ipv6_hdr(skb)->saddr, sport);
+	if (outer_family == AF_INET) {
+		ipv6_addr_set(from, ip_hdr(skb)->saddr, 0, 0, 0);
+		return;
+	}
+	*from = ipv6_hdr(skb)->saddr;
 }
 
 /* Completion of the decryption, synchronous or not. */
@@ -217,8 +218,9 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 	__be16 sport = pkt->sport;
 	bool encap = pkt->encap;
 	u64 seq = pkt->seq;
+	struct in6_addr from = {};
 	unsigned int why;
-	bool fresh;
+	bool fresh, top;
 
 	if (err == -EINPROGRESS || err == -EBUSY)
 		return;
@@ -237,18 +239,24 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 
 	spin_lock(&sa->replay_lock);
 	fresh = espvti_replay_advance(sa->replay, seq);
+	top = fresh && espvti_replay_is_top(sa->replay, seq);
 	spin_unlock(&sa->replay_lock);
 	if (unlikely(!fresh)) {
 		why = ESPVTI_STAT_RX_REPLAY;
 		goto drop;
 	}
-	/* Authentic and new: the peer may have moved behind its NAT. */
-	if (encap)
-		espvti_rx_float(edev, skb, outer_family, sport);
+	if (encap && top)
+		espvti_rx_outer_saddr(skb, outer_family, &from);
 
 	why = espvti_rx_decap(skb, sa, outer_tos);
 	if (unlikely(why))
 		goto drop;
+	/*
+	 * Authentic, the newest yet, and well formed: the peer may have moved
+	 * behind its NAT. Not for an older packet completing late.
+	 */
+	if (encap && top)
+		espvti_udp_float(edev, outer_family, &from, sport);
 
 	skb_scrub_packet(skb, !net_eq(dev_net(skb->dev), dev_net(dev)));
 	skb->dev = dev;
@@ -409,7 +417,20 @@ static int espvti_rcv_cb(struct sk_buff *skb, int err)
 	return 1;
 }
 
-/* UDP-encapsulated ESP is not handled yet: pass it on. */
+/*
+ * The chain's .input_handler. xfrm4_rcv_encap()/xfrm6_rcv_encap() call it
+ * for encapsulated ESP that arrived on a socket xfrm owns: UDP whose process
+ * set setsockopt(UDP_ENCAP, UDP_ENCAP_ESPINUDP) itself (or TCP, espintcp),
+ * never a socket espvti hooked
+ * (espvti's sockets deliver to espvti_input_encap() from udp.c before xfrm
+ * sees anything). An espvti SPI there means a process took a handed-over
+ * socket back for xfrm (udp.c then lets go of it): by its own choice the
+ * socket is xfrm's, so the packet is left to the rest of the chain (esp4/
+ * esp6, which count it in XfrmInNoStates) with -EINVAL, the chain's "not
+ * mine". xfrm has also rewritten the packet by then (UDP header removed,
+ * NAT-T state in the xfrm control block), which espvti's receive path does
+ * not expect.
+ */
 static int espvti_input_handler(struct sk_buff *skb, int nexthdr, __be32 spi,
 				int encap_type)
 {
@@ -419,7 +440,8 @@ static int espvti_input_handler(struct sk_buff *skb, int nexthdr, __be32 spi,
 /*
  * Does an ICMP error about an ESP packet we sent concern one of our devices?
  * The quoted packet carries the outbound SPI (the peer's inbound one) and the
- * remote endpoint as destination. Called under RCU.
+ * remote endpoint as destination: one bucket of the namespace's hash of
+ * remote addresses is walked, never every device. Called under RCU.
  * Return: true, with the endpoint's underlay device in @oif, when it does.
  */
 static bool espvti_err_find(struct net *net, int family, const void *daddr,
@@ -430,16 +452,14 @@ static bool espvti_err_find(struct net *net, int family, const void *daddr,
 	const struct espvti_dev *edev;
 	const struct espvti_sa *out;
 
-	list_for_each_entry_rcu(edev, &en->devs, list) {
+	hash_for_each_possible_rcu(en->remote_hash, edev, remote_node,
+				   espvti_remote_key(family, daddr)) {
+		ep = rcu_dereference(edev->ep);
+		if (!ep || ep->encap != ESPVTI_ENCAP_NONE ||
+		    !espvti_ep_remote_is(ep, family, daddr))
+			continue;
 		out = rcu_dereference(edev->sa_out);
 		if (!out || htonl(out->spi) != spi)
-			continue;
-		ep = rcu_dereference(edev->ep);
-		if (!ep || ep->family != family || ep->encap != ESPVTI_ENCAP_NONE)
-			continue;
-		if (family == AF_INET ?
-		    ep->remote.s6_addr32[0] != *(const __be32 *)daddr :
-		    !ipv6_addr_equal(&ep->remote, daddr))
 			continue;
 		*oif = ep->underlay_ifindex;
 		return true;

@@ -18,6 +18,14 @@
 
 #define ESPVTI_VERSION "0.1"
 
+/*
+ * Order: the SA machinery, then the generic netlink family (every later
+ * part may send its events), then the devices, then reception. Exit undoes
+ * it in reverse: reception stops, the devices go (their timers, float work
+ * and sockets with them, each of which could send an event), and only then
+ * the family; last the SA machinery, whose rcu_barrier() also waits for the
+ * sockets freed after a grace period (udp.c).
+ */
 static int __init espvti_init(void)
 {
 	int ret;
@@ -31,23 +39,23 @@ static int __init espvti_init(void)
 	ret = espvti_sa_module_init();
 	if (ret)
 		return ret;
-	ret = espvti_device_init();
+	ret = espvti_genl_init();
 	if (ret)
 		goto err_sa;
+	ret = espvti_device_init();
+	if (ret)
+		goto err_genl;
 	ret = espvti_input_init();
 	if (ret)
 		goto err_device;
-	ret = espvti_genl_init();
-	if (ret)
-		goto err_input;
 
 	pr_info("espvti " ESPVTI_VERSION " loaded\n");
 	return 0;
 
-err_input:
-	espvti_input_exit();
 err_device:
 	espvti_device_exit();
+err_genl:
+	espvti_genl_exit();
 err_sa:
 	espvti_sa_module_exit();
 	return ret;
@@ -55,9 +63,11 @@ err_sa:
 
 static void __exit espvti_exit(void)
 {
-	espvti_genl_exit();
 	espvti_input_exit();
 	espvti_device_exit();
+	/* Receivers that saw a socket hook of ours are done. */
+	synchronize_net();
+	espvti_genl_exit();
 	espvti_sa_module_exit();
 }
 

@@ -11,6 +11,10 @@
  *   3. espvti_replay_advance(r, seq)            - under the SA's replay lock,
  *                                                 after the ICV verified:
  *                                                 checks again, then records
+ *   4. espvti_replay_is_top(r, seq)             - still under the lock: did
+ *                                                 it move the top? (only
+ *                                                 such a packet may move the
+ *                                                 NAT-T endpoint)
  */
 #ifndef _ESPVTI_REPLAY_H
 #define _ESPVTI_REPLAY_H
@@ -43,5 +47,20 @@ u64 espvti_replay_seq(const struct espvti_replay *r, u32 seq_lo, bool esn);
 bool espvti_replay_check(const struct espvti_replay *r, u64 seq);
 bool espvti_replay_advance(struct espvti_replay *r, u64 seq);
 bool espvti_replay_selftest(void);
+
+/**
+ * espvti_replay_is_top() - is @seq the highest number accepted so far?
+ * @r: the window.
+ * @seq: a number espvti_replay_advance() has just accepted.
+ *
+ * Context: the caller holds the SA's replay lock, since that call.
+ *
+ * Return: true when accepting @seq moved the window's top (it is the newest
+ * packet yet), false for an older packet accepted inside the window.
+ */
+static inline bool espvti_replay_is_top(const struct espvti_replay *r, u64 seq)
+{
+	return r->top == seq;
+}
 
 #endif /* _ESPVTI_REPLAY_H */

@@ -141,7 +141,8 @@ err_free_sa:
  * @net: the namespace the packet arrived in
  * @spi: SPI in host byte order
  *
- * Caller holds rcu_read_lock(); take a reference to keep the SA longer.
+ * Caller holds rcu_read_lock() (take a reference to keep the SA longer) or
+ * RTNL (configuration).
  *
  * Return: the SA or NULL.
  */
@@ -150,7 +151,8 @@ struct espvti_sa *espvti_sa_lookup_in(struct net *net, u32 spi)
 	struct espvti_net *en = espvti_pernet(net);
 	struct espvti_sa *sa;
 
-	hash_for_each_possible_rcu(en->spi_hash, sa, spi_node, spi)
+	hash_for_each_possible_rcu(en->spi_hash, sa, spi_node, spi,
+				   lockdep_rtnl_is_held())
 		if (sa->spi == spi)
 			return sa;
 	return NULL;

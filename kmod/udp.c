@@ -19,11 +19,16 @@
  * not its file, and let go of it when the process closes it (encap_destroy),
  * so that a restarted daemon can bind the port again and a namespace can go
  * away when its processes have.
+ *
+ * Also here, the rest of NAT traversal: the keepalive timer (the datagram
+ * itself is built by espvti_send_keepalive() in output.c, beside the other
+ * outer headers) and peer floating (espvti_udp_float(), espvti_float_work()).
  */
 
 #include <linux/module.h>
 
 #include <linux/file.h>
+#include <linux/workqueue.h>
 #include <linux/net.h>
 #include <linux/rtnetlink.h>
 #include <net/ip.h>
@@ -33,6 +38,7 @@
 
 #include "device.h"
 #include "input.h"
+#include "netlink.h"
 #include "sa.h"
 #include "udp.h"
 
@@ -42,7 +48,10 @@
  * @family: AF_INET or AF_INET6
  * @addr: __be32 or struct in6_addr
  *
- * Used only to charge drops that have no SA to a device. Under RCU.
+ * Used to charge drops that have no SA to a device, and to find the device
+ * an ICMP error is about. One bucket of the namespace's hash of remote
+ * addresses (espvti_net::remote_hash) is walked: a sender cannot make the
+ * lookup cost grow with the number of devices. Under RCU.
  *
  * Return: the first such device, or NULL.
  */
@@ -53,13 +62,10 @@ struct espvti_dev *espvti_dev_by_remote(struct net *net, u8 family,
 	struct espvti_endpoint *ep;
 	struct espvti_dev *edev;
 
-	list_for_each_entry_rcu(edev, &en->devs, list) {
+	hash_for_each_possible_rcu(en->remote_hash, edev, remote_node,
+				   espvti_remote_key(family, addr)) {
 		ep = rcu_dereference(edev->ep);
-		if (!ep || ep->family != family)
-			continue;
-		if (family == AF_INET ?
-		    ep->remote.s6_addr32[0] == *(const __be32 *)addr :
-		    ipv6_addr_equal(&ep->remote, addr))
+		if (ep && espvti_ep_remote_is(ep, family, addr))
 			return edev;
 	}
 	return NULL;
@@ -145,53 +151,151 @@ malformed:
 }
 
 /*
+ * Every device of @en using @esock lets go of it, as if encapsulation were
+ * turned off but keeping its settings: it sends ESP in UDP from the same
+ * port and receives none until a socket is handed over again. The last one
+ * gives the socket back. RTNL held.
+ */
+static void espvti_sock_abandon(struct espvti_net *en,
+				struct espvti_sock *esock, const char *why)
+{
+	struct espvti_endpoint *ep;
+	struct espvti_dev *edev;
+	unsigned int n = esock->users;
+
+	ASSERT_RTNL();
+	list_for_each_entry(edev, &en->devs, list) {
+		ep = rtnl_dereference(edev->ep);
+		if (!ep || ep->esock != esock)
+			continue;
+		ep->esock = NULL;
+		netdev_info(edev->dev,
+			    "the process that handed over UDP port %u %s: no ESP in UDP is received until a socket is handed over again\n",
+			    ntohs(esock->port), why);
+		/* The last one unhooks and frees it. */
+		espvti_sock_put(esock);
+		if (!--n)
+			break;
+	}
+}
+
+static struct espvti_sock *espvti_sock_find_user(struct espvti_net *en,
+						 struct sock *sk)
+{
+	struct espvti_sock *esock;
+
+	list_for_each_entry(esock, &en->socks, list)
+		if (esock->user && esock->sk == sk)
+			return esock;
+	return NULL;
+}
+
+/*
  * encap_destroy of a handed-over socket: its process closed it (last file
  * reference; also when the process dies). Process context, no lock held.
- * Every device using it lets go, as if encapsulation were turned off but
- * keeping its settings: it sends ESP in UDP from the same port and receives
- * none until a socket is handed over again.
+ *
+ * While the module is being unloaded try_module_get() fails: its exit deletes
+ * every device and so gives every socket back (the socket stays allocated,
+ * we hold a reference), and this function returns at once. Only while the
+ * encap_destroy hook is ours can the core call it, and espvti_sock_put()
+ * removes the hook under the socket's lock before the module's exit ends.
  */
 static void espvti_udp_destroy(struct sock *sk)
 {
+	struct espvti_sock *esock;
 	struct espvti_net *en;
-	struct espvti_sock *esock, *found = NULL;
-	struct espvti_endpoint *ep;
-	struct espvti_dev *edev;
-	unsigned int n;
 
-	/* The module is going: its exit lets go of every socket anyway. */
 	if (!try_module_get(THIS_MODULE))
 		return;
 	rtnl_lock();
 	en = espvti_pernet(sock_net(sk));
-	list_for_each_entry(esock, &en->socks, list) {
-		if (esock->user && esock->sk == sk) {
-			found = esock;
-			break;
-		}
-	}
 	/* Not found: a device let go of it while the process was closing it. */
-	if (!found)
-		goto out_unlock;
-	n = found->users;
-	list_for_each_entry(edev, &en->devs, list) {
-		ep = rtnl_dereference(edev->ep);
-		if (!ep || ep->esock != found)
-			continue;
-		ep->esock = NULL;
-		netdev_info(edev->dev,
-			    "the process that handed over UDP port %u closed its socket: no ESP in UDP is received until a socket is handed over again\n",
-			    ntohs(found->port));
-		/* The last one unhooks and frees it. */
-		espvti_sock_put(found);
-		if (!--n)
-			break;
-	}
-out_unlock:
+	esock = espvti_sock_find_user(en, sk);
+	if (esock)
+		espvti_sock_abandon(en, esock, "closed its socket");
 	rtnl_unlock();
 	module_put(THIS_MODULE);
 }
 
+/*
+ * Handed-over sockets whose process closed them without our encap_destroy
+ * being called (the core calls it only while an encapsulation type is set,
+ * and the process may have reset it with setsockopt UDP_ENCAP 0), or whose
+ * receive hook the process replaced (UDP_ENCAP_ESPINUDP gives the socket to
+ * xfrm): let go of them. Without this a closed socket would stay pinned by
+ * the devices, and with it its namespace. Runs every second while the
+ * namespace has handed-over sockets.
+ */
+static void espvti_sock_reap_work(struct work_struct *work)
+{
+	struct espvti_net *en = container_of(to_delayed_work(work),
+					     struct espvti_net, reap_work);
+	struct espvti_sock *esock, *tmp;
+	bool more = false;
+
+	rtnl_lock();
+	list_for_each_entry_safe(esock, tmp, &en->socks, list) {
+		if (!esock->user)
+			continue;
+		if (sock_flag(esock->sk, SOCK_DEAD))
+			espvti_sock_abandon(en, esock, "closed its socket");
+		else if (READ_ONCE(udp_sk(esock->sk)->encap_rcv) != espvti_udp_rcv)
+			espvti_sock_abandon(en, esock,
+					    "changed its encapsulation (setsockopt UDP_ENCAP)");
+		else
+			more = true;
+	}
+	/* abandon() may have freed entries after tmp: look again. */
+	list_for_each_entry(esock, &en->socks, list)
+		more |= esock->user;
+	if (more)
+		schedule_delayed_work(&en->reap_work, HZ);
+	rtnl_unlock();
+}
+
+/**
+ * espvti_udp_net_init() - per-namespace state of udp.c
+ * @en: the namespace's state
+ */
+void espvti_udp_net_init(struct espvti_net *en)
+{
+	INIT_LIST_HEAD(&en->socks);
+	INIT_DELAYED_WORK(&en->reap_work, espvti_sock_reap_work);
+}
+
+/**
+ * espvti_udp_net_exit() - the namespace goes (its devices are gone)
+ * @en: the namespace's state
+ */
+void espvti_udp_net_exit(struct espvti_net *en)
+{
+	cancel_delayed_work_sync(&en->reap_work);
+	WARN_ON_ONCE(!list_empty(&en->socks));
+}
+
+/* Multicast loopback of a socket: a bit field before 6.5, a flag since. */
+static bool espvti_sk_mc_loop(struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return inet_test_bit(MC_LOOP, sk);
+#else
+	return inet_sk(sk)->mc_loop;
+#endif
+}
+
+static void espvti_sk_set_mc_loop(struct sock *sk, bool on)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	inet_assign_bit(MC_LOOP, sk, on);
+#else
+	inet_sk(sk)->mc_loop = on;
+#endif
+}
+
+/*
+ * Hooks a socket for reception (socket locked for a handed-over one),
+ * saving what setup_udp_tunnel_sock() overwrites so that it can be restored.
+ */
 static void espvti_sock_hook(struct net *net, struct socket *sock,
 			     struct espvti_sock *esock)
 {
@@ -201,8 +305,45 @@ static void espvti_sock_hook(struct net *net, struct socket *sock,
 		.encap_rcv = espvti_udp_rcv,
 		.encap_destroy = esock->user ? espvti_udp_destroy : NULL,
 	};
+	struct udp_sock *up = udp_sk(sock->sk);
 
+	esock->saved.mc_loop = espvti_sk_mc_loop(sock->sk);
+	esock->saved.encap_type = up->encap_type;
+	esock->saved.encap_rcv = up->encap_rcv;
+	esock->saved.encap_err_rcv = up->encap_err_rcv;
+	esock->saved.encap_err_lookup = up->encap_err_lookup;
+	esock->saved.encap_destroy = up->encap_destroy;
+	esock->saved.gro_receive = up->gro_receive;
+	esock->saved.gro_complete = up->gro_complete;
 	setup_udp_tunnel_sock(net, sock, &cfg);
+}
+
+/*
+ * Gives a handed-over socket back as it was (socket locked). Hooks the
+ * process replaced since (setsockopt UDP_ENCAP) are its own: left alone.
+ * The socket's "encapsulation enabled" flag stays set: it holds a count on
+ * the core's encap static key that only the socket's destruction drops
+ * (there is no exported way to drop the IPv6 one); it only makes reception
+ * look at encap_type, which is restored.
+ */
+static void espvti_sock_unhook(struct espvti_sock *esock)
+{
+	struct sock *sk = esock->sk;
+	struct udp_sock *up = udp_sk(sk);
+
+	if (READ_ONCE(up->encap_rcv) == espvti_udp_rcv) {
+		WRITE_ONCE(up->encap_rcv, esock->saved.encap_rcv);
+		WRITE_ONCE(up->encap_type, esock->saved.encap_type);
+		WRITE_ONCE(up->encap_err_rcv, esock->saved.encap_err_rcv);
+		WRITE_ONCE(up->encap_err_lookup, esock->saved.encap_err_lookup);
+		WRITE_ONCE(up->gro_receive, esock->saved.gro_receive);
+		WRITE_ONCE(up->gro_complete, esock->saved.gro_complete);
+	}
+	if (READ_ONCE(up->encap_destroy) == espvti_udp_destroy)
+		WRITE_ONCE(up->encap_destroy, esock->saved.encap_destroy);
+	rcu_assign_sk_user_data(sk, NULL);
+	espvti_sk_set_mc_loop(sk, esock->saved.mc_loop);
+	inet_dec_convert_csum(sk);
 }
 
 /**
@@ -263,6 +404,35 @@ err_free_esock:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Is the socket in use by someone else? sk_user_data (another tunnel,
+ * a sockmap/BPF psock, even one whose pointer flags mark it), an
+ * encapsulation type or hooks (setsockopt UDP_ENCAP, another kernel user)
+ * all say so, and @extack says which. Socket locked.
+ */
+static bool espvti_sock_busy(struct sock *sk, struct netlink_ext_ack *extack)
+{
+	const struct udp_sock *up = udp_sk(sk);
+
+	if (rcu_access_pointer(sk->sk_user_data)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_A_ENCAP_FD: the socket is in use by another kernel subsystem (sk_user_data set: a tunnel, sockmap or BPF)");
+		return true;
+	}
+	if (READ_ONCE(up->encap_type)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_A_ENCAP_FD: the socket already carries another encapsulation (setsockopt UDP_ENCAP or a kernel tunnel)");
+		return true;
+	}
+	if (READ_ONCE(up->encap_rcv) || READ_ONCE(up->gro_receive) ||
+	    READ_ONCE(up->encap_destroy)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_A_ENCAP_FD: the socket has encapsulation hooks of another user (setsockopt UDP_ENCAP was used on it)");
+		return true;
+	}
+	return false;
+}
+
 /**
  * espvti_sock_user() - take over a process's UDP socket (RTNL held)
  * @net: namespace of the device; the socket must be in it
@@ -271,9 +441,11 @@ err_free_esock:
  * @extack: for the reason of a failure
  *
  * Keeps a reference to the socket (struct sock), not to its file: the
- * socket stays the process's. espvti_sock_put() unhooks it and gives it
- * back; the process closing it makes every device let go of it
- * (espvti_udp_destroy()).
+ * socket stays the process's. The checks and the takeover run under the
+ * socket's lock, like setsockopt(); a socket someone else uses is refused
+ * with -EBUSY. espvti_sock_put() unhooks it and gives it back; the process
+ * closing it makes every device let go of it (espvti_udp_destroy(), and
+ * espvti_sock_reap_work() when it reset UDP_ENCAP first).
  *
  * Return: the socket with a reference, or an ERR_PTR().
  */
@@ -314,20 +486,19 @@ struct espvti_sock *espvti_sock_user(struct net *net, int fd,
 				   "ESPVTI_A_ENCAP_FD: the socket belongs to another network namespace");
 		goto err_put_sock;
 	}
-	if (!inet_sk(sk)->inet_sport) {
-		NL_SET_ERR_MSG_MOD(extack, "ESPVTI_A_ENCAP_FD: the socket is not bound to a port");
-		goto err_put_sock;
-	}
-	if (READ_ONCE(udp_sk(sk)->encap_type)) {
-		ret = -EBUSY;
-		NL_SET_ERR_MSG_MOD(extack,
-				   "ESPVTI_A_ENCAP_FD: the socket already carries another encapsulation");
-		goto err_put_sock;
-	}
 	esock = kzalloc(sizeof(*esock), GFP_KERNEL);
 	if (!esock) {
 		ret = -ENOMEM;
 		goto err_put_sock;
+	}
+	lock_sock(sk);
+	if (!inet_sk(sk)->inet_sport) {
+		NL_SET_ERR_MSG_MOD(extack, "ESPVTI_A_ENCAP_FD: the socket is not bound to a port");
+		goto err_release_sock;
+	}
+	if (espvti_sock_busy(sk, extack)) {
+		ret = -EBUSY;
+		goto err_release_sock;
 	}
 	esock->sk = sk;
 	sock_hold(sk);
@@ -336,24 +507,42 @@ struct espvti_sock *espvti_sock_user(struct net *net, int fd,
 	esock->users = 1;
 	esock->user = true;
 	espvti_sock_hook(net, sock, esock);
+	release_sock(sk);
 	list_add(&esock->list, &en->socks);
+	schedule_delayed_work(&en->reap_work, HZ);
 	/* The process keeps its descriptor; the device needs only the sock. */
 	sockfd_put(sock);
 	return esock;
 
+err_release_sock:
+	release_sock(sk);
+	kfree(esock);
 err_put_sock:
 	NL_SET_BAD_ATTR(extack, attr);
 	sockfd_put(sock);
 	return ERR_PTR(ret);
 }
 
+/* After a grace period: no receiver still sees the hook or the esock. */
+static void espvti_sock_free_rcu(struct rcu_head *head)
+{
+	struct espvti_sock *esock = container_of(head, struct espvti_sock, rcu);
+
+	if (esock->user)
+		sock_put(esock->sk);
+	kfree(esock);
+}
+
 /**
  * espvti_sock_put() - drop a reference; the last one unhooks (RTNL held)
  * @esock: the socket (may be NULL)
  *
- * The module's own socket is closed; a handed-over one is unhooked and its
- * reference dropped, so it is an ordinary UDP socket of its process again
- * (or, if the process closed it meanwhile, freed).
+ * The module's own socket is closed; a handed-over one is unhooked under
+ * its lock and given back, so it is an ordinary UDP socket of its process
+ * again (or, if the process closed it meanwhile, freed). Receivers may still
+ * be in espvti_udp_rcv() with the old sk_user_data: the esock and our
+ * socket reference go after a grace period (call_rcu), not by waiting here
+ * with RTNL held. Module exit waits for those callbacks (rcu_barrier()).
  */
 void espvti_sock_put(struct espvti_sock *esock)
 {
@@ -365,17 +554,119 @@ void espvti_sock_put(struct espvti_sock *esock)
 	list_del(&esock->list);
 	sk = esock->sk;
 	if (!esock->user) {
-		udp_tunnel_sock_release(esock->sock);
-	} else {
-		WRITE_ONCE(udp_sk(sk)->encap_destroy, NULL);
-		WRITE_ONCE(udp_sk(sk)->encap_rcv, NULL);
-		WRITE_ONCE(udp_sk(sk)->encap_type, 0);
+		/* UDP sockets are freed after a grace period (SOCK_RCU_FREE). */
 		rcu_assign_sk_user_data(sk, NULL);
-		/* Undo the rest of setup_udp_tunnel_sock() that reception sees. */
-		inet_dec_convert_csum(sk);
-		/* Receivers that saw the hook are done before the sock goes. */
-		synchronize_net();
-		sock_put(sk);
+		kernel_sock_shutdown(esock->sock, SHUT_RDWR);
+		sock_release(esock->sock);
+	} else {
+		lock_sock(sk);
+		espvti_sock_unhook(esock);
+		release_sock(sk);
 	}
-	kfree(esock);
+	call_rcu(&esock->rcu, espvti_sock_free_rcu);
+}
+
+/**
+ * espvti_keepalive_timer() - send a NAT keepalive and re-arm
+ * @t: espvti_dev::keepalive_timer
+ */
+void espvti_keepalive_timer(struct timer_list *t)
+{
+	struct espvti_dev *edev = from_timer(edev, t, keepalive_timer);
+	struct espvti_endpoint *ep;
+
+	rcu_read_lock_bh();
+	ep = rcu_dereference_bh(edev->ep);
+	if (ep && ep->encap == ESPVTI_ENCAP_UDP && ep->keepalive) {
+		espvti_send_keepalive(edev, ep);
+		mod_timer(&edev->keepalive_timer,
+			  jiffies + (unsigned long)ep->keepalive * HZ);
+	}
+	rcu_read_unlock_bh();
+}
+
+/**
+ * espvti_float_work() - move the remote endpoint (process context)
+ * @work: espvti_dev::float_work
+ *
+ * Moves the remote endpoint to the address and port recorded by
+ * espvti_udp_float(), and tells listeners. Holds a device reference taken
+ * when it was queued; espvti_dev_uninit() cancels a queued one.
+ */
+void espvti_float_work(struct work_struct *work)
+{
+	struct espvti_dev *edev = container_of(work, struct espvti_dev,
+					       float_work);
+	struct espvti_endpoint *old, *ep;
+	struct in6_addr addr;
+	__be16 port;
+	u8 family;
+
+	rtnl_lock();
+	spin_lock_bh(&edev->float_lock);
+	family = edev->float_family;
+	addr = edev->float_addr;
+	port = edev->float_port;
+	edev->float_family = 0;
+	spin_unlock_bh(&edev->float_lock);
+
+	old = rtnl_dereference(edev->ep);
+	if (!family || edev->dev->reg_state != NETREG_REGISTERED || !old ||
+	    old->encap != ESPVTI_ENCAP_UDP || !old->float_ok ||
+	    old->family != family)
+		goto out_unlock;
+	if (ipv6_addr_equal(&old->remote, &addr) && old->dport == port)
+		goto out_unlock;
+	ep = espvti_endpoint_dup(old);
+	if (!ep)
+		goto out_unlock;
+	ep->remote = addr;
+	ep->dport = port;
+	rcu_assign_pointer(edev->ep, ep);
+	espvti_nl_notify_mapping(edev, old, ep);
+	espvti_endpoint_release(old);
+	espvti_dev_endpoint_changed(edev);
+out_unlock:
+	rtnl_unlock();
+	dev_put(edev->dev);
+}
+
+/**
+ * espvti_udp_float() - note where an authentic UDP-encapsulated packet came from
+ * @edev: its device
+ * @family: outer family
+ * @saddr: outer source address (__be32 or struct in6_addr)
+ * @sport: UDP source port
+ *
+ * Called by the receive path only for a packet that passed every check (ICV,
+ * replay window, trailer, selectors) and moved the replay window's top: an
+ * older packet completing late, or one replayed from elsewhere within the
+ * window, never moves the endpoint. When the peer's address or port changed
+ * and floating is on, the endpoint is updated from process context. Under
+ * RCU (BH).
+ */
+void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
+		      __be16 sport)
+{
+	struct espvti_endpoint *ep = rcu_dereference_bh(edev->ep);
+	struct in6_addr addr = {};
+
+	if (!ep || ep->encap != ESPVTI_ENCAP_UDP || !ep->float_ok ||
+	    ep->family != family)
+		return;
+	if (family == AF_INET)
+		addr.s6_addr32[0] = *(const __be32 *)saddr;
+	else
+		addr = *(const struct in6_addr *)saddr;
+	if (likely(ipv6_addr_equal(&addr, &ep->remote) && sport == ep->dport))
+		return;
+
+	spin_lock(&edev->float_lock);
+	edev->float_family = family;
+	edev->float_addr = addr;
+	edev->float_port = sport;
+	spin_unlock(&edev->float_lock);
+	dev_hold(edev->dev);
+	if (!schedule_work(&edev->float_work))
+		dev_put(edev->dev);
 }

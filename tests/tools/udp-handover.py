@@ -4,7 +4,8 @@
 """udp-handover.py: share a UDP socket with an espvti device, as a keyer does.
 
 Usage:
-    udp-handover.py [-4|-6] [--port N] [--bind ADDR] -- CMD [ARG...]
+    udp-handover.py [-4|-6] [--port N] [--bind ADDR] [--encap-before T]
+                    [--encap-later T] -- CMD [ARG...]
 
 Binds a UDP socket on ADDR:N (default: any address, port 4500, IPv4; with
 -6 an IPv6-only socket) in the current network namespace, then runs CMD
@@ -22,10 +23,16 @@ on standard output (flushed at once):
     {"event": "datagram", "from": "ADDR:PORT", "len": N, "hex": "..."}
     {"event": "closed"}                  the helper closed its socket
     {"event": "handover", "rc": RC}      CMD ran again
+    {"event": "encap", "type": T, "rc": 0|ERRNO}  setsockopt UDP_ENCAP T done
+
+--encap-before T sets setsockopt(SOL_UDP, UDP_ENCAP, T) on the socket before
+CMD runs (0 none, 2 UDP_ENCAP_ESPINUDP, as xfrm IKE daemons do);
+--encap-later T does it when SIGUSR2 arrives, after the hand-over.
 
 Signals: SIGTERM or SIGINT stops it (exit 0); SIGUSR1 closes its own copy of
 the socket (the device may still hold it) and stops reading; SIGHUP runs CMD
-again (hand the socket over anew, e.g. after `espctl set DEV encap none`).
+again (hand the socket over anew, e.g. after `espctl set DEV encap none`);
+SIGUSR2 applies --encap-later.
 With CMD failing the helper keeps running: the test decides from "rc".
 """
 
@@ -36,6 +43,9 @@ import signal
 import socket
 import subprocess
 import sys
+
+SOL_UDP = 17
+UDP_ENCAP = 100
 
 
 def emit(obj):
@@ -49,6 +59,8 @@ def main():
     ap.add_argument("-6", dest="family", action="store_const", const=6)
     ap.add_argument("--port", type=int, default=4500)
     ap.add_argument("--bind", default="")
+    ap.add_argument("--encap-before", type=int)
+    ap.add_argument("--encap-later", type=int)
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -63,25 +75,43 @@ def main():
     sock.bind((args.bind, args.port))
     fd = sock.fileno()
 
+    def set_encap(value):
+        try:
+            sock.setsockopt(SOL_UDP, UDP_ENCAP, value)
+            rc = 0
+        except OSError as e:
+            rc = e.errno
+        emit({"event": "encap", "type": value, "rc": rc})
+
+    if args.encap_before is not None:
+        set_encap(args.encap_before)
+
     def handover():
         argv = [a.replace("{fd}", str(fd)) for a in cmd]
         return subprocess.run(argv, pass_fds=(fd,), check=False).returncode
 
-    state = {"stop": False, "close": False, "again": False}
+    state = {"stop": False, "close": False, "again": False, "encap": False}
 
     def on_signal(signum, _frame):
         if signum == signal.SIGUSR1:
             state["close"] = True
         elif signum == signal.SIGHUP:
             state["again"] = True
+        elif signum == signal.SIGUSR2:
+            state["encap"] = True
         else:
             state["stop"] = True
 
-    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP,
+              signal.SIGUSR2):
         signal.signal(s, on_signal)
 
     emit({"event": "ready", "fd": fd, "port": args.port, "rc": handover()})
     while not state["stop"]:
+        if state["encap"]:
+            state["encap"] = False
+            if sock is not None and args.encap_later is not None:
+                set_encap(args.encap_later)
         if state["close"] and sock is not None:
             sock.close()
             sock = None
