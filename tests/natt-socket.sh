@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The espvti authors.
 #
-# vmtest-timeout: 240
+# vmtest-timeout: 420
 #
 # natt-socket: an espvti device sharing a process's UDP port 4500, as it
 # does with an IKE daemon (RFC 3948). tests/tools/udp-handover.py binds the
