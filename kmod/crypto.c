@@ -157,8 +157,12 @@ void espvti_crypto_free(struct espvti_sa *sa)
  *
  * Layout of the single allocation:
  *   struct espvti_pkt | aead_request + transform context | scatterlist[] | IV
- * The request is aligned as the crypto API requires, the IV to the
- * transform's alignment mask.
+ * Each part after the first is placed with PTR_ALIGN() on the address where
+ * the previous one ends: the request to crypto_tfm_ctx_alignment(), the
+ * scatterlist to its type, the IV to the transform's alignment mask. The
+ * size counts the most each PTR_ALIGN() can skip (alignment - 1), so no part
+ * ever runs past the allocation, whatever alignment kmalloc() gave the
+ * start and whatever the sizes of the parts before it.
  *
  * Return: the state, or NULL when out of memory. Any context.
  */
@@ -168,26 +172,28 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 	struct crypto_aead *tfm = sa->tfm;
 	unsigned int nsg = nfrags + 1;	/* + the associated data */
 	unsigned int alignmask = crypto_aead_alignmask(tfm);
-	size_t req_off, sg_off, iv_off, len;
+	unsigned int reqlen = sizeof(struct aead_request) +
+			      crypto_aead_reqsize(tfm);
 	struct espvti_pkt *pkt;
-	u8 *base;
+	size_t len;
+	u8 *p;
 
-	req_off = ALIGN(sizeof(*pkt), crypto_tfm_ctx_alignment());
-	sg_off = ALIGN(req_off + sizeof(struct aead_request) +
-		       crypto_aead_reqsize(tfm), __alignof__(struct scatterlist));
-	iv_off = sg_off + nsg * sizeof(struct scatterlist);
-	/* kmalloc() aligns to at least crypto_tfm_ctx_alignment(). */
-	len = iv_off + ESPVTI_IV_LEN + (alignmask & ~(crypto_tfm_ctx_alignment() - 1));
+	len = sizeof(*pkt) +
+	      crypto_tfm_ctx_alignment() - 1 + reqlen +
+	      __alignof__(struct scatterlist) - 1 +
+	      nsg * sizeof(struct scatterlist) +
+	      alignmask + ESPVTI_IV_LEN;
 
-	base = kmalloc(len, GFP_ATOMIC);
-	if (unlikely(!base))
+	pkt = kmalloc(len, GFP_ATOMIC);
+	if (unlikely(!pkt))
 		return NULL;
-	pkt = (struct espvti_pkt *)base;
 	pkt->skb = skb;
 	pkt->sa = sa;
-	pkt->req = (struct aead_request *)(base + req_off);
-	pkt->sg = (struct scatterlist *)(base + sg_off);
-	pkt->iv = PTR_ALIGN(base + iv_off, alignmask + 1);
+	p = PTR_ALIGN((u8 *)(pkt + 1), crypto_tfm_ctx_alignment());
+	pkt->req = (struct aead_request *)p;
+	p = PTR_ALIGN(p + reqlen, __alignof__(struct scatterlist));
+	pkt->sg = (struct scatterlist *)p;
+	pkt->iv = PTR_ALIGN(p + nsg * sizeof(struct scatterlist), alignmask + 1);
 	sg_init_table(pkt->sg, nsg);
 	return pkt;
 }
