@@ -13,7 +13,8 @@
  * per CPU. The packet pins the SA with a reference until it has been handed
  * to the IP layer, so a rekey or an SA deletion never waits for packets in
  * flight. The outer header is built before encryption; the done function,
- * shared by synchronous and asynchronous transforms, only sends.
+ * shared by synchronous and asynchronous transforms, only sends. Requests in
+ * flight are bounded per device and per SA (espvti_crypto_charge()).
  */
 
 #include <linux/icmp.h>
@@ -370,7 +371,10 @@ static int espvti_send(struct sk_buff *skb, u8 family, bool encap)
 
 /*
  * Completion of the encryption, synchronous or not: sends the ESP packet or
- * drops it, then releases the packet's crypto state and SA reference.
+ * drops it, then releases the packet's crypto state, its slot in the
+ * in-flight bounds and its SA reference. Called with the result of
+ * crypto_aead_encrypt() (returns at once on -EINPROGRESS: the callback
+ * follows) and from the callback.
  */
 static void espvti_output_done(struct espvti_pkt *pkt, int err)
 {
@@ -381,14 +385,19 @@ static void espvti_output_done(struct espvti_pkt *pkt, int err)
 	u8 family = pkt->outer_family;
 	bool encap = pkt->encap;
 
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err == -EINPROGRESS)
 		return;
 	espvti_pkt_free(pkt);
+	espvti_crypto_release(edev, sa);
 
 	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: encryption failed: %d\n",
-				    sa->dev->name, err);
-		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+		if (espvti_crypto_busy(err)) {
+			espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
+		} else {
+			net_dbg_ratelimited("%s: encryption failed: %d\n",
+					    sa->dev->name, err);
+			espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+		}
 		kfree_skb(skb);
 		goto put_sa;
 	}
@@ -410,9 +419,10 @@ static ESPVTI_CRYPTO_CB(espvti_output_cb)
 {
 	struct espvti_pkt *pkt = ESPVTI_CRYPTO_CB_DATA();
 
-	/* A backlogged request has started: the real completion follows. */
-	if (err == -EINPROGRESS)
-		return;
+	/*
+	 * Only a backlogged request reports -EINPROGRESS before completing;
+	 * espvti never asks for the backlog, and espvti_output_done() ignores it.
+	 */
 	local_bh_disable();
 	espvti_output_done(pkt, err);
 	local_bh_enable();
@@ -546,8 +556,13 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct sk_buff *skb)
 		goto drop_sa;
 	}
 
+	if (unlikely(!espvti_crypto_charge(edev, sa))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
+		goto drop_sa;
+	}
 	pkt = espvti_tx_build(dev, skb, sa, &tx, seq);
 	if (unlikely(!pkt)) {
+		espvti_crypto_release(edev, sa);
 		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
 		goto drop_sa;
 	}
