@@ -8,6 +8,6 @@
 # pcrypt; espctl set DEV crypto ...): the wire format stays what the
 # kernel's own ESP reads and writes.
 #
-# vmtest-timeout: 360
+# vmtest-timeout: 540
 export ESPVTI_TEST_CRYPTO=${ESPVTI_TEST_CRYPTO:-pcrypt}
 exec bash "$(dirname "$0")/interop-xfrm.sh" "$@"
