@@ -10,4 +10,15 @@
 #
 # vmtest-timeout: 540
 export ESPVTI_TEST_CRYPTO=${ESPVTI_TEST_CRYPTO:-pcrypt}
+# A pcrypt (or cryptd) instance registers under the algorithm's own name with
+# a higher priority, so the kernel's xfrm states added after espvti's SAs get
+# it too. On Debian's 6.1 the xfrm interface side then underflows its device
+# refcount under asynchronous ESP (ipsec0 "usage count = -80" at deletion,
+# the run hangs): a kernel bug outside espvti, so this run is for 6.12+.
+case $(uname -r) in
+6.1.*)
+	echo "TAP version 13"
+	echo "1..0 # SKIP kernel's xfrm interfaces with async ESP (pcrypt) leak ipsec0 refcounts on 6.1"
+	exit 4 ;;
+esac
 exec bash "$(dirname "$0")/interop-xfrm.sh" "$@"
