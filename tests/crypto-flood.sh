@@ -117,8 +117,9 @@ mem_before=$(mem_avail_kb)
 check "bursts 2..$ROUNDS of $BURST forged packets, in flight back to 0 and ping passing after each" \
 	flood_rounds 1 $((ROUNDS - 1))
 sent=$((ROUNDS * BURST))
+# (each try runs espctl and jq twice: slow in the emulator, hence 10 s)
 check "all $sent forged packets counted: rx_crypto_busy + rx_auth_fail" \
-	wait_for 30 accounted "$sent"
+	eval 'wait_for 10 accounted "$sent" || accounted "$sent"'
 busy=$(sa_x_stat rx_crypto_busy)
 ktap_diag "rx_crypto_busy $busy, rx_auth_fail $(sa_x_stat rx_auth_fail)"
 check "rx_crypto_busy counted packets beyond the bound" esp_ge "${busy:-0}" 1
