@@ -18,13 +18,96 @@
  *   sg[1..n]   IV | payload + trailer | ICV  (in the packet)
  */
 
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <crypto/aead.h>
 
 #include "crypto.h"
+#include "device.h"
 #include "esp.h"
 #include "sa.h"
+
+/*
+ * Bounds on the requests in flight in the crypto API, charged at submission
+ * and released by the done functions (input.c, output.c). An asynchronous
+ * transform queues a request with its skb and SA reference before the ICV
+ * is checked; without a bound a sender who knows an SPI could make the
+ * receiver queue without limit. Operators may change them at run time.
+ */
+static unsigned int espvti_max_inflight = ESPVTI_CRYPTO_MAX_INFLIGHT;
+static unsigned int espvti_max_inflight_sa = ESPVTI_CRYPTO_MAX_INFLIGHT_SA;
+
+static int espvti_param_set_bound(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 1U << 20);
+}
+
+static const struct kernel_param_ops espvti_param_bound_ops = {
+	.set = espvti_param_set_bound,
+	.get = param_get_uint,
+};
+
+module_param_cb(crypto_max_inflight, &espvti_param_bound_ops,
+		&espvti_max_inflight, 0644);
+MODULE_PARM_DESC(crypto_max_inflight,
+		 "Most crypto requests in flight per device, 1..1048576 (default 1024)");
+module_param_cb(crypto_max_inflight_sa, &espvti_param_bound_ops,
+		&espvti_max_inflight_sa, 0644);
+MODULE_PARM_DESC(crypto_max_inflight_sa,
+		 "Most crypto requests in flight per SA, 1..1048576 (default 256)");
+
+/**
+ * espvti_crypto_charge() - account a request about to be submitted
+ * @edev: the device of @sa
+ * @sa: the SA whose transform will run the request
+ *
+ * Takes one slot of the SA's and one of the device's bound. Any context.
+ *
+ * Return: true when both had room; false when the packet must be dropped
+ * (counted as rx/tx_crypto_busy by the caller); nothing is then charged.
+ */
+bool espvti_crypto_charge(struct espvti_dev *edev, struct espvti_sa *sa)
+{
+	if (unlikely(atomic_inc_return(&sa->crypto_inflight) >
+		     READ_ONCE(espvti_max_inflight_sa)))
+		goto err_release_sa;
+	if (unlikely(atomic_inc_return(&edev->crypto_inflight) >
+		     READ_ONCE(espvti_max_inflight)))
+		goto err_release_dev;
+	return true;
+
+err_release_dev:
+	atomic_dec(&edev->crypto_inflight);
+err_release_sa:
+	atomic_dec(&sa->crypto_inflight);
+	return false;
+}
+
+/**
+ * espvti_crypto_release() - give back what espvti_crypto_charge() took
+ * @edev: the device of @sa
+ * @sa: the SA; the caller still holds its reference
+ */
+void espvti_crypto_release(struct espvti_dev *edev, struct espvti_sa *sa)
+{
+	atomic_dec(&edev->crypto_inflight);
+	atomic_dec(&sa->crypto_inflight);
+}
+
+/**
+ * espvti_crypto_busy() - did the transform refuse the request for lack of room?
+ * @err: what crypto_aead_encrypt/decrypt() returned, or the completion error
+ *
+ * Requests are submitted without CRYPTO_TFM_REQ_MAY_BACKLOG: a full queue
+ * refuses them at once with -ENOSPC (cryptd, crypto_engine), -EBUSY (some
+ * drivers) or -EAGAIN (pcrypt when padata cannot take it).
+ */
+bool espvti_crypto_busy(int err)
+{
+	return err == -EBUSY || err == -ENOSPC || err == -EAGAIN;
+}
 
 static const struct espvti_aead_alg espvti_algs[] = {
 	{
@@ -93,9 +176,58 @@ bool espvti_crypto_icv_len_ok(const struct espvti_aead_alg *alg,
 	return espvti_len_in(alg->icv_lens, ARRAY_SIZE(alg->icv_lens), len);
 }
 
+/*
+ * Allocates the transform of @alg in the implementation @impl. A wrapper
+ * (cryptd, pcrypt) is put around the driver name of a synchronous
+ * implementation, not around the algorithm name: an instance of either
+ * template registers under the algorithm name with a higher priority, so
+ * "pcrypt(rfc4106(gcm(aes)))" asked twice would nest a new pcrypt around
+ * the previous instance; a driver name resolves to the same instance again.
+ */
+static struct crypto_aead *espvti_crypto_alloc(const struct espvti_aead_alg *alg,
+					       u8 impl)
+{
+	char name[CRYPTO_MAX_ALG_NAME];
+	struct crypto_aead *tfm;
+	const char *tmpl;
+	int n;
+
+	switch (impl) {
+	case ESPVTI_CRYPTO_DEFAULT:
+		return crypto_alloc_aead(alg->name, 0, 0);
+	case ESPVTI_CRYPTO_CRYPTD:
+		tmpl = "cryptd";
+		break;
+	case ESPVTI_CRYPTO_PCRYPT:
+		tmpl = "pcrypt";
+		break;
+	default:
+		return ERR_PTR(-EINVAL);
+	}
+
+	tfm = crypto_alloc_aead(alg->name, 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(tfm))
+		return tfm;
+	n = snprintf(name, sizeof(name), "%s(%s)", tmpl,
+		     crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm)));
+	crypto_free_aead(tfm);
+	if (n >= sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	tfm = crypto_alloc_aead(name, 0, 0);
+	if (IS_ERR(tfm))
+		return tfm;
+	/* The option exists to run the asynchronous path: insist on it. */
+	if (!(crypto_aead_tfm(tfm)->__crt_alg->cra_flags & CRYPTO_ALG_ASYNC)) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(-ENOENT);
+	}
+	return tfm;
+}
+
 /**
  * espvti_crypto_init() - allocate and key the transform of an SA
  * @sa: the SA; sa->alg is set
+ * @impl: enum espvti_crypto, the implementation to use
  * @key: key followed by the salt
  * @key_len: bytes in @key
  * @icv_len: ICV bytes
@@ -105,17 +237,18 @@ bool espvti_crypto_icv_len_ok(const struct espvti_aead_alg *alg,
  * caller.
  *
  * Return: 0; -ENOENT when the kernel has no implementation of the
- * algorithm; -EINVAL when the transform rejects the key or ICV length.
+ * algorithm (or cannot wrap it as @impl asks); -EINVAL when the transform
+ * rejects the key or ICV length.
  */
-int espvti_crypto_init(struct espvti_sa *sa, const u8 *key,
+int espvti_crypto_init(struct espvti_sa *sa, u8 impl, const u8 *key,
 		       unsigned int key_len, unsigned int icv_len)
 {
 	struct crypto_aead *tfm;
 	int ret;
 
-	tfm = crypto_alloc_aead(sa->alg->name, 0, 0);
+	tfm = espvti_crypto_alloc(sa->alg, impl);
 	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
+		return PTR_ERR(tfm) == -ENAMETOOLONG ? -ENOENT : PTR_ERR(tfm);
 
 	ret = crypto_aead_setkey(tfm, key, key_len);
 	if (ret)
@@ -157,8 +290,12 @@ void espvti_crypto_free(struct espvti_sa *sa)
  *
  * Layout of the single allocation:
  *   struct espvti_pkt | aead_request + transform context | scatterlist[] | IV
- * The request is aligned as the crypto API requires, the IV to the
- * transform's alignment mask.
+ * Each part after the first is placed with PTR_ALIGN() on the address where
+ * the previous one ends: the request to crypto_tfm_ctx_alignment(), the
+ * scatterlist to its type, the IV to the transform's alignment mask. The
+ * size counts the most each PTR_ALIGN() can skip (alignment - 1), so no part
+ * ever runs past the allocation, whatever alignment kmalloc() gave the
+ * start and whatever the sizes of the parts before it.
  *
  * Return: the state, or NULL when out of memory. Any context.
  */
@@ -168,26 +305,28 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 	struct crypto_aead *tfm = sa->tfm;
 	unsigned int nsg = nfrags + 1;	/* + the associated data */
 	unsigned int alignmask = crypto_aead_alignmask(tfm);
-	size_t req_off, sg_off, iv_off, len;
+	unsigned int reqlen = sizeof(struct aead_request) +
+			      crypto_aead_reqsize(tfm);
 	struct espvti_pkt *pkt;
-	u8 *base;
+	size_t len;
+	u8 *p;
 
-	req_off = ALIGN(sizeof(*pkt), crypto_tfm_ctx_alignment());
-	sg_off = ALIGN(req_off + sizeof(struct aead_request) +
-		       crypto_aead_reqsize(tfm), __alignof__(struct scatterlist));
-	iv_off = sg_off + nsg * sizeof(struct scatterlist);
-	/* kmalloc() aligns to at least crypto_tfm_ctx_alignment(). */
-	len = iv_off + ESPVTI_IV_LEN + (alignmask & ~(crypto_tfm_ctx_alignment() - 1));
+	len = sizeof(*pkt) +
+	      crypto_tfm_ctx_alignment() - 1 + reqlen +
+	      __alignof__(struct scatterlist) - 1 +
+	      nsg * sizeof(struct scatterlist) +
+	      alignmask + ESPVTI_IV_LEN;
 
-	base = kmalloc(len, GFP_ATOMIC);
-	if (unlikely(!base))
+	pkt = kmalloc(len, GFP_ATOMIC);
+	if (unlikely(!pkt))
 		return NULL;
-	pkt = (struct espvti_pkt *)base;
 	pkt->skb = skb;
 	pkt->sa = sa;
-	pkt->req = (struct aead_request *)(base + req_off);
-	pkt->sg = (struct scatterlist *)(base + sg_off);
-	pkt->iv = PTR_ALIGN(base + iv_off, alignmask + 1);
+	p = PTR_ALIGN((u8 *)(pkt + 1), crypto_tfm_ctx_alignment());
+	pkt->req = (struct aead_request *)p;
+	p = PTR_ALIGN(p + reqlen, __alignof__(struct scatterlist));
+	pkt->sg = (struct scatterlist *)p;
+	pkt->iv = PTR_ALIGN(p + nsg * sizeof(struct scatterlist), alignmask + 1);
 	sg_init_table(pkt->sg, nsg);
 	return pkt;
 }
@@ -202,6 +341,10 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
  * @encrypt: set up for encryption (else decryption)
  * @done: completion callback, called with @pkt when the transform completes
  *	asynchronously
+ *
+ * The request is submitted without CRYPTO_TFM_REQ_MAY_BACKLOG: a transform
+ * whose queue is full refuses it at once (see espvti_crypto_busy()) instead
+ * of queueing it without bound.
  *
  * Builds the associated data, copies the packet's IV to @pkt->iv and maps
  * the packet from its IV through its ICV. The transform works in place.
@@ -238,8 +381,7 @@ int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
 		return -EINVAL;
 
 	aead_request_set_tfm(pkt->req, sa->tfm);
-	aead_request_set_callback(pkt->req, CRYPTO_TFM_REQ_MAY_BACKLOG, done,
-				  pkt);
+	aead_request_set_callback(pkt->req, 0, done, pkt);
 	aead_request_set_crypt(pkt->req, pkt->sg, pkt->sg,
 			       encrypt ? plen : plen + icv, pkt->iv);
 	aead_request_set_ad(pkt->req, pkt->aad_len + ESPVTI_IV_LEN);

@@ -9,7 +9,12 @@
 
 #include <linux/types.h>
 
+struct espvti_dev;
 struct espvti_sa;
+
+/* Default bounds on crypto requests in flight (module parameters). */
+#define ESPVTI_CRYPTO_MAX_INFLIGHT	1024	/* per device */
+#define ESPVTI_CRYPTO_MAX_INFLIGHT_SA	256	/* per SA */
 
 /**
  * struct espvti_aead_alg - an AEAD algorithm espvti accepts
@@ -34,8 +39,11 @@ bool espvti_crypto_key_len_ok(const struct espvti_aead_alg *alg,
 			      unsigned int len);
 bool espvti_crypto_icv_len_ok(const struct espvti_aead_alg *alg,
 			      unsigned int len);
-int espvti_crypto_init(struct espvti_sa *sa, const u8 *key,
+int espvti_crypto_init(struct espvti_sa *sa, u8 impl, const u8 *key,
 		       unsigned int key_len, unsigned int icv_len);
 void espvti_crypto_free(struct espvti_sa *sa);
+bool espvti_crypto_charge(struct espvti_dev *edev, struct espvti_sa *sa);
+void espvti_crypto_release(struct espvti_dev *edev, struct espvti_sa *sa);
+bool espvti_crypto_busy(int err);
 
 #endif /* _ESPVTI_CRYPTO_H */

@@ -78,6 +78,9 @@ struct espvti_endpoint {
  * @float_family: family of the pending new remote address, 0 for none.
  * @float_addr: the pending new remote address.
  * @float_port: the pending new remote port (network order).
+ * @crypto: enum espvti_crypto for SAs added from now on; under RTNL.
+ * @crypto_inflight: crypto requests of the device's SAs submitted and not
+ *	yet done (atomic; bounded by espvti_crypto_charge()).
  */
 struct espvti_dev {
 	struct net_device *dev;
@@ -97,6 +100,8 @@ struct espvti_dev {
 	u8 float_family;
 	struct in6_addr float_addr;
 	__be16 float_port;
+	u8 crypto;
+	atomic_t crypto_inflight;
 };
 
 /**

@@ -206,7 +206,12 @@ static void espvti_rx_outer_saddr(const struct sk_buff *skb, u8 outer_family,
 	*from = ipv6_hdr(skb)->saddr;
 }
 
-/* Completion of the decryption, synchronous or not. */
+/*
+ * Completion of the decryption, synchronous or not: called with the result
+ * of crypto_aead_decrypt() (returns at once on -EINPROGRESS: the callback
+ * follows) and from the callback. Releases the packet's crypto state, its
+ * slot in the in-flight bounds and, last, its SA reference.
+ */
 static void espvti_input_done(struct espvti_pkt *pkt, int err)
 {
 	struct espvti_sa *sa = pkt->sa;
@@ -222,13 +227,16 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 	unsigned int why;
 	bool fresh, top;
 
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err == -EINPROGRESS)
 		return;
 	espvti_pkt_free(pkt);
+	espvti_crypto_release(edev, sa);
 
 	if (unlikely(err)) {
 		if (err == -EBADMSG) {
 			why = ESPVTI_STAT_RX_AUTH_FAIL;
+		} else if (espvti_crypto_busy(err)) {
+			why = ESPVTI_STAT_RX_CRYPTO_BUSY;
 		} else {
 			net_dbg_ratelimited("%s: decryption failed: %d\n",
 					    dev->name, err);
@@ -282,9 +290,10 @@ static ESPVTI_CRYPTO_CB(espvti_input_cb)
 {
 	struct espvti_pkt *pkt = ESPVTI_CRYPTO_CB_DATA();
 
-	/* A backlogged request has started: the real completion follows. */
-	if (err == -EINPROGRESS)
-		return;
+	/*
+	 * Only a backlogged request reports -EINPROGRESS before completing;
+	 * espvti never asks for the backlog, and espvti_input_done() ignores it.
+	 */
 	local_bh_disable();
 	espvti_input_done(pkt, err);
 	local_bh_enable();
@@ -330,15 +339,20 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 	else
 		outer_tos = ipv6_get_dsfield(ipv6_hdr(skb));
 
+	/* Bounded before any work is spent on a packet not yet authentic. */
+	if (unlikely(!espvti_crypto_charge(edev, sa))) {
+		why = ESPVTI_STAT_RX_CRYPTO_BUSY;
+		goto drop;
+	}
 	nfrags = skb_cow_data(skb, 0, &trailer);
 	if (unlikely(nfrags < 0)) {
 		why = ESPVTI_RX_NOMEM;
-		goto drop;
+		goto drop_release;
 	}
 	pkt = espvti_pkt_alloc(sa, skb, nfrags);
 	if (unlikely(!pkt)) {
 		why = ESPVTI_RX_NOMEM;
-		goto drop;
+		goto drop_release;
 	}
 	pkt->seq = seq;
 	pkt->outer_family = outer_family;
@@ -348,11 +362,13 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 	if (unlikely(espvti_pkt_map(pkt, 0, plen, false, espvti_input_cb))) {
 		espvti_pkt_free(pkt);
 		why = ESPVTI_RX_NOMEM;
-		goto drop;
+		goto drop_release;
 	}
 	espvti_input_done(pkt, crypto_aead_decrypt(pkt->req));
 	return;
 
+drop_release:
+	espvti_crypto_release(edev, sa);
 drop:
 	espvti_rx_drop(edev, sa, skb, why);
 	espvti_sa_put(sa);

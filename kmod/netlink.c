@@ -41,6 +41,7 @@ static const struct nla_policy espvti_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_ENCAP_KEEPALIVE]	= { .type = NLA_U32 },
 	[ESPVTI_A_ENCAP_FLOAT]		= { .type = NLA_U8 },
 	[ESPVTI_A_ENCAP_FD]		= { .type = NLA_S32 },
+	[ESPVTI_A_CRYPTO]		= { .type = NLA_U8 },
 };
 
 
@@ -111,7 +112,10 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 	    nla_put_string(skb, ESPVTI_A_IFNAME, edev->dev->name) ||
 	    nla_put_u32(skb, ESPVTI_A_MTU, edev->dev->mtu) ||
 	    nla_put_u8(skb, ESPVTI_A_TTL, ep ? ep->ttl : ESPVTI_DEFAULT_TTL) ||
-	    nla_put_u32(skb, ESPVTI_A_SA_COUNT_IN, n_in))
+	    nla_put_u32(skb, ESPVTI_A_SA_COUNT_IN, n_in) ||
+	    nla_put_u8(skb, ESPVTI_A_CRYPTO, edev->crypto) ||
+	    nla_put_u32(skb, ESPVTI_A_CRYPTO_INFLIGHT,
+			atomic_read(&edev->crypto_inflight)))
 		goto nla_put_failure;
 	if (ep && (espvti_nl_put_addr(skb, ESPVTI_A_LOCAL_IPV4, ESPVTI_A_LOCAL_IPV6,
 				      ep->family, &ep->local) ||
@@ -245,6 +249,12 @@ static int espvti_nl_dev_set_check(struct nlattr **attrs,
 				      "ESPVTI_A_ENCAP_SPORT/DPORT: port 0 is not valid");
 			return -EINVAL;
 		}
+	}
+	if (attrs[ESPVTI_A_CRYPTO] &&
+	    nla_get_u8(attrs[ESPVTI_A_CRYPTO]) > ESPVTI_CRYPTO_PCRYPT) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_CRYPTO],
+			      "ESPVTI_A_CRYPTO: must be ESPVTI_CRYPTO_DEFAULT (0), ESPVTI_CRYPTO_CRYPTD (1) or ESPVTI_CRYPTO_PCRYPT (2)");
+		return -EINVAL;
 	}
 	if (attrs[ESPVTI_A_ENCAP_FLOAT] && nla_get_u8(attrs[ESPVTI_A_ENCAP_FLOAT]) > 1) {
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_FLOAT],
@@ -415,6 +425,9 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto err_release_ep;
 
+	/* Read by espvti_sa_create(), under RTNL too. */
+	if (attrs[ESPVTI_A_CRYPTO])
+		edev->crypto = nla_get_u8(attrs[ESPVTI_A_CRYPTO]);
 	rcu_assign_pointer(edev->ep, ep);
 	espvti_endpoint_release(old);
 	espvti_dev_endpoint_changed(edev);

@@ -13,16 +13,8 @@
  * per CPU. The packet pins the SA with a reference until it has been handed
  * to the IP layer, so a rekey or an SA deletion never waits for packets in
  * flight. The outer header is built before encryption; the done function,
- * shared by synchronous and asynchronous transforms, only sends.
- *
- * Spreading crypto over CPUs later: the transform is already called through
- * the asynchronous interface, so a parallel version would queue the prepared
- * espvti_pkt on a per-device ring consumed by per-CPU workers (as pcrypt or
- * WireGuard's encryption queues do) and, to keep per-SA order, also append
- * it to a per-SA FIFO that is drained from its head only while the head
- * packet is done: the done function would mark the packet finished and send
- * every finished packet from the head of that FIFO. Sequence numbers are
- * taken before queueing, so the order on the wire matches them.
+ * shared by synchronous and asynchronous transforms, only sends. Requests in
+ * flight are bounded per device and per SA (espvti_crypto_charge()).
  */
 
 #include <linux/icmp.h>
@@ -299,16 +291,6 @@ static bool espvti_seq_next(struct espvti_sa *sa, u64 *seq)
 	return true;
 }
 
-/*
- * The outer DS field: the DSCP is copied, and so is the ECN field, CE
- * included (RFC 6040 normal mode, as RFC 4301 5.1.2.1 asks of IPsec; the
- * older "reset CE" of RFC 3168 full-functionality mode is obsolete).
- */
-static u8 espvti_outer_dsfield(u8 inner)
-{
-	return inner;
-}
-
 static void espvti_push_ip4(struct sk_buff *skb, const struct espvti_tx *tx)
 {
 	struct iphdr *iph;
@@ -317,7 +299,11 @@ static void espvti_push_ip4(struct sk_buff *skb, const struct espvti_tx *tx)
 	skb_reset_network_header(skb);
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) >> 2;
-	iph->tos = espvti_outer_dsfield(tx->dsfield);
+	/*
+	 * The inner DS field is copied whole: DSCP, and ECN with CE included
+	 * (RFC 6040 normal mode, as RFC 4301 5.1.2.1 asks of IPsec).
+	 */
+	iph->tos = tx->dsfield;
 	iph->tot_len = htons(skb->len);
 	iph->frag_off = tx->frag || ip_mtu_locked(skb_dst(skb)) ? 0 : htons(IP_DF);
 	iph->ttl = tx->ttl;
@@ -334,7 +320,8 @@ static void espvti_push_ip6(struct sk_buff *skb, const struct espvti_tx *tx)
 
 	ip6h = skb_push(skb, sizeof(*ip6h));
 	skb_reset_network_header(skb);
-	ip6_flow_hdr(ip6h, espvti_outer_dsfield(tx->dsfield), tx->flowlabel);
+	/* The DS field is copied whole, as for IPv4. */
+	ip6_flow_hdr(ip6h, tx->dsfield, tx->flowlabel);
 	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 	ip6h->nexthdr = tx->encap_len ? IPPROTO_UDP : IPPROTO_ESP;
 	ip6h->hop_limit = tx->ttl;
@@ -384,7 +371,10 @@ static int espvti_send(struct sk_buff *skb, u8 family, bool encap)
 
 /*
  * Completion of the encryption, synchronous or not: sends the ESP packet or
- * drops it, then releases the packet's crypto state and SA reference.
+ * drops it, then releases the packet's crypto state, its slot in the
+ * in-flight bounds and its SA reference. Called with the result of
+ * crypto_aead_encrypt() (returns at once on -EINPROGRESS: the callback
+ * follows) and from the callback.
  */
 static void espvti_output_done(struct espvti_pkt *pkt, int err)
 {
@@ -395,14 +385,19 @@ static void espvti_output_done(struct espvti_pkt *pkt, int err)
 	u8 family = pkt->outer_family;
 	bool encap = pkt->encap;
 
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err == -EINPROGRESS)
 		return;
 	espvti_pkt_free(pkt);
+	espvti_crypto_release(edev, sa);
 
 	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: encryption failed: %d\n",
-				    sa->dev->name, err);
-		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+		if (espvti_crypto_busy(err)) {
+			espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
+		} else {
+			net_dbg_ratelimited("%s: encryption failed: %d\n",
+					    sa->dev->name, err);
+			espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
+		}
 		kfree_skb(skb);
 		goto put_sa;
 	}
@@ -424,9 +419,10 @@ static ESPVTI_CRYPTO_CB(espvti_output_cb)
 {
 	struct espvti_pkt *pkt = ESPVTI_CRYPTO_CB_DATA();
 
-	/* A backlogged request has started: the real completion follows. */
-	if (err == -EINPROGRESS)
-		return;
+	/*
+	 * Only a backlogged request reports -EINPROGRESS before completing;
+	 * espvti never asks for the backlog, and espvti_output_done() ignores it.
+	 */
 	local_bh_disable();
 	espvti_output_done(pkt, err);
 	local_bh_enable();
@@ -560,8 +556,13 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct sk_buff *skb)
 		goto drop_sa;
 	}
 
+	if (unlikely(!espvti_crypto_charge(edev, sa))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
+		goto drop_sa;
+	}
 	pkt = espvti_tx_build(dev, skb, sa, &tx, seq);
 	if (unlikely(!pkt)) {
+		espvti_crypto_release(edev, sa);
 		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
 		goto drop_sa;
 	}
@@ -600,7 +601,11 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 
-	/* No GSO features are advertised; segment whatever still arrives. */
+	/*
+	 * The device advertises software GSO (device.c) so that the stack
+	 * hands over large packets unsegmented; each segment is encrypted
+	 * into its own ESP packet here.
+	 */
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs)) {
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);

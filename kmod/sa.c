@@ -112,11 +112,12 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
 			espvti_replay_advance(sa->replay, cfg->seq);
 	}
 
-	ret = espvti_crypto_init(sa, cfg->key, cfg->key_len, cfg->icv_len);
+	ret = espvti_crypto_init(sa, edev->crypto, cfg->key, cfg->key_len,
+				 cfg->icv_len);
 	if (ret) {
 		if (ret == -ENOENT)
 			NL_SET_ERR_MSG_MOD(extack,
-					   "ESPVTI_SA_A_ALG: the kernel has no implementation of this algorithm");
+					   "ESPVTI_SA_A_ALG: the kernel has no implementation of this algorithm (in the device's ESPVTI_A_CRYPTO implementation)");
 		else
 			NL_SET_ERR_MSG_MOD(extack,
 					   "ESPVTI_SA_A_KEY: the AEAD transform rejected this key or ICV length");

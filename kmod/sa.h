@@ -115,6 +115,8 @@ enum {
  * @expire_state: ESPVTI_SA_SOFT_EXPIRED and ESPVTI_SA_HARD_EXPIRED bits.
  * @expire_reason: enum espvti_expire_reason of the last expiry.
  * @stats: per-CPU counters of this SA.
+ * @crypto_inflight: requests of this SA submitted to @tfm and not yet done
+ *	(atomic; bounded by espvti_crypto_charge()).
  */
 struct espvti_sa {
 	struct hlist_node spi_node;
@@ -138,6 +140,7 @@ struct espvti_sa {
 	unsigned long expire_state;
 	u8 expire_reason;
 	struct espvti_pcpu_stats __percpu *stats;
+	atomic_t crypto_inflight;
 };
 
 int espvti_sa_module_init(void);

@@ -66,6 +66,7 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_NO_SA ... ESPVTI_STAT_RX_EXPIRED:
 	case ESPVTI_STAT_RX_UDP_MALFORMED:
 	case ESPVTI_STAT_RX_KEEPALIVE:
+	case ESPVTI_STAT_RX_CRYPTO_BUSY:
 		return true;
 	default:
 		return false;

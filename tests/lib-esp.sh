@@ -23,6 +23,11 @@
 # Either side can be espvti (esp_espvti_up) or the kernel's own ESP behind
 # an xfrm interface (esp_xfrmi_up), keyed with the same SPIs and keys
 # (esp_keying), for either outer family and both inner families at once.
+#
+# ESPVTI_TEST_CRYPTO=cryptd|pcrypt in the environment makes every espvti
+# device of these helpers (and of tests calling esp_crypto_opt) use that
+# asynchronous AEAD implementation (espctl set DEV crypto ...) for its SAs;
+# tests/*-async.sh run existing tests that way.
 
 # Outer (underlay) and inner (tunnel) addresses, indexed by side 0 / 1.
 ESP_O4=(192.0.2.1 192.0.2.2)
@@ -145,6 +150,16 @@ esp_inner_addrs() {
 		ip -n "$ns" link set "$2" up
 }
 
+# esp_crypto_opt NS DEV: applies $ESPVTI_TEST_CRYPTO (if set) to the espvti
+# device DEV in NS, before its SAs are added; fails when it cannot.
+esp_crypto_opt() {
+	[ -n "${ESPVTI_TEST_CRYPTO:-}" ] || return 0
+	ns_exec "$1" "$ESPCTL" set "$2" crypto "$ESPVTI_TEST_CRYPTO" || {
+		echo "cannot set crypto $ESPVTI_TEST_CRYPTO on $2 in $1"
+		return 1
+	}
+}
+
 # esp_espvti_up SIDE OFAM [DEV]: on SIDE (0 or 1), creates the espvti device
 # DEV (default esp0) with outer family OFAM (4 or 6), the outbound and
 # inbound SA of esp_keying, and the inner addresses. Prints what failed.
@@ -154,6 +169,7 @@ esp_espvti_up() {
 	esp_side_vars "$1" "$2"
 	[ "$ESP_ESN" = 1 ] && esn=(esn)
 	ip -n "$ns" link add "$dev" type espvti || return 1
+	esp_crypto_opt "$ns" "$dev" || return 1
 	ns_exec "$ns" "$ESPCTL" set "$dev" local "$me" remote "$peer" dev "${ESP_UL[$1]}" ||
 		return 1
 	ns_exec "$ns" "$ESPCTL" sa add "$dev" dir out spi "$spi_out" \

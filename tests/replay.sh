@@ -164,6 +164,7 @@ receiver_up() {
 	# No IPv6 on the devices: MLD reports and router solicitations would
 	# cross the tunnel at random times and upset the packet counts.
 	ns_exec "$b" sysctl -qw net.ipv6.conf.esp0.disable_ipv6=1 || return 1
+	esp_crypto_opt "$b" esp0 || return 1
 	ns_exec "$b" "$ESPCTL" set esp0 local "${ESP_O4[1]}" remote "${ESP_O4[0]}" || return 1
 	ns_exec "$b" "$ESPCTL" sa add esp0 dir in spi "$SPI_C" aead "$ALG" "$KEY_C" 128 \
 		replay-window "$WIN" || return 1
@@ -176,6 +177,7 @@ receiver_up() {
 
 	ip -n "$a" link add esp0 type espvti || return 1
 	ns_exec "$a" sysctl -qw net.ipv6.conf.esp0.disable_ipv6=1 || return 1
+	esp_crypto_opt "$a" esp0 || return 1
 	ns_exec "$a" "$ESPCTL" set esp0 local "${ESP_O4[0]}" remote "${ESP_O4[1]}" || return 1
 	ns_exec "$a" "$ESPCTL" sa add esp0 dir out spi "$SPI_R" aead "$ALG" "$KEY_R" 128 ||
 		return 1

@@ -20,6 +20,11 @@ mode) encrypted with AES-GCM as RFC 4106 specifies, for the VM tests.
                        bytes not 1,2,3,...), padlen (pad length 255, more
                        than the payload)
       --save FILE      also write the ESP packet (SPI onwards) to FILE
+  espcraft.py flood --dst ADDR --spi SPI --seq N --count C [--len BYTES]
+      sends C forged ESP packets of SPI with the fresh sequence numbers
+      N, N+1, ... and random bytes as IV, ciphertext and ICV (BYTES after
+      the ESP header, default 64), from one raw socket as fast as it can:
+      each one costs the receiver a decryption before its ICV fails.
   espcraft.py replay --dst ADDR FILE
       sends the ESP packet in FILE (from --save or capture) as it is.
   espcraft.py capture --dev IF --out FILE [--spi SPI] [--incoming]
@@ -148,6 +153,17 @@ def esp_send(dst, pkt):
         s.sendto(pkt, (dst, 0))
 
 
+def esp_flood(dst, spi, seq, count, length):
+    """Sends count forged ESP packets (random body) with fresh sequence numbers."""
+    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    body = os.urandom(length)
+    with socket.socket(fam, socket.SOCK_RAW, IPPROTO_ESP) as s:
+        # Room for the whole burst even while a qdisc holds it (root only).
+        s.setsockopt(socket.SOL_SOCKET, 32, 64 << 20)  # SO_SNDBUFFORCE
+        for i in range(count):
+            s.sendto(struct.pack("!II", spi, (seq + i) & 0xffffffff) + body, (dst, 0))
+
+
 def esp_from_ip(frame):
     """The ESP part of an IPv4/IPv6 packet of protocol 50, or None."""
     if len(frame) >= 20 and frame[0] >> 4 == 4 and frame[9] == IPPROTO_ESP:
@@ -255,6 +271,12 @@ def main():
     p.add_argument("--nexthdr", type=int)
     p.add_argument("--corrupt")
     p.add_argument("--save")
+    p = sub.add_parser("flood")
+    p.add_argument("--dst", required=True)
+    p.add_argument("--spi", required=True, type=lambda x: int(x, 0))
+    p.add_argument("--seq", required=True, type=lambda x: int(x, 0))
+    p.add_argument("--count", required=True, type=int)
+    p.add_argument("--len", type=int, default=64)
     p = sub.add_parser("replay")
     p.add_argument("--dst", required=True)
     p.add_argument("file")
@@ -272,6 +294,9 @@ def main():
             return selftest()
         if a.cmd == "capture":
             capture(a.dev, a.out, a.spi, a.incoming, a.ready, a.timeout)
+            return 0
+        if a.cmd == "flood":
+            esp_flood(a.dst, a.spi, a.seq, a.count, a.len)
             return 0
         if a.cmd == "replay":
             with open(a.file, "rb") as f:

@@ -419,6 +419,34 @@ int espctl_parse_bool(const char *what, const char *s, bool *out,
 	return -1;
 }
 
+static const char *const crypto_names[] = {
+	[ESPVTI_CRYPTO_DEFAULT] = "default",
+	[ESPVTI_CRYPTO_CRYPTD] = "cryptd",
+	[ESPVTI_CRYPTO_PCRYPT] = "pcrypt",
+};
+
+/* The name of an enum espvti_crypto value ("unknown" beyond the known). */
+const char *espctl_crypto_name(unsigned int crypto)
+{
+	if (crypto < sizeof(crypto_names) / sizeof(crypto_names[0]))
+		return crypto_names[crypto];
+	return "unknown";
+}
+
+/* default, cryptd or pcrypt into an enum espvti_crypto value. */
+int espctl_parse_crypto(const char *s, uint64_t *out, struct espctl_err *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(crypto_names) / sizeof(crypto_names[0]); i++)
+		if (!strcmp(s, crypto_names[i])) {
+			*out = i;
+			return 0;
+		}
+	espctl_err_set(e, "invalid crypto '%s': expected default, cryptd or pcrypt", s);
+	return -1;
+}
+
 bool espctl_addr_is_zero(const struct espctl_addr *a)
 {
 	static const struct in6_addr any6;

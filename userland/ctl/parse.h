@@ -81,6 +81,8 @@ int espctl_parse_ifname(const char *what, const char *s, struct espctl_err *e);
 int espctl_parse_dir(const char *s, uint8_t *dir, struct espctl_err *e);
 int espctl_parse_bool(const char *what, const char *s, bool *out,
 		      struct espctl_err *e);
+int espctl_parse_crypto(const char *s, uint64_t *out, struct espctl_err *e);
+const char *espctl_crypto_name(unsigned int crypto);
 
 bool espctl_addr_is_zero(const struct espctl_addr *a);
 void espctl_addr_zero(struct espctl_addr *a, int family);

@@ -29,7 +29,7 @@ struct set_seen {
 };
 
 static const char *const set_keywords[] = {
-	"local", "remote", "dev", "ttl", "encap", "sport", "dport",
+	"local", "remote", "dev", "ttl", "crypto", "encap", "sport", "dport",
 	"keepalive", "float", "fd",
 };
 
@@ -95,6 +95,11 @@ static int set_option(struct nl_msg *msg, const char *key, const char *val,
 		if (espctl_parse_num("ttl", val, 1, 255, &v, e))
 			return -1;
 		return nla_put_u8(msg, ESPVTI_A_TTL, v);
+	}
+	if (!strcmp(key, "crypto")) {
+		if (espctl_parse_crypto(val, &v, e))
+			return -1;
+		return nla_put_u8(msg, ESPVTI_A_CRYPTO, v);
 	}
 	if (!strcmp(key, "encap")) {
 		if (!strcmp(val, "udp")) {
@@ -219,6 +224,7 @@ const struct espctl_cmd espctl_set_cmd = {
 	.name = "set",
 	.fn = espctl_set,
 	.usage = "set DEV [local ADDR|any] [remote ADDR|none] [dev UNDERLAY|none] [ttl N]\n"
+		 "                [crypto default|cryptd|pcrypt]\n"
 		 "                [encap udp [sport PORT] [dport PORT] [keepalive SECONDS]\n"
 		 "                           [float on|off] [fd FD] | encap none]",
 	.help =
@@ -228,6 +234,11 @@ const struct espctl_cmd espctl_set_cmd = {
 	"  remote ADDR|none     outer destination address (the peer); none: unset\n"
 	"  dev UNDERLAY|none    send outer packets through UNDERLAY only; none: unbind\n"
 	"  ttl N                outer TTL / hop limit, 1..255 (default 64)\n"
+	"  crypto default|cryptd|pcrypt\n"
+	"                       implementation of the AEAD for SAs added from now\n"
+	"                       on (existing SAs keep theirs): default, the kernel's\n"
+	"                       choice; cryptd or pcrypt, that asynchronous wrapper\n"
+	"                       around a synchronous implementation (same wire format)\n"
 	"  encap udp            ESP in UDP (RFC 3948, for NAT traversal), with:\n"
 	"    sport PORT           local UDP port (default 4500)\n"
 	"    dport PORT           remote UDP port (default 4500)\n"

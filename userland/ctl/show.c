@@ -83,6 +83,9 @@ struct show_sa {
  * @keepalive: keepalive interval, seconds
  * @floating: peer floating on
  * @socket: 1 module socket, 2 user socket, 0 none (its process closed it)
+ * @crypto: ESPVTI_CRYPTO_*, implementation for new SAs
+ * @crypto_inflight: crypto requests in flight, valid if @has_crypto
+ * @has_crypto: the module reported ESPVTI_A_CRYPTO (older ones do not)
  * @stats: device totals
  * @sas: its SAs, @n_sas of them
  * @n_sas: count
@@ -102,6 +105,9 @@ struct show_dev {
 	uint32_t keepalive;
 	bool floating;
 	uint8_t socket;
+	uint8_t crypto;
+	uint32_t crypto_inflight;
+	bool has_crypto;
 	uint64_t stats[__ESPVTI_STAT_MAX];
 	struct show_sa *sas;
 	size_t n_sas;
@@ -223,6 +229,12 @@ static int dev_reply(struct nl_msg *msg, void *arg)
 		d->floating = nla_get_u8(tb[ESPVTI_A_ENCAP_FLOAT]);
 	if (tb[ESPVTI_A_ENCAP_SOCKET])
 		d->socket = nla_get_u8(tb[ESPVTI_A_ENCAP_SOCKET]);
+	if (tb[ESPVTI_A_CRYPTO]) {
+		d->has_crypto = true;
+		d->crypto = nla_get_u8(tb[ESPVTI_A_CRYPTO]);
+	}
+	if (tb[ESPVTI_A_CRYPTO_INFLIGHT])
+		d->crypto_inflight = nla_get_u32(tb[ESPVTI_A_CRYPTO_INFLIGHT]);
 	read_stats(tb[ESPVTI_A_STATS], d->stats);
 	return 0;
 }
@@ -390,6 +402,9 @@ static void print_dev_text(const struct show_dev *d)
 		       espctl_socket_str(d->socket));
 	else
 		printf("  encap: none\n");
+	if (d->has_crypto)
+		printf("  crypto: %s, %u in flight\n", espctl_crypto_name(d->crypto),
+		       d->crypto_inflight);
 	if (d->has_out)
 		printf("  sas: %u inbound, outbound spi 0x%08x\n", d->n_in, d->out_spi);
 	else
@@ -500,6 +515,13 @@ static void json_dev(struct espctl_json *j, const struct show_dev *d)
 		espctl_json_obj_close(j);
 	} else {
 		espctl_json_null(j, "encap");
+	}
+	if (d->has_crypto) {
+		espctl_json_str(j, "crypto", espctl_crypto_name(d->crypto));
+		espctl_json_u64(j, "crypto_inflight", d->crypto_inflight);
+	} else {
+		espctl_json_null(j, "crypto");
+		espctl_json_null(j, "crypto_inflight");
 	}
 	espctl_json_u64(j, "sa_count_in", d->n_in);
 	if (d->has_out)

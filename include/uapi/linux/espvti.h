@@ -27,7 +27,8 @@
  *     ESPVTI_A_REMOTE_IPV4 or ESPVTI_A_REMOTE_IPV6 (when set),
  *     ESPVTI_A_UNDERLAY_IFINDEX (when bound), ESPVTI_A_TTL,
  *     ESPVTI_A_SA_COUNT_IN, ESPVTI_A_OUT_SPI (when an outbound SA exists),
- *     ESPVTI_A_STATS (nest of enum espvti_stat_attrs, device totals).
+ *     ESPVTI_A_STATS (nest of enum espvti_stat_attrs, device totals),
+ *     ESPVTI_A_CRYPTO, ESPVTI_A_CRYPTO_INFLIGHT.
  *
  * ESPVTI_CMD_DEV_SET
  *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, then any of:
@@ -42,6 +43,8 @@
  *     ESPVTI_A_ENCAP_KEEPALIVE: NAT keepalive interval in seconds (default
  *       20, 0 off).
  *     ESPVTI_A_ENCAP_FLOAT: follow the peer to a new address/port (default 1).
+ *     ESPVTI_A_CRYPTO: enum espvti_crypto, the AEAD implementation of the
+ *       SAs added afterwards (existing SAs keep theirs).
  *     ESPVTI_A_ENCAP_FD: a UDP socket of the caller, bound to the local
  *       port, that the device shares (e.g. the IKE daemon's port 4500
  *       socket): ESP arriving on it is taken by the kernel, datagrams with the
@@ -183,6 +186,16 @@ enum espvti_cmd {
  * @ESPVTI_A_OLD_REMOTE_IPV4: be32, previous remote address (mapping event).
  * @ESPVTI_A_OLD_REMOTE_IPV6: 16 bytes, likewise for IPv6.
  * @ESPVTI_A_OLD_ENCAP_DPORT: u16, previous remote port (mapping event).
+ * @ESPVTI_A_CRYPTO: u8, enum espvti_crypto: which implementation of the
+ *	AEAD algorithm the device's SAs added afterwards use (default
+ *	ESPVTI_CRYPTO_DEFAULT). The wire format does not depend on it.
+ * @ESPVTI_A_CRYPTO_INFLIGHT: u32, read only: encryptions and decryptions
+ *	of the device submitted to the crypto API and not yet completed. It is
+ *	bounded per device and per SA by the module parameters
+ *	crypto_max_inflight (default 1024) and crypto_max_inflight_sa (default
+ *	256); a packet beyond either bound is dropped before its ICV is
+ *	checked and counted in ESPVTI_STAT_RX_CRYPTO_BUSY or
+ *	ESPVTI_STAT_TX_CRYPTO_BUSY.
  */
 enum espvti_attrs {
 	ESPVTI_A_UNSPEC,
@@ -213,6 +226,8 @@ enum espvti_attrs {
 	ESPVTI_A_OLD_REMOTE_IPV4,
 	ESPVTI_A_OLD_REMOTE_IPV6,
 	ESPVTI_A_OLD_ENCAP_DPORT,
+	ESPVTI_A_CRYPTO,
+	ESPVTI_A_CRYPTO_INFLIGHT,
 
 	__ESPVTI_A_MAX
 };
@@ -236,6 +251,24 @@ enum espvti_dir {
 enum espvti_encap {
 	ESPVTI_ENCAP_NONE = 0,
 	ESPVTI_ENCAP_UDP = 1,
+};
+
+/**
+ * enum espvti_crypto - implementation of the AEAD transforms of new SAs
+ * @ESPVTI_CRYPTO_DEFAULT: the kernel's preferred implementation of the
+ *	algorithm (synchronous or not, as the kernel chooses).
+ * @ESPVTI_CRYPTO_CRYPTD: the algorithm wrapped in cryptd(...): always
+ *	asynchronous, requests complete from cryptd's per-CPU workers.
+ * @ESPVTI_CRYPTO_PCRYPT: the algorithm wrapped in pcrypt(...) (module
+ *	pcrypt): asynchronous, requests spread over CPUs by padata.
+ *
+ * Adding an SA fails (-ENOENT, extack names ESPVTI_SA_A_ALG) when the
+ * kernel cannot instantiate the chosen wrapper around the algorithm.
+ */
+enum espvti_crypto {
+	ESPVTI_CRYPTO_DEFAULT = 0,
+	ESPVTI_CRYPTO_CRYPTD = 1,
+	ESPVTI_CRYPTO_PCRYPT = 2,
 };
 
 #define ESPVTI_DEFAULT_ENCAP_PORT	4500
@@ -364,6 +397,11 @@ enum espvti_ts_attrs {
  *	for ESP, or a non-ESP marker with nothing behind it.
  * @ESPVTI_STAT_RX_KEEPALIVE: NAT keepalives received (and dropped).
  * @ESPVTI_STAT_TX_KEEPALIVE: NAT keepalives sent.
+ * @ESPVTI_STAT_RX_CRYPTO_BUSY: dropped before decryption (so before the ICV
+ *	check): the device or the SA already has as many requests in flight in
+ *	the crypto API as its bound allows (see ESPVTI_A_CRYPTO_INFLIGHT), or
+ *	the transform's queue is full (-EBUSY, -ENOSPC).
+ * @ESPVTI_STAT_TX_CRYPTO_BUSY: likewise, dropped before encryption.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -390,6 +428,8 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_RX_UDP_MALFORMED,
 	ESPVTI_STAT_RX_KEEPALIVE,
 	ESPVTI_STAT_TX_KEEPALIVE,
+	ESPVTI_STAT_RX_CRYPTO_BUSY,
+	ESPVTI_STAT_TX_CRYPTO_BUSY,
 
 	__ESPVTI_STAT_MAX
 };
