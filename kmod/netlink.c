@@ -464,7 +464,13 @@ static const struct genl_small_ops espvti_nl_ops[] = {
 };
 
 static const struct genl_multicast_group espvti_nl_mcgrps[] = {
-	{ .name = ESPVTI_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+	/*
+	 * GENL_MCAST_CAP_NET_ADMIN: joining needs CAP_NET_ADMIN in the user
+	 * namespace owning the socket's network namespace (the events name
+	 * SPIs, inner addresses and peers' addresses). It is a multicast flag;
+	 * GENL_UNS_ADMIN_PERM, an operation flag, means nothing here.
+	 */
+	{ .name = ESPVTI_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family espvti_family __ro_after_init = {

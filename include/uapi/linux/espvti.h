@@ -8,7 +8,10 @@
  * ip link del NAME). Everything else goes through the generic netlink family
  * ESPVTI_GENL_NAME, version ESPVTI_GENL_VERSION. Every command requires
  * CAP_NET_ADMIN in the user namespace that owns the device's network namespace,
- * dumps included (they reveal tunnel endpoints and counters, never keys).
+ * dumps included (they reveal tunnel endpoints and counters, never keys), and
+ * so does joining the multicast group ESPVTI_MCGRP_EVENTS (the events name
+ * SPIs, inner addresses and the peers' addresses). Requests and events reach
+ * only the devices of the caller's own network namespace.
  *
  * A request names its device with ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME (one of
  * the two is required, except for a dump of ESPVTI_CMD_DEV_GET, which lists all
