@@ -264,6 +264,12 @@ static int espvti_nl_parse_sa(struct genl_info *info, struct nlattr **tb,
 			       &cfg->hard_packets, extack);
 }
 
+/*
+ * The transform is allocated and keyed before RTNL is taken:
+ * crypto_alloc_aead() may load modules and run the algorithm's self-tests,
+ * which must not stall every other RTNL user. Only the device lookup and the
+ * install run under RTNL; an SA that is not installed is freed after it.
+ */
 int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
@@ -282,25 +288,24 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = espvti_nl_parse_sa(info, tb, cfg);
 	if (ret)
 		goto out_free_cfg;
+	sa = espvti_sa_create(cfg, info->extack);
+	if (IS_ERR(sa)) {
+		ret = PTR_ERR(sa);
+		goto out_free_cfg;
+	}
 
 	rtnl_lock();
 	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(edev)) {
+	if (IS_ERR(edev))
 		ret = PTR_ERR(edev);
-		goto out_unlock;
-	}
-	sa = espvti_sa_create(edev, cfg, info->extack);
-	if (IS_ERR(sa)) {
-		ret = PTR_ERR(sa);
-		goto out_unlock;
-	}
-	ret = espvti_sa_install(edev, sa, info->extack);
-	if (ret) {
-		NL_SET_BAD_ATTR(info->extack, tb[ESPVTI_SA_A_SPI]);
-		espvti_sa_put(sa);
-	}
-out_unlock:
+	else
+		ret = espvti_sa_install(edev, sa, info->extack);
+	if (ret == -EEXIST || ret == -ENOSPC)
+		NL_SET_BAD_ATTR(info->extack, tb[ret == -EEXIST ? ESPVTI_SA_A_SPI :
+						 ESPVTI_SA_A_DIR]);
 	rtnl_unlock();
+	if (ret)
+		espvti_sa_put(sa);
 out_free_cfg:
 	kfree_sensitive(cfg);
 	return ret;

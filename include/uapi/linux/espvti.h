@@ -74,7 +74,18 @@
  *   Outbound: the new SA atomically replaces the current outbound SA (the old
  *   one keeps no state; packets in flight finish with it), so a keyer rekeys
  *   by adding the new inbound SA, then the new outbound SA, then deleting the
- *   old inbound SA once the peer has switched.
+ *   old inbound SA once the peer has switched. A new outbound SA with the
+ *   SPI of the current one is refused with -EEXIST ("ESPVTI_SA_A_SPI: the
+ *   device's current outbound SA has this SPI; ..."), ESPVTI_SA_A_SEQ or
+ *   not: it would start the sequence numbers again and, with the same key
+ *   (a restarted keyer, a retried request), repeat the AES-GCM or ChaCha20
+ *   nonces of the packets already sent, which gives the key away. xfrm
+ *   refuses a duplicate state likewise. So ESPVTI_SA_A_SEQ sets where a new
+ *   SPI starts; it cannot resume or rewind an SA that is sending, because
+ *   the kernel cannot know which sequence numbers a key was already used
+ *   with. Rekey with a new SPI and a new key.
+ *   The transform is allocated before RTNL is taken, and the SA's memory is
+ *   charged to the caller's memory cgroup.
  *
  * ESPVTI_CMD_SA_DEL
  *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, ESPVTI_A_SA with ESPVTI_SA_A_DIR and
@@ -282,7 +293,8 @@ enum espvti_expire_reason {
  * @ESPVTI_SA_A_HARD_PACKETS: u64, hard lifetime in packets (0: none).
  *	Soft limits must not exceed hard limits. When a hard limit is reached
  *	the SA stops passing packets; it stays listed until deleted.
- * @ESPVTI_SA_A_SEQ: u64, see ESPVTI_CMD_SA_NEW and ESPVTI_CMD_SA_GET.
+ * @ESPVTI_SA_A_SEQ: u64, see ESPVTI_CMD_SA_NEW and ESPVTI_CMD_SA_GET; for a
+ *	new outbound SA only with a new SPI (see ESPVTI_CMD_SA_NEW).
  * @ESPVTI_SA_A_EXPIRED: u8, 0 live, 1 soft-expired, 2 hard-expired.
  * @ESPVTI_SA_A_EXPIRE_REASON: u8, enum espvti_expire_reason.
  * @ESPVTI_SA_A_STATS: nest of enum espvti_stat_attrs.
