@@ -251,7 +251,8 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			}
 			a->alg = espctl_parse_alg(argv[i + 1], e);
 			if (!a->alg || parse_key_arg(argv[i + 2], &a->key, e) ||
-			    espctl_parse_num("ICV length in bits", argv[i + 3], 64, 128, &v, e))
+			    espctl_parse_num("ICV length in bits", argv[i + 3], ESPVTI_MIN_ICV_BITS,
+						     ESPVTI_MAX_ICV_BITS, &v, e))
 				return -1;
 			if (v != 64 && v != 96 && v != 128) {
 				espctl_err_set(e, "invalid ICV length in bits '%s': expected 64, 96 or 128",

@@ -141,6 +141,30 @@
 #define ESPVTI_MAX_REPLAY_WINDOW	65536	/* packets; 0 turns replay protection off */
 #define ESPVTI_DEFAULT_TTL		64
 
+/*
+ * Ranges of the numeric attributes, enforced by the kernel's attribute
+ * policies (a value outside is rejected with -ERANGE and the extended ACK
+ * "integer out of range" pointing at the attribute; the policy, with the
+ * range, can be read with the generic netlink controller's
+ * CTRL_CMD_GETPOLICY). Limits that depend on other attributes (ICV lengths
+ * of each algorithm, the IPv4 prefix length, ESPVTI_SA_A_SEQ without ESN)
+ * are checked by the command itself, with its own message.
+ */
+#define ESPVTI_MIN_TTL			1	/* ESPVTI_A_TTL: 1..255 */
+#define ESPVTI_MAX_TTL			255
+#define ESPVTI_MIN_PORT			1	/* ESPVTI_A_ENCAP_SPORT/DPORT: 1..65535 */
+#define ESPVTI_MAX_PORT			65535
+#define ESPVTI_MAX_KEEPALIVE		3600	/* ESPVTI_A_ENCAP_KEEPALIVE: 0 (off)..3600 s */
+#define ESPVTI_MAX_ENCAP		1	/* ESPVTI_A_ENCAP: enum espvti_encap, 0..1 */
+#define ESPVTI_MAX_FLOAT		1	/* ESPVTI_A_ENCAP_FLOAT: 0..1 */
+#define ESPVTI_MIN_SPI			256	/* ESPVTI_SA_A_SPI: 256..2^32-1 (RFC 4303) */
+#define ESPVTI_MIN_ICV_BITS		64	/* ESPVTI_SA_A_ICV_BITS: 64..128 */
+#define ESPVTI_MAX_ICV_BITS		128
+#define ESPVTI_MAX_PLEN			128	/* ESPVTI_TS_A_PLEN: 0..128 (IPv4: 0..32) */
+/* ESPVTI_A_IFINDEX: 1..INT_MAX; ESPVTI_A_UNDERLAY_IFINDEX: 0..INT_MAX;
+ * ESPVTI_A_ENCAP_FD: 0..INT_MAX; ESPVTI_SA_A_DIR: 1..2 (enum espvti_dir);
+ * ESPVTI_SA_A_REPLAY_WINDOW: 0..ESPVTI_MAX_REPLAY_WINDOW. */
+
 /* AEAD algorithms accepted in ESPVTI_SA_A_ALG (kernel crypto API names). */
 #define ESPVTI_ALG_AES_GCM		"rfc4106(gcm(aes))"
 #define ESPVTI_ALG_CHACHA20_POLY1305	"rfc7539esp(chacha20,poly1305)"
