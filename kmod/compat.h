@@ -49,4 +49,17 @@
 #define espvti_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
 #endif
 
+/*
+ * Joining a multicast group that needs CAP_NET_ADMIN: genl_bind() tests the
+ * group's GENL_MCAST_CAP_NET_ADMIN flag since mainline 6.7; stable kernels
+ * got it as a backport in the same commit as the flag (Debian's 6.1.0-57 and
+ * 6.12 have it). Before, every group of every family was open to any user,
+ * and a 6.1 family has no bind hook to refuse a join itself: the events group
+ * would tell any local user the SPIs, inner addresses and peers' addresses.
+ * Refuse to build rather than leak them.
+ */
+#ifndef ESPVTI_HAVE_GENL_MCAST_CAP
+#error "espvti needs a kernel whose genl_bind() checks GENL_MCAST_CAP_NET_ADMIN (mainline 6.7, or a stable kernel with that backport): its events group must not be open to every user"
+#endif
+
 #endif /* _ESPVTI_COMPAT_H */

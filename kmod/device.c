@@ -231,10 +231,10 @@ struct espvti_endpoint *espvti_endpoint_dup(const struct espvti_endpoint *old)
 	struct espvti_endpoint *ep;
 
 	ASSERT_RTNL();
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
 		return NULL;
-	if (dst_cache_init(&ep->dst_cache, GFP_KERNEL)) {
+	if (dst_cache_init(&ep->dst_cache, GFP_KERNEL_ACCOUNT)) {
 		kfree(ep);
 		return NULL;
 	}

@@ -7,9 +7,12 @@
  * in include/uapi/linux/espvti.h.
  *
  * Every command that reads or changes a device runs under RTNL, which also
- * serialises it against device removal. Attribute types are checked by the
- * policies below; values are checked by the handlers, and every rejection
- * names the attribute at fault in its extended ACK.
+ * serialises it against device removal. Attribute types and the ranges of
+ * numbers are checked by the policies below; what depends on other
+ * attributes or on the device is checked by the handlers, and every
+ * rejection names the attribute at fault in its extended ACK. Every command
+ * needs CAP_NET_ADMIN in the user namespace owning the caller's network
+ * namespace (GENL_UNS_ADMIN_PERM), and so does joining the events group.
  */
 
 #include <linux/ip.h>
@@ -24,24 +27,40 @@
 #include "udp.h"
 #include "sa.h"
 
-/* Read-only attributes are left out: strict validation rejects them. */
+/*
+ * Interface indexes are positive ints; an underlay of 0 unbinds. (Not const:
+ * 6.1 declares the policy's range pointer without it.)
+ */
+static struct netlink_range_validation espvti_ifindex_range = {
+	.min = 1, .max = INT_MAX,
+};
+static struct netlink_range_validation espvti_underlay_range = {
+	.min = 0, .max = INT_MAX,
+};
+
+/*
+ * Read-only attributes are left out: strict validation rejects them. Every
+ * number has its range here (the limits are in the uapi header), so a value
+ * outside it is refused by the core with "integer out of range" pointing at
+ * the attribute, and the range can be read with CTRL_CMD_GETPOLICY.
+ */
 static const struct nla_policy espvti_policy[ESPVTI_A_MAX + 1] = {
-	[ESPVTI_A_IFINDEX]		= { .type = NLA_U32 },
+	[ESPVTI_A_IFINDEX]		= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_ifindex_range),
 	[ESPVTI_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[ESPVTI_A_LOCAL_IPV4]		= { .type = NLA_BE32 },
 	[ESPVTI_A_LOCAL_IPV6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[ESPVTI_A_REMOTE_IPV4]		= { .type = NLA_BE32 },
 	[ESPVTI_A_REMOTE_IPV6]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[ESPVTI_A_UNDERLAY_IFINDEX]	= { .type = NLA_U32 },
-	[ESPVTI_A_TTL]			= { .type = NLA_U8 },
+	[ESPVTI_A_UNDERLAY_IFINDEX]	= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_underlay_range),
+	[ESPVTI_A_TTL]			= NLA_POLICY_MIN(NLA_U8, ESPVTI_MIN_TTL),
 	[ESPVTI_A_SA]			= NLA_POLICY_NESTED(espvti_sa_policy),
-	[ESPVTI_A_ENCAP]		= { .type = NLA_U8 },
-	[ESPVTI_A_ENCAP_SPORT]		= { .type = NLA_U16 },
-	[ESPVTI_A_ENCAP_DPORT]		= { .type = NLA_U16 },
-	[ESPVTI_A_ENCAP_KEEPALIVE]	= { .type = NLA_U32 },
-	[ESPVTI_A_ENCAP_FLOAT]		= { .type = NLA_U8 },
-	[ESPVTI_A_ENCAP_FD]		= { .type = NLA_S32 },
-	[ESPVTI_A_CRYPTO]		= { .type = NLA_U8 },
+	[ESPVTI_A_ENCAP]		= NLA_POLICY_MAX(NLA_U8, ESPVTI_MAX_ENCAP),
+	[ESPVTI_A_ENCAP_SPORT]		= NLA_POLICY_MIN(NLA_U16, ESPVTI_MIN_PORT),
+	[ESPVTI_A_ENCAP_DPORT]		= NLA_POLICY_MIN(NLA_U16, ESPVTI_MIN_PORT),
+	[ESPVTI_A_ENCAP_KEEPALIVE]	= NLA_POLICY_MAX(NLA_U32, ESPVTI_MAX_KEEPALIVE),
+	[ESPVTI_A_ENCAP_FLOAT]		= NLA_POLICY_MAX(NLA_U8, ESPVTI_MAX_FLOAT),
+	[ESPVTI_A_ENCAP_FD]		= NLA_POLICY_MIN(NLA_S32, 0),
+	[ESPVTI_A_CRYPTO]		= NLA_POLICY_MAX(NLA_U8, ESPVTI_CRYPTO_PCRYPT),
 };
 
 
@@ -219,9 +238,6 @@ static bool espvti_addr_unset(u8 family, const struct in6_addr *a)
 static int espvti_nl_dev_set_check(struct nlattr **attrs,
 				   struct netlink_ext_ack *extack)
 {
-	static const int ports[] = { ESPVTI_A_ENCAP_SPORT, ESPVTI_A_ENCAP_DPORT };
-	int i;
-
 	if (attrs[ESPVTI_A_LOCAL_IPV4] && attrs[ESPVTI_A_LOCAL_IPV6]) {
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_LOCAL_IPV6],
 			      "ESPVTI_A_LOCAL_IPV6: give either ESPVTI_A_LOCAL_IPV4 or ESPVTI_A_LOCAL_IPV6");
@@ -232,35 +248,7 @@ static int espvti_nl_dev_set_check(struct nlattr **attrs,
 			      "ESPVTI_A_REMOTE_IPV6: give either ESPVTI_A_REMOTE_IPV4 or ESPVTI_A_REMOTE_IPV6");
 		return -EINVAL;
 	}
-	if (attrs[ESPVTI_A_TTL] && !nla_get_u8(attrs[ESPVTI_A_TTL])) {
-		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_TTL],
-			      "ESPVTI_A_TTL: must be 1 to 255");
-		return -EINVAL;
-	}
-	if (attrs[ESPVTI_A_ENCAP] &&
-	    nla_get_u8(attrs[ESPVTI_A_ENCAP]) > ESPVTI_ENCAP_UDP) {
-		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP],
-			      "ESPVTI_A_ENCAP: must be ESPVTI_ENCAP_NONE (0) or ESPVTI_ENCAP_UDP (1)");
-		return -EINVAL;
-	}
-	for (i = 0; i < ARRAY_SIZE(ports); i++) {
-		if (attrs[ports[i]] && !nla_get_u16(attrs[ports[i]])) {
-			ESPVTI_NL_ERR(extack, attrs[ports[i]],
-				      "ESPVTI_A_ENCAP_SPORT/DPORT: port 0 is not valid");
-			return -EINVAL;
-		}
-	}
-	if (attrs[ESPVTI_A_CRYPTO] &&
-	    nla_get_u8(attrs[ESPVTI_A_CRYPTO]) > ESPVTI_CRYPTO_PCRYPT) {
-		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_CRYPTO],
-			      "ESPVTI_A_CRYPTO: must be ESPVTI_CRYPTO_DEFAULT (0), ESPVTI_CRYPTO_CRYPTD (1) or ESPVTI_CRYPTO_PCRYPT (2)");
-		return -EINVAL;
-	}
-	if (attrs[ESPVTI_A_ENCAP_FLOAT] && nla_get_u8(attrs[ESPVTI_A_ENCAP_FLOAT]) > 1) {
-		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_FLOAT],
-			      "ESPVTI_A_ENCAP_FLOAT: must be 0 or 1");
-		return -EINVAL;
-	}
+	/* TTL, encapsulation, ports, float and crypto: ranges in espvti_policy. */
 	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP_SPORT]) {
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_SPORT],
 			      "ESPVTI_A_ENCAP_SPORT: the port of a handed-over socket is the one it is bound to");
@@ -477,7 +465,13 @@ static const struct genl_small_ops espvti_nl_ops[] = {
 };
 
 static const struct genl_multicast_group espvti_nl_mcgrps[] = {
-	{ .name = ESPVTI_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+	/*
+	 * GENL_MCAST_CAP_NET_ADMIN: joining needs CAP_NET_ADMIN in the user
+	 * namespace owning the socket's network namespace (the events name
+	 * SPIs, inner addresses and peers' addresses). It is a multicast flag;
+	 * GENL_UNS_ADMIN_PERM, an operation flag, means nothing here.
+	 */
+	{ .name = ESPVTI_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family espvti_family __ro_after_init = {

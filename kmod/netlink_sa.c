@@ -21,21 +21,35 @@
 static const struct nla_policy espvti_ts_prefix_policy[ESPVTI_TS_A_MAX + 1] = {
 	[ESPVTI_TS_A_IPV4]	= { .type = NLA_BE32 },
 	[ESPVTI_TS_A_IPV6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[ESPVTI_TS_A_PLEN]	= { .type = NLA_U8 },
+	[ESPVTI_TS_A_PLEN]	= NLA_POLICY_MAX(NLA_U8, ESPVTI_MAX_PLEN),
 };
 
 static const struct nla_policy espvti_ts_policy[ESPVTI_TS_A_MAX + 1] = {
 	[ESPVTI_TS_A_PREFIX]	= NLA_POLICY_NESTED(espvti_ts_prefix_policy),
 };
 
+static struct netlink_range_validation espvti_spi_range = {
+	.min = ESPVTI_MIN_SPI, .max = U32_MAX,
+};
+static struct netlink_range_validation espvti_replay_window_range = {
+	.min = 0, .max = ESPVTI_MAX_REPLAY_WINDOW,
+};
+
+/*
+ * Ranges of every number (limits in the uapi header); the 64-bit lifetimes
+ * and ESPVTI_SA_A_SEQ take any value (ESPVTI_SA_A_SEQ is checked against
+ * ESPVTI_SA_A_ESN by the handler).
+ */
 const struct nla_policy espvti_sa_policy[ESPVTI_SA_A_MAX + 1] = {
-	[ESPVTI_SA_A_DIR]		= { .type = NLA_U8 },
-	[ESPVTI_SA_A_SPI]		= { .type = NLA_U32 },
+	[ESPVTI_SA_A_DIR]		= NLA_POLICY_RANGE(NLA_U8, ESPVTI_DIR_IN, ESPVTI_DIR_OUT),
+	[ESPVTI_SA_A_SPI]		= NLA_POLICY_FULL_RANGE(NLA_U32, &espvti_spi_range),
 	[ESPVTI_SA_A_ALG]		= { .type = NLA_NUL_STRING, .len = 64 },
 	[ESPVTI_SA_A_KEY]		= { .type = NLA_BINARY, .len = 64 },
-	[ESPVTI_SA_A_ICV_BITS]		= { .type = NLA_U32 },
+	[ESPVTI_SA_A_ICV_BITS]		= NLA_POLICY_RANGE(NLA_U32, ESPVTI_MIN_ICV_BITS,
+							   ESPVTI_MAX_ICV_BITS),
 	[ESPVTI_SA_A_ESN]		= { .type = NLA_FLAG },
-	[ESPVTI_SA_A_REPLAY_WINDOW]	= { .type = NLA_U32 },
+	[ESPVTI_SA_A_REPLAY_WINDOW]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&espvti_replay_window_range),
 	[ESPVTI_SA_A_TS_LOCAL]		= NLA_POLICY_NESTED(espvti_ts_policy),
 	[ESPVTI_SA_A_TS_REMOTE]		= NLA_POLICY_NESTED(espvti_ts_policy),
 	[ESPVTI_SA_A_SOFT_BYTES]	= { .type = NLA_U64 },
@@ -102,12 +116,7 @@ static int espvti_nl_parse_ts(struct nlattr *list, struct espvti_ts *ts,
 		} else {
 			struct in6_addr a = nla_get_in6_addr(tb[ESPVTI_TS_A_IPV6]);
 
-			p->family = AF_INET6;
-			if (p->plen > 128) {
-				ESPVTI_NL_ERR(extack, tb[ESPVTI_TS_A_PLEN],
-					      "ESPVTI_TS_A_PLEN: IPv6 prefix longer than 128");
-				return -EINVAL;
-			}
+			p->family = AF_INET6;	/* plen <= 128: the policy */
 			ipv6_addr_prefix(&p->addr, &a, p->plen);
 			if (!ipv6_addr_equal(&p->addr, &a)) {
 				ESPVTI_NL_ERR(extack, tb[ESPVTI_TS_A_IPV6],
@@ -130,23 +139,14 @@ static int espvti_nl_parse_sa_id(struct nlattr **tb, struct nlattr *nest,
 		NL_SET_ERR_MSG_MOD(extack, "missing ESPVTI_SA_A_DIR");
 		return -EINVAL;
 	}
-	*dir = nla_get_u8(tb[ESPVTI_SA_A_DIR]);
-	if (*dir != ESPVTI_DIR_IN && *dir != ESPVTI_DIR_OUT) {
-		ESPVTI_NL_ERR(extack, tb[ESPVTI_SA_A_DIR],
-			      "ESPVTI_SA_A_DIR: must be ESPVTI_DIR_IN (1) or ESPVTI_DIR_OUT (2)");
-		return -EINVAL;
-	}
+	*dir = nla_get_u8(tb[ESPVTI_SA_A_DIR]);	/* 1 or 2: the policy */
 	if (!tb[ESPVTI_SA_A_SPI]) {
 		NL_SET_ERR_ATTR_MISS(extack, nest, ESPVTI_SA_A_SPI);
 		NL_SET_ERR_MSG_MOD(extack, "missing ESPVTI_SA_A_SPI");
 		return -EINVAL;
 	}
+	/* 0..255, reserved by RFC 4303, are out of the policy's range. */
 	*spi = nla_get_u32(tb[ESPVTI_SA_A_SPI]);
-	if (*spi < 256) {
-		ESPVTI_NL_ERR(extack, tb[ESPVTI_SA_A_SPI],
-			      "ESPVTI_SA_A_SPI: SPIs 0 to 255 are reserved (RFC 4303)");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -228,12 +228,8 @@ static int espvti_nl_parse_sa(struct genl_info *info, struct nlattr **tb,
 
 	cfg->replay_window = cfg->dir == ESPVTI_DIR_IN ? 64 : 0;
 	if (tb[ESPVTI_SA_A_REPLAY_WINDOW]) {
+		/* At most ESPVTI_MAX_REPLAY_WINDOW: the policy. */
 		cfg->replay_window = nla_get_u32(tb[ESPVTI_SA_A_REPLAY_WINDOW]);
-		if (cfg->replay_window > ESPVTI_MAX_REPLAY_WINDOW) {
-			ESPVTI_NL_ERR(extack, tb[ESPVTI_SA_A_REPLAY_WINDOW],
-				      "ESPVTI_SA_A_REPLAY_WINDOW: larger than ESPVTI_MAX_REPLAY_WINDOW (65536)");
-			return -ERANGE;
-		}
 		if (cfg->dir == ESPVTI_DIR_OUT && cfg->replay_window) {
 			ESPVTI_NL_ERR(extack, tb[ESPVTI_SA_A_REPLAY_WINDOW],
 				      "ESPVTI_SA_A_REPLAY_WINDOW: only inbound SAs have a replay window");
@@ -264,6 +260,12 @@ static int espvti_nl_parse_sa(struct genl_info *info, struct nlattr **tb,
 			       &cfg->hard_packets, extack);
 }
 
+/*
+ * The transform is allocated and keyed before RTNL is taken:
+ * crypto_alloc_aead() may load modules and run the algorithm's self-tests,
+ * which must not stall every other RTNL user. Only the device lookup and the
+ * install run under RTNL; an SA that is not installed is freed after it.
+ */
 int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
@@ -282,25 +284,24 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = espvti_nl_parse_sa(info, tb, cfg);
 	if (ret)
 		goto out_free_cfg;
+	sa = espvti_sa_create(cfg, info->extack);
+	if (IS_ERR(sa)) {
+		ret = PTR_ERR(sa);
+		goto out_free_cfg;
+	}
 
 	rtnl_lock();
 	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(edev)) {
+	if (IS_ERR(edev))
 		ret = PTR_ERR(edev);
-		goto out_unlock;
-	}
-	sa = espvti_sa_create(edev, cfg, info->extack);
-	if (IS_ERR(sa)) {
-		ret = PTR_ERR(sa);
-		goto out_unlock;
-	}
-	ret = espvti_sa_install(edev, sa, info->extack);
-	if (ret) {
-		NL_SET_BAD_ATTR(info->extack, tb[ESPVTI_SA_A_SPI]);
-		espvti_sa_put(sa);
-	}
-out_unlock:
+	else
+		ret = espvti_sa_install(edev, sa, info->extack);
+	if (ret == -EEXIST || ret == -ENOSPC)
+		NL_SET_BAD_ATTR(info->extack, tb[ret == -EEXIST ? ESPVTI_SA_A_SPI :
+						 ESPVTI_SA_A_DIR]);
 	rtnl_unlock();
+	if (ret)
+		espvti_sa_put(sa);
 out_free_cfg:
 	kfree_sensitive(cfg);
 	return ret;

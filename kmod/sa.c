@@ -7,6 +7,11 @@
  * reference, so an SA deleted while a packet is being encrypted or decrypted
  * lives until that packet is done. The last reference frees the SA after a
  * grace period, from a work item because freeing a transform may sleep.
+ *
+ * An SA is built (transform allocated and keyed) without RTNL, then installed
+ * under it. Its memory is charged to the memory cgroup of the process that
+ * adds it (GFP_KERNEL_ACCOUNT): root of a user namespace may add SAs to the
+ * devices of its own network namespaces. The data path allocates nothing here.
  */
 
 #include <linux/slab.h>
@@ -60,22 +65,23 @@ void espvti_sa_put(struct espvti_sa *sa)
 
 /**
  * espvti_sa_create() - build an SA from a validated configuration
- * @edev: the device it will belong to
  * @cfg: the configuration, checked by the netlink layer
  * @extack: for the reason of a failure
  *
- * The SA is not yet visible to the data path; see espvti_sa_install().
+ * Sleeps (allocates and keys the AEAD transform, which may load modules and
+ * run self-tests): call it without RTNL. The SA belongs to no device yet and
+ * is not visible to the data path; see espvti_sa_install(). A failed or
+ * refused SA goes with espvti_sa_put().
  *
  * Return: the SA with one reference, or an ERR_PTR().
  */
-struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
-				   const struct espvti_sa_config *cfg,
+struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 				   struct netlink_ext_ack *extack)
 {
 	struct espvti_sa *sa;
 	int ret;
 
-	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return ERR_PTR(-ENOMEM);
 
@@ -102,7 +108,7 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
 	}
 
 	if (cfg->dir == ESPVTI_DIR_IN) {
-		sa->replay = espvti_replay_alloc(cfg->replay_window, GFP_KERNEL);
+		sa->replay = espvti_replay_alloc(cfg->replay_window, GFP_KERNEL_ACCOUNT);
 		if (!sa->replay) {
 			ret = -ENOMEM;
 			goto err_free_stats;
@@ -123,9 +129,6 @@ struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
 					   "ESPVTI_SA_A_KEY: the AEAD transform rejected this key or ICV length");
 		goto err_free_replay;
 	}
-
-	sa->dev = edev->dev;
-	netdev_hold(sa->dev, &sa->dev_tracker, GFP_KERNEL);
 	return sa;
 
 err_free_replay:
@@ -185,6 +188,13 @@ struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, u32 spi)
 	return NULL;
 }
 
+/* The SA's reference on its device, taken once it is sure to join it. */
+static void espvti_sa_hold_dev(struct espvti_sa *sa, struct espvti_dev *edev)
+{
+	sa->dev = edev->dev;
+	netdev_hold(sa->dev, &sa->dev_tracker, GFP_KERNEL);
+}
+
 /**
  * espvti_sa_install() - make a new SA live (RTNL held)
  * @edev: the device
@@ -194,9 +204,16 @@ struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, u32 spi)
  *
  * An inbound SA joins the namespace's SPI table; an outbound SA replaces the
  * current one in a single pointer update, so no packet finds the device
- * without an outbound SA during a rekey.
+ * without an outbound SA during a rekey. The SA takes its reference on the
+ * device here.
  *
- * Return: 0, -EEXIST for an SPI in use, -ENOSPC when the device has
+ * An outbound SA with the SPI of the current one is refused: it would start
+ * again from its initial sequence number, and with the same key (a restarted
+ * keyer, a retried request) send the same AES-GCM or ChaCha20 nonces twice,
+ * which gives the key away. xfrm refuses a duplicate state likewise.
+ *
+ * Return: 0; -EEXIST for an SPI in use (inbound: in the namespace; outbound:
+ * by the device's current outbound SA); -ENOSPC when the device has
  * ESPVTI_MAX_SA_IN inbound SAs already.
  */
 int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
@@ -209,6 +226,12 @@ int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 	ASSERT_RTNL();
 	if (sa->dir == ESPVTI_DIR_OUT) {
 		old = rtnl_dereference(edev->sa_out);
+		if (old && old->spi == sa->spi) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "ESPVTI_SA_A_SPI: the device's current outbound SA has this SPI; replacing it would restart its sequence numbers and repeat nonces (rekey with a new SPI and key)");
+			return -EEXIST;
+		}
+		espvti_sa_hold_dev(sa, edev);
 		rcu_assign_pointer(edev->sa_out, sa);
 		if (old)
 			espvti_sa_put(old);
@@ -232,6 +255,7 @@ int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 				   "ESPVTI_SA_A_DIR: the device already has the maximum number of inbound SAs");
 		return -ENOSPC;
 	}
+	espvti_sa_hold_dev(sa, edev);
 	rcu_assign_pointer(edev->sa_in[slot], sa);
 	hash_add_rcu(en->spi_hash, &sa->spi_node, sa->spi);
 	return 0;

@@ -63,7 +63,8 @@ struct espvti_ts {
  * @hard_bytes: hard byte limit (0: none).
  * @hard_packets: hard packet limit (0: none).
  *
- * Lives on the stack of a netlink handler; zeroed when done (holds the key).
+ * Allocated by the SA_NEW handler; freed with kfree_sensitive() (holds the
+ * key).
  */
 struct espvti_sa_config {
 	u8 dir;
@@ -93,7 +94,8 @@ enum {
  *	read under RCU.
  * @rcu_free: frees the SA a grace period after the last reference is gone.
  * @refcnt: one reference for the device's table, one per packet in flight.
- * @dev: the espvti device; the SA holds a reference on it.
+ * @dev: the espvti device; the SA holds a reference on it from
+ *	espvti_sa_install() on (NULL before).
  * @dev_tracker: tracks that reference.
  * @spi: SPI, host byte order.
  * @dir: enum espvti_dir.
@@ -146,8 +148,7 @@ struct espvti_sa {
 int espvti_sa_module_init(void);
 void espvti_sa_module_exit(void);
 
-struct espvti_sa *espvti_sa_create(struct espvti_dev *edev,
-				   const struct espvti_sa_config *cfg,
+struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 				   struct netlink_ext_ack *extack);
 int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 		      struct netlink_ext_ack *extack);

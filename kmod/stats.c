@@ -13,6 +13,9 @@
 /**
  * espvti_stats_alloc() - allocate a zeroed set of per-CPU counters
  *
+ * Charged to the caller's memory cgroup: devices and SAs are made by
+ * processes that may be root of a user namespace only.
+ *
  * Return: the counters, or NULL when out of memory.
  */
 struct espvti_pcpu_stats __percpu *espvti_stats_alloc(void)
@@ -20,7 +23,7 @@ struct espvti_pcpu_stats __percpu *espvti_stats_alloc(void)
 	struct espvti_pcpu_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu_gfp(struct espvti_pcpu_stats, GFP_KERNEL);
+	stats = alloc_percpu_gfp(struct espvti_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -213,7 +214,9 @@ int espctl_monitor(int argc, char **argv)
 {
 	const struct espctl_cmd *cmd = &espctl_monitor_cmd;
 	struct monitor m = { 0 };
+	sigset_t stopsigs, waitmask;
 	struct sigaction sa;
+	struct pollfd pfd;
 	struct espctl_nl nl;
 	int i, grp, ret;
 
@@ -233,22 +236,49 @@ int espctl_monitor(int argc, char **argv)
 	}
 	nl_socket_disable_seq_check(nl.sk);
 	nl_socket_disable_auto_ack(nl.sk);
-	ret = nl_socket_add_membership(nl.sk, grp);
-	if (ret) {
-		fprintf(stderr, "espctl: monitor: cannot join the events group: %s\n",
-			nl_geterror(ret));
+	/* Not nl_socket_add_membership(): its libnl error code hides errno. */
+	if (setsockopt(nl_socket_get_fd(nl.sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &grp, sizeof(grp))) {
+		if (errno == EPERM || errno == EACCES)
+			fprintf(stderr, "espctl: monitor: joining the espvti events group needs CAP_NET_ADMIN (%s)\n",
+				strerror(errno));
+		else
+			fprintf(stderr, "espctl: monitor: cannot join the espvti events group: %s\n",
+				strerror(errno));
 		goto err_close;
 	}
 	/* Bursts (an acquire per packet) must not overflow the socket. */
 	nl_socket_set_buffer_size(nl.sk, 1 << 20, 0);
 	nl_socket_modify_cb(nl.sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
 
+	/*
+	 * libnl retries a recvmsg() that a signal interrupts, so the monitor
+	 * waits in ppoll() instead, with the stop signals blocked everywhere
+	 * else: one arriving at any time ends the wait.
+	 */
+	sigemptyset(&stopsigs);
+	sigaddset(&stopsigs, SIGINT);
+	sigaddset(&stopsigs, SIGTERM);
+	sigaddset(&stopsigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stopsigs, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGHUP);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	pfd.fd = nl_socket_get_fd(nl.sk);
+	pfd.events = POLLIN;
 	while (!stop) {
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "espctl: monitor: waiting for events: %s\n",
+				strerror(errno));
+			goto err_close;
+		}
 		ret = nl_recvmsgs_default(nl.sk);
 		if (ret == -NLE_INTR || stop)
 			continue;
@@ -285,5 +315,7 @@ const struct espctl_cmd espctl_monitor_cmd = {
 	"                        outbound SA (src and dst: its inner addresses)\n"
 	"  mapping               the peer moved to a new address or UDP port (NAT)\n\n"
 	"  --json, -j   one JSON object per line, with \"event\", \"ifname\", \"ifindex\"\n"
-	"               and the fields of the event\n",
+	"               and the fields of the event\n\n"
+	"Needs CAP_NET_ADMIN in the user namespace that owns the network namespace,\n"
+	"like every other espctl command.\n",
 };

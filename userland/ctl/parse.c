@@ -110,19 +110,19 @@ int espctl_parse_num(const char *what, const char *s, uint64_t min,
 	return -1;
 }
 
-/* SPI: 256..0xffffffff, 1..255 being reserved by RFC 4303. */
+/* SPI: ESPVTI_MIN_SPI (256)..0xffffffff, 1..255 being reserved by RFC 4303. */
 int espctl_parse_spi(const char *s, uint32_t *spi, struct espctl_err *e)
 {
 	uint64_t v;
 	int ret;
 
 	ret = espctl_parse_u64(s, &v);
-	if (!ret && v >= 256 && v <= UINT32_MAX) {
+	if (!ret && v >= ESPVTI_MIN_SPI && v <= UINT32_MAX) {
 		*spi = v;
 		return 0;
 	}
 	espctl_err_set(e, "invalid SPI '%s': expected 256..0xffffffff%s", s,
-		       !ret && v < 256 ? " (0 to 255 are reserved by RFC 4303)" : "");
+		       !ret && v < ESPVTI_MIN_SPI ? " (0 to 255 are reserved by RFC 4303)" : "");
 	return -1;
 }
 

@@ -251,7 +251,8 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			}
 			a->alg = espctl_parse_alg(argv[i + 1], e);
 			if (!a->alg || parse_key_arg(argv[i + 2], &a->key, e) ||
-			    espctl_parse_num("ICV length in bits", argv[i + 3], 64, 128, &v, e))
+			    espctl_parse_num("ICV length in bits", argv[i + 3], ESPVTI_MIN_ICV_BITS,
+						     ESPVTI_MAX_ICV_BITS, &v, e))
 				return -1;
 			if (v != 64 && v != 96 && v != 128) {
 				espctl_err_set(e, "invalid ICV length in bits '%s': expected 64, 96 or 128",
@@ -467,7 +468,9 @@ const struct espctl_cmd espctl_sa_cmd = {
 	.help =
 	"Adds, deletes or flushes the security associations (SAs) of DEV.\n\n"
 	"  dir in|out            in: decrypts what the peer sends; out: encrypts\n"
-	"                        (a new outbound SA replaces the current one at once)\n"
+	"                        (a new outbound SA replaces the current one at once;\n"
+	"                        one with the current one's SPI is refused: it would\n"
+	"                        repeat nonces)\n"
 	"  spi SPI               256..0xffffffff, decimal or 0x-hex\n"
 	"  aead ALGO KEY ICVBITS as in `ip xfrm state`: ALGO rfc4106(gcm(aes))\n"
 	"                        (alias aes-gcm) with a 16/24/32-byte key plus a 4-byte\n"
@@ -480,7 +483,8 @@ const struct espctl_cmd espctl_sa_cmd = {
 	"  ts-local PREFIX,...   inner prefixes on this side (default: any)\n"
 	"  ts-remote PREFIX,...  inner prefixes on the peer's side (default: any);\n"
 	"                        inbound packets from elsewhere are dropped\n"
-	"  seq N                 initial sequence number (default 0)\n"
+	"  seq N                 initial sequence number (default 0; outbound: only\n"
+	"                        with a new SPI, as every outbound SA)\n"
 	"  limit soft|hard [bytes N] [packets N]\n"
 	"                        lifetime: soft raises a soft-expire event (time to\n"
 	"                        rekey), hard stops the SA; may be given twice\n",

@@ -92,7 +92,7 @@ static int set_option(struct nl_msg *msg, const char *key, const char *val,
 		return nla_put_u32(msg, ESPVTI_A_UNDERLAY_IFINDEX, ifindex);
 	}
 	if (!strcmp(key, "ttl")) {
-		if (espctl_parse_num("ttl", val, 1, 255, &v, e))
+		if (espctl_parse_num("ttl", val, ESPVTI_MIN_TTL, ESPVTI_MAX_TTL, &v, e))
 			return -1;
 		return nla_put_u8(msg, ESPVTI_A_TTL, v);
 	}
@@ -114,7 +114,8 @@ static int set_option(struct nl_msg *msg, const char *key, const char *val,
 		return -1;
 	}
 	if (!strcmp(key, "sport") || !strcmp(key, "dport")) {
-		if (espctl_parse_num(key[0] == 's' ? "sport" : "dport", val, 1, 65535, &v, e))
+		if (espctl_parse_num(key[0] == 's' ? "sport" : "dport", val,
+				     ESPVTI_MIN_PORT, ESPVTI_MAX_PORT, &v, e))
 			return -1;
 		return nla_put_u16(msg, key[0] == 's' ? ESPVTI_A_ENCAP_SPORT :
 				   ESPVTI_A_ENCAP_DPORT, v);
@@ -122,7 +123,7 @@ static int set_option(struct nl_msg *msg, const char *key, const char *val,
 	if (!strcmp(key, "keepalive")) {
 		if (!strcmp(val, "off"))
 			v = 0;
-		else if (espctl_parse_num("keepalive", val, 0, 86400, &v, e))
+		else if (espctl_parse_num("keepalive", val, 0, ESPVTI_MAX_KEEPALIVE, &v, e))
 			return -1;
 		return nla_put_u32(msg, ESPVTI_A_ENCAP_KEEPALIVE, v);
 	}
@@ -240,9 +241,10 @@ const struct espctl_cmd espctl_set_cmd = {
 	"                       choice; cryptd or pcrypt, that asynchronous wrapper\n"
 	"                       around a synchronous implementation (same wire format)\n"
 	"  encap udp            ESP in UDP (RFC 3948, for NAT traversal), with:\n"
-	"    sport PORT           local UDP port (default 4500)\n"
-	"    dport PORT           remote UDP port (default 4500)\n"
-	"    keepalive SECONDS    NAT keepalive interval, 0 or off: none (default 20)\n"
+	"    sport PORT           local UDP port, 1..65535 (default 4500)\n"
+	"    dport PORT           remote UDP port, 1..65535 (default 4500)\n"
+	"    keepalive SECONDS    NAT keepalive interval, 0..3600; 0 or off: none\n"
+	"                         (default 20)\n"
 	"    float on|off         follow the peer to a new address/port (default on)\n"
 	"    fd FD                share the UDP socket FD of this process (inherited\n"
 	"                         from the caller, e.g. an IKE daemon's port 4500)\n"

@@ -214,6 +214,13 @@ static int fake_sa_new(struct kern *k, const struct kern_sa *sa, char *err, size
 		}
 		if (sa->dir == ESPVTI_DIR_OUT && fk->sa[i].dir == ESPVTI_DIR_OUT &&
 		    !strcmp(fk->sa[i].dev, sa->dev)) {
+			/* As the module: the same SPI again would repeat nonces. */
+			if (fk->sa[i].spi == sa->spi) {
+				snprintf(err, errlen,
+					 "SA_NEW %s: outbound SPI 0x%08x is the current outbound SA's (File exists)",
+					 sa->dev, sa->spi);
+				return -1;
+			}
 			fake_remove(fk, i);	/* the new outbound SA replaces it */
 			break;
 		}

@@ -8,7 +8,10 @@
  * ip link del NAME). Everything else goes through the generic netlink family
  * ESPVTI_GENL_NAME, version ESPVTI_GENL_VERSION. Every command requires
  * CAP_NET_ADMIN in the user namespace that owns the device's network namespace,
- * dumps included (they reveal tunnel endpoints and counters, never keys).
+ * dumps included (they reveal tunnel endpoints and counters, never keys), and
+ * so does joining the multicast group ESPVTI_MCGRP_EVENTS (the events name
+ * SPIs, inner addresses and the peers' addresses). Requests and events reach
+ * only the devices of the caller's own network namespace.
  *
  * A request names its device with ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME (one of
  * the two is required, except for a dump of ESPVTI_CMD_DEV_GET, which lists all
@@ -74,7 +77,18 @@
  *   Outbound: the new SA atomically replaces the current outbound SA (the old
  *   one keeps no state; packets in flight finish with it), so a keyer rekeys
  *   by adding the new inbound SA, then the new outbound SA, then deleting the
- *   old inbound SA once the peer has switched.
+ *   old inbound SA once the peer has switched. A new outbound SA with the
+ *   SPI of the current one is refused with -EEXIST ("ESPVTI_SA_A_SPI: the
+ *   device's current outbound SA has this SPI; ..."), ESPVTI_SA_A_SEQ or
+ *   not: it would start the sequence numbers again and, with the same key
+ *   (a restarted keyer, a retried request), repeat the AES-GCM or ChaCha20
+ *   nonces of the packets already sent, which gives the key away. xfrm
+ *   refuses a duplicate state likewise. So ESPVTI_SA_A_SEQ sets where a new
+ *   SPI starts; it cannot resume or rewind an SA that is sending, because
+ *   the kernel cannot know which sequence numbers a key was already used
+ *   with. Rekey with a new SPI and a new key.
+ *   The transform is allocated before RTNL is taken, and the SA's memory is
+ *   charged to the caller's memory cgroup.
  *
  * ESPVTI_CMD_SA_DEL
  *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, ESPVTI_A_SA with ESPVTI_SA_A_DIR and
@@ -129,6 +143,30 @@
 #define ESPVTI_MAX_TS			16	/* prefixes per selector list */
 #define ESPVTI_MAX_REPLAY_WINDOW	65536	/* packets; 0 turns replay protection off */
 #define ESPVTI_DEFAULT_TTL		64
+
+/*
+ * Ranges of the numeric attributes, enforced by the kernel's attribute
+ * policies (a value outside is rejected with -ERANGE and the extended ACK
+ * "integer out of range" pointing at the attribute; the policy, with the
+ * range, can be read with the generic netlink controller's
+ * CTRL_CMD_GETPOLICY). Limits that depend on other attributes (ICV lengths
+ * of each algorithm, the IPv4 prefix length, ESPVTI_SA_A_SEQ without ESN)
+ * are checked by the command itself, with its own message.
+ */
+#define ESPVTI_MIN_TTL			1	/* ESPVTI_A_TTL: 1..255 */
+#define ESPVTI_MAX_TTL			255
+#define ESPVTI_MIN_PORT			1	/* ESPVTI_A_ENCAP_SPORT/DPORT: 1..65535 */
+#define ESPVTI_MAX_PORT			65535
+#define ESPVTI_MAX_KEEPALIVE		3600	/* ESPVTI_A_ENCAP_KEEPALIVE: 0 (off)..3600 s */
+#define ESPVTI_MAX_ENCAP		1	/* ESPVTI_A_ENCAP: enum espvti_encap, 0..1 */
+#define ESPVTI_MAX_FLOAT		1	/* ESPVTI_A_ENCAP_FLOAT: 0..1 */
+#define ESPVTI_MIN_SPI			256	/* ESPVTI_SA_A_SPI: 256..2^32-1 (RFC 4303) */
+#define ESPVTI_MIN_ICV_BITS		64	/* ESPVTI_SA_A_ICV_BITS: 64..128 */
+#define ESPVTI_MAX_ICV_BITS		128
+#define ESPVTI_MAX_PLEN			128	/* ESPVTI_TS_A_PLEN: 0..128 (IPv4: 0..32) */
+/* ESPVTI_A_IFINDEX: 1..INT_MAX; ESPVTI_A_UNDERLAY_IFINDEX: 0..INT_MAX;
+ * ESPVTI_A_ENCAP_FD: 0..INT_MAX; ESPVTI_SA_A_DIR: 1..2 (enum espvti_dir);
+ * ESPVTI_SA_A_REPLAY_WINDOW: 0..ESPVTI_MAX_REPLAY_WINDOW. */
 
 /* AEAD algorithms accepted in ESPVTI_SA_A_ALG (kernel crypto API names). */
 #define ESPVTI_ALG_AES_GCM		"rfc4106(gcm(aes))"
@@ -312,7 +350,8 @@ enum espvti_expire_reason {
  * @ESPVTI_SA_A_HARD_PACKETS: u64, hard lifetime in packets (0: none).
  *	Soft limits must not exceed hard limits. When a hard limit is reached
  *	the SA stops passing packets; it stays listed until deleted.
- * @ESPVTI_SA_A_SEQ: u64, see ESPVTI_CMD_SA_NEW and ESPVTI_CMD_SA_GET.
+ * @ESPVTI_SA_A_SEQ: u64, see ESPVTI_CMD_SA_NEW and ESPVTI_CMD_SA_GET; for a
+ *	new outbound SA only with a new SPI (see ESPVTI_CMD_SA_NEW).
  * @ESPVTI_SA_A_EXPIRED: u8, 0 live, 1 soft-expired, 2 hard-expired.
  * @ESPVTI_SA_A_EXPIRE_REASON: u8, enum espvti_expire_reason.
  * @ESPVTI_SA_A_STATS: nest of enum espvti_stat_attrs.

@@ -223,8 +223,8 @@ fails "set: encap none float" "'float' applies to encap udp" set esp0 encap none
 fails "set: encap none fd" "'fd' applies to encap udp" set esp0 encap none fd 3
 fails "set: sport 0" "invalid sport '0': expected 1..65535" set esp0 encap udp sport 0
 fails "set: dport 65536" "invalid dport '65536': expected 1..65535" set esp0 dport 65536
-fails "set: keepalive 86401" "invalid keepalive '86401': expected 0..86400" \
-	set esp0 keepalive 86401
+fails "set: keepalive 3601" "invalid keepalive '3601': expected 0..3600" \
+	set esp0 keepalive 3601
 fails "set: keepalive never" "invalid keepalive 'never'" set esp0 keepalive never
 fails "set: float maybe" "invalid float 'maybe': expected on or off" set esp0 float maybe
 fails "set: fd -1" "invalid fd '-1'" set esp0 encap udp fd -1
@@ -243,7 +243,7 @@ notloaded "set ttl 0x40" set esp0 ttl 0x40
 notloaded "set encap udp with every option" \
 	set esp0 encap udp sport 4500 dport 4501 keepalive off float no
 notloaded "set encap udp keepalive 0 float yes" set esp0 encap udp keepalive 0 float yes
-notloaded "set encap udp float 1 keepalive 86400" set esp0 encap udp float 1 keepalive 86400
+notloaded "set encap udp float 1 keepalive 3600" set esp0 encap udp float 1 keepalive 3600
 notloaded "set encap udp fd 0" set esp0 encap udp fd 0
 notloaded "set sport without encap (changes the current setting)" set esp0 sport 4501
 notloaded "set encap none" set esp0 encap none
