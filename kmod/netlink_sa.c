@@ -284,6 +284,19 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = espvti_nl_parse_sa(info, tb, cfg);
 	if (ret)
 		goto out_free_cfg;
+	/*
+	 * The device's implementation choice, read now; the transform is then
+	 * built without RTNL, and the device looked up again to install it.
+	 */
+	rtnl_lock();
+	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	if (!IS_ERR(edev))
+		cfg->crypto = edev->crypto;
+	rtnl_unlock();
+	if (IS_ERR(edev)) {
+		ret = PTR_ERR(edev);
+		goto out_free_cfg;
+	}
 	sa = espvti_sa_create(cfg, info->extack);
 	if (IS_ERR(sa)) {
 		ret = PTR_ERR(sa);

@@ -118,7 +118,7 @@ struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 			espvti_replay_advance(sa->replay, cfg->seq);
 	}
 
-	ret = espvti_crypto_init(sa, edev->crypto, cfg->key, cfg->key_len,
+	ret = espvti_crypto_init(sa, cfg->crypto, cfg->key, cfg->key_len,
 				 cfg->icv_len);
 	if (ret) {
 		if (ret == -ENOENT)

@@ -62,6 +62,8 @@ struct espvti_ts {
  * @soft_packets: soft packet limit (0: none).
  * @hard_bytes: hard byte limit (0: none).
  * @hard_packets: hard packet limit (0: none).
+ * @crypto: enum espvti_crypto: the device's ESPVTI_A_CRYPTO when the
+ *	request arrived.
  *
  * Allocated by the SA_NEW handler; freed with kfree_sensitive() (holds the
  * key).
@@ -79,6 +81,7 @@ struct espvti_sa_config {
 	struct espvti_ts ts_local;
 	struct espvti_ts ts_remote;
 	u64 soft_bytes, soft_packets, hard_bytes, hard_packets;
+	u8 crypto;
 };
 
 /* Bits in espvti_sa::expire_state. */
