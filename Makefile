@@ -17,6 +17,8 @@ KVER ?= $(lastword $(shell printf '%s\n' $(KERNELS) | sort -V))
 KDIR ?= /lib/modules/$(KVER)/build
 BUILD = $(CURDIR)/build/$(KVER)
 PREFIX ?= /usr/local
+# VMs booted at once by `make check` (each gets one CPU when more than one).
+CHECK_JOBS ?= 2
 
 KMOD_SRC := $(wildcard $(CURDIR)/kmod/*.c $(CURDIR)/kmod/*.h)
 
@@ -43,7 +45,7 @@ userland:
 	$(MAKE) -C userland
 
 check: modules-all userland
-	scripts/check
+	scripts/check -j $(CHECK_JOBS)
 
 demo:
 	scripts/install-deps
