@@ -378,7 +378,7 @@ struct espvti_sock *espvti_sock_kernel(struct net *net, u8 family,
 		}
 	}
 
-	esock = kzalloc(sizeof(*esock), GFP_KERNEL);
+	esock = kzalloc(sizeof(*esock), GFP_KERNEL_ACCOUNT);
 	if (!esock)
 		return ERR_PTR(-ENOMEM);
 	ret = udp_sock_create(net, &cfg, &esock->sock);
@@ -486,7 +486,7 @@ struct espvti_sock *espvti_sock_user(struct net *net, int fd,
 				   "ESPVTI_A_ENCAP_FD: the socket belongs to another network namespace");
 		goto err_put_sock;
 	}
-	esock = kzalloc(sizeof(*esock), GFP_KERNEL);
+	esock = kzalloc(sizeof(*esock), GFP_KERNEL_ACCOUNT);
 	if (!esock) {
 		ret = -ENOMEM;
 		goto err_put_sock;
