@@ -28,6 +28,19 @@
 #define ESPVTI_CRYPTO_CB_DATA() (__cb_req->data)
 #endif
 
+/*
+ * cryptd's AEAD instances rewrite the caller's request header while they
+ * work before the 6.3 rework of the crypto completion API (the same change
+ * that the probe above detects); the kernel's crypto self-test then fails
+ * them with a WARNING ("corrupted request struct", seen on 6.1.0-57).
+ * espvti refuses ESPVTI_CRYPTO_CRYPTD there.
+ */
+#ifdef ESPVTI_HAVE_CRYPTO_CB_VOID
+#define ESPVTI_CRYPTD_AEAD_OK 1
+#else
+#define ESPVTI_CRYPTD_AEAD_OK 0
+#endif
+
 /* Lockless TX became a netdev bit field (dev->lltx) in 6.12. */
 #ifdef ESPVTI_HAVE_DEV_LLTX
 #define espvti_set_lltx(dev) ((dev)->lltx = true)

@@ -249,6 +249,12 @@ static int espvti_nl_dev_set_check(struct nlattr **attrs,
 		return -EINVAL;
 	}
 	/* TTL, encapsulation, ports, float and crypto: ranges in espvti_policy. */
+	if (!ESPVTI_CRYPTD_AEAD_OK && attrs[ESPVTI_A_CRYPTO] &&
+	    nla_get_u8(attrs[ESPVTI_A_CRYPTO]) == ESPVTI_CRYPTO_CRYPTD) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_CRYPTO],
+			      "ESPVTI_A_CRYPTO: cryptd AEADs fail the kernel's crypto self-test before Linux 6.3; use pcrypt");
+		return -EOPNOTSUPP;
+	}
 	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP_SPORT]) {
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_SPORT],
 			      "ESPVTI_A_ENCAP_SPORT: the port of a handed-over socket is the one it is bound to");
