@@ -165,7 +165,8 @@ static void espvti_get_stats64(struct net_device *dev,
 	s->rx_crc_errors = c[ESPVTI_STAT_RX_AUTH_FAIL];
 	s->rx_frame_errors = c[ESPVTI_STAT_RX_BAD_TRAILER] +
 			     c[ESPVTI_STAT_RX_BAD_INNER];
-	s->rx_length_errors = c[ESPVTI_STAT_RX_MALFORMED];
+	s->rx_length_errors = c[ESPVTI_STAT_RX_MALFORMED] +
+			      c[ESPVTI_STAT_RX_UDP_MALFORMED];
 	s->rx_errors = s->rx_crc_errors + s->rx_frame_errors +
 		       s->rx_length_errors;
 	/* Authentic or unverifiable packets refused by policy. */
@@ -360,6 +361,7 @@ static const struct net_device_ops espvti_netdev_ops = {
 static void espvti_setup(struct net_device *dev)
 {
 	dev->netdev_ops = &espvti_netdev_ops;
+	dev->ethtool_ops = &espvti_ethtool_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;

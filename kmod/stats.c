@@ -5,9 +5,12 @@
  * Per-CPU counters of devices and SAs, and their netlink representation.
  */
 
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <net/netlink.h>
 
+#include "device.h"
 #include "stats.h"
 
 /**
@@ -108,3 +111,99 @@ int espvti_stats_fill(struct sk_buff *skb, int attrtype,
 	nla_nest_end(skb, nest);
 	return 0;
 }
+
+/*
+ * The device's counters under the names `espctl show` prints, for
+ * `ethtool -S`: one table, indexed by enum espvti_stat_attrs; an empty slot
+ * (unspec, the netlink pad) is not a counter.
+ */
+static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
+	[ESPVTI_STAT_RX_PACKETS]	= "rx_packets",
+	[ESPVTI_STAT_RX_BYTES]		= "rx_bytes",
+	[ESPVTI_STAT_TX_PACKETS]	= "tx_packets",
+	[ESPVTI_STAT_TX_BYTES]		= "tx_bytes",
+	[ESPVTI_STAT_RX_NO_SA]		= "rx_no_sa",
+	[ESPVTI_STAT_RX_REPLAY]		= "rx_replay",
+	[ESPVTI_STAT_RX_AUTH_FAIL]	= "rx_auth_fail",
+	[ESPVTI_STAT_RX_BAD_TRAILER]	= "rx_bad_trailer",
+	[ESPVTI_STAT_RX_BAD_INNER]	= "rx_bad_inner",
+	[ESPVTI_STAT_RX_SELECTOR]	= "rx_selector",
+	[ESPVTI_STAT_RX_MALFORMED]	= "rx_malformed",
+	[ESPVTI_STAT_RX_EXPIRED]	= "rx_expired",
+	[ESPVTI_STAT_TX_NO_SA]		= "tx_no_sa",
+	[ESPVTI_STAT_TX_SEQ_EXHAUSTED]	= "tx_seq_exhausted",
+	[ESPVTI_STAT_TX_TOO_BIG]	= "tx_too_big",
+	[ESPVTI_STAT_TX_NO_ROUTE]	= "tx_no_route",
+	[ESPVTI_STAT_TX_SELECTOR]	= "tx_selector",
+	[ESPVTI_STAT_TX_EXPIRED]	= "tx_expired",
+	[ESPVTI_STAT_TX_ERRORS]		= "tx_errors",
+	[ESPVTI_STAT_RX_UDP_MALFORMED]	= "rx_udp_malformed",
+	[ESPVTI_STAT_RX_KEEPALIVE]	= "rx_keepalive",
+	[ESPVTI_STAT_TX_KEEPALIVE]	= "tx_keepalive",
+	[ESPVTI_STAT_RX_CRYPTO_BUSY]	= "rx_crypto_busy",
+	[ESPVTI_STAT_TX_CRYPTO_BUSY]	= "tx_crypto_busy",
+};
+
+/* A new counter must be named above: this fails to build until it is. */
+static_assert(ESPVTI_STAT_TX_CRYPTO_BUSY == __ESPVTI_STAT_MAX - 1,
+	      "name the new counter in espvti_stat_names, then move this check");
+
+static bool espvti_stat_named(unsigned int i)
+{
+	return espvti_stat_names[i][0] != '\0';
+}
+
+static int espvti_get_sset_count(struct net_device *dev, int sset)
+{
+	unsigned int i;
+	int n = 0;
+
+	if (sset != ETH_SS_STATS)
+		return -EOPNOTSUPP;
+	for (i = 0; i < __ESPVTI_STAT_MAX; i++)
+		n += espvti_stat_named(i);
+	return n;
+}
+
+static void espvti_get_strings(struct net_device *dev, u32 sset, u8 *buf)
+{
+	unsigned int i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < __ESPVTI_STAT_MAX; i++) {
+		if (!espvti_stat_named(i))
+			continue;
+		memcpy(buf, espvti_stat_names[i], ETH_GSTRING_LEN);
+		buf += ETH_GSTRING_LEN;
+	}
+}
+
+static void espvti_get_ethtool_stats(struct net_device *dev,
+				     struct ethtool_stats *stats, u64 *data)
+{
+	struct espvti_dev *edev = netdev_priv(dev);
+	u64 c[__ESPVTI_STAT_MAX];
+	unsigned int i;
+
+	espvti_stats_sum(edev->stats, c);
+	for (i = 0; i < __ESPVTI_STAT_MAX; i++)
+		if (espvti_stat_named(i))
+			*data++ = c[i];
+}
+
+static void espvti_get_drvinfo(struct net_device *dev,
+			       struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, "espvti", sizeof(info->driver));
+	strscpy(info->bus_info, "tunnel", sizeof(info->bus_info));
+}
+
+/* `ethtool -i` and `ethtool -S`: what the counters are called and hold. */
+const struct ethtool_ops espvti_ethtool_ops = {
+	.get_drvinfo		= espvti_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= espvti_get_sset_count,
+	.get_strings		= espvti_get_strings,
+	.get_ethtool_stats	= espvti_get_ethtool_stats,
+};

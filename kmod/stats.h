@@ -30,6 +30,7 @@ void espvti_stats_sum(struct espvti_pcpu_stats __percpu *stats,
 		      u64 out[__ESPVTI_STAT_MAX]);
 int espvti_stats_fill(struct sk_buff *skb, int attrtype,
 		      const u64 c[__ESPVTI_STAT_MAX], bool rx, bool tx);
+extern const struct ethtool_ops espvti_ethtool_ops;
 
 /**
  * espvti_stats_add() - add to one counter on this CPU
