@@ -195,6 +195,7 @@ static int espvti_dev_init(struct net_device *dev)
 	INIT_HLIST_NODE(&edev->remote_node);
 	timer_setup(&edev->keepalive_timer, espvti_keepalive_timer, 0);
 	INIT_WORK(&edev->float_work, espvti_float_work);
+	edev->mss_clamp = ESPVTI_MSS_CLAMP_AUTO;
 	spin_lock_init(&edev->float_lock);
 	edev->stats = espvti_stats_alloc();
 	if (!edev->stats)

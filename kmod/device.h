@@ -81,6 +81,10 @@ struct espvti_endpoint {
  * @crypto: enum espvti_crypto for SAs added from now on; under RTNL.
  * @crypto_inflight: crypto requests of the device's SAs submitted and not
  *	yet done (atomic; bounded by espvti_crypto_charge()).
+ * @mss_clamp: ESPVTI_A_MSS_CLAMP; written under RTNL, read locklessly.
+ * @mss_mtu: the inner MTU over the path, as the transmit path last
+ *	computed it (0 before the first packet); read by the receive path's
+ *	clamping. Written and read locklessly: any recent value will do.
  */
 struct espvti_dev {
 	struct net_device *dev;
@@ -102,6 +106,8 @@ struct espvti_dev {
 	__be16 float_port;
 	u8 crypto;
 	atomic_t crypto_inflight;
+	u16 mss_clamp;
+	unsigned int mss_mtu;
 };
 
 /**
@@ -163,6 +169,9 @@ void espvti_endpoint_release(struct espvti_endpoint *ep);
 void espvti_dev_endpoint_changed(struct espvti_dev *edev);
 void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
 		      __be16 sport);
+bool espvti_mss_clamp(struct sk_buff *skb, unsigned int mss);
+unsigned int espvti_mss_limit(const struct espvti_dev *edev, u8 family,
+			      unsigned int mtu);
 void espvti_send_keepalive(struct espvti_dev *edev,
 			   struct espvti_endpoint *ep);
 netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -61,6 +61,7 @@ static const struct nla_policy espvti_policy[ESPVTI_A_MAX + 1] = {
 	[ESPVTI_A_ENCAP_FLOAT]		= NLA_POLICY_MAX(NLA_U8, ESPVTI_MAX_FLOAT),
 	[ESPVTI_A_ENCAP_FD]		= NLA_POLICY_MIN(NLA_S32, 0),
 	[ESPVTI_A_CRYPTO]		= NLA_POLICY_MAX(NLA_U8, ESPVTI_CRYPTO_PCRYPT),
+	[ESPVTI_A_MSS_CLAMP]		= { .type = NLA_U16 },
 };
 
 
@@ -134,7 +135,8 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 	    nla_put_u32(skb, ESPVTI_A_SA_COUNT_IN, n_in) ||
 	    nla_put_u8(skb, ESPVTI_A_CRYPTO, edev->crypto) ||
 	    nla_put_u32(skb, ESPVTI_A_CRYPTO_INFLIGHT,
-			atomic_read(&edev->crypto_inflight)))
+			atomic_read(&edev->crypto_inflight)) ||
+	    nla_put_u16(skb, ESPVTI_A_MSS_CLAMP, READ_ONCE(edev->mss_clamp)))
 		goto nla_put_failure;
 	if (ep && (espvti_nl_put_addr(skb, ESPVTI_A_LOCAL_IPV4, ESPVTI_A_LOCAL_IPV6,
 				      ep->family, &ep->local) ||
@@ -254,6 +256,13 @@ static int espvti_nl_dev_set_check(struct nlattr **attrs,
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_CRYPTO],
 			      "ESPVTI_A_CRYPTO: cryptd AEADs fail the kernel's crypto self-test before Linux 6.3; use pcrypt");
 		return -EOPNOTSUPP;
+	}
+	if (attrs[ESPVTI_A_MSS_CLAMP] &&
+	    nla_get_u16(attrs[ESPVTI_A_MSS_CLAMP]) > ESPVTI_MSS_CLAMP_AUTO &&
+	    nla_get_u16(attrs[ESPVTI_A_MSS_CLAMP]) < ESPVTI_MIN_MSS) {
+		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_MSS_CLAMP],
+			      "ESPVTI_A_MSS_CLAMP: 0 (off), 1 (auto) or an MSS of at least 88");
+		return -EINVAL;
 	}
 	if (attrs[ESPVTI_A_ENCAP_FD] && attrs[ESPVTI_A_ENCAP_SPORT]) {
 		ESPVTI_NL_ERR(extack, attrs[ESPVTI_A_ENCAP_SPORT],
@@ -422,6 +431,8 @@ static int espvti_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	/* Read by espvti_sa_create(), under RTNL too. */
 	if (attrs[ESPVTI_A_CRYPTO])
 		edev->crypto = nla_get_u8(attrs[ESPVTI_A_CRYPTO]);
+	if (attrs[ESPVTI_A_MSS_CLAMP])
+		WRITE_ONCE(edev->mss_clamp, nla_get_u16(attrs[ESPVTI_A_MSS_CLAMP]));
 	rcu_assign_pointer(edev->ep, ep);
 	espvti_endpoint_release(old);
 	espvti_dev_endpoint_changed(edev);

@@ -58,9 +58,11 @@
  * @dst: route to the remote endpoint (a reference is held).
  * @saddr: outer source (IPv4 in s6_addr32[0]).
  * @daddr: outer destination (likewise).
+ * @mtu: the largest inner packet that fits the path (espvti_tx_pmtu()).
  */
 struct espvti_tx {
 	unsigned int len;
+	unsigned int mtu;
 	u8 family;
 	u8 nexthdr;
 	u8 dsfield;
@@ -248,6 +250,8 @@ static bool espvti_tx_pmtu(struct sk_buff *skb, const struct espvti_sa *sa,
 	unsigned int mtu = espvti_inner_mtu(sa, dst_mtu(tx->dst),
 					    tx->outer_hlen + tx->encap_len);
 	unsigned int min = tx->family == AF_INET ? IPV4_MIN_MTU : IPV6_MIN_MTU;
+
+	tx->mtu = mtu;
 
 	tx->frag = !tx->df || mtu < min;
 	if (mtu >= min && skb_valid_dst(skb) && mtu < dst_mtu(skb_dst(skb)))
@@ -541,6 +545,11 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct sk_buff *skb)
 		espvti_count(edev, sa, ESPVTI_STAT_TX_TOO_BIG);
 		goto drop_dst;
 	}
+	if (READ_ONCE(edev->mss_mtu) != tx.mtu)
+		WRITE_ONCE(edev->mss_mtu, tx.mtu);
+	if (READ_ONCE(edev->mss_clamp) != ESPVTI_MSS_CLAMP_OFF &&
+	    espvti_mss_clamp(skb, espvti_mss_limit(edev, tx.family, tx.mtu)))
+		espvti_count(edev, NULL, ESPVTI_STAT_TCP_MSS_CLAMPED);
 
 	if (unlikely(!espvti_sa_get(sa))) {
 		/* Replaced and released since we read the pointer. */

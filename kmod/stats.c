@@ -103,6 +103,9 @@ int espvti_stats_fill(struct sk_buff *skb, int attrtype,
 			continue;
 		if (espvti_stat_is_rx(i) ? !rx : !tx)
 			continue;
+		/* Counted per device only: not in an SA's counters. */
+		if (i == ESPVTI_STAT_TCP_MSS_CLAMPED && !(rx && tx))
+			continue;
 		if (nla_put_u64_64bit(skb, i, c[i], ESPVTI_STAT_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
@@ -142,10 +145,11 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_TX_KEEPALIVE]	= "tx_keepalive",
 	[ESPVTI_STAT_RX_CRYPTO_BUSY]	= "rx_crypto_busy",
 	[ESPVTI_STAT_TX_CRYPTO_BUSY]	= "tx_crypto_busy",
+	[ESPVTI_STAT_TCP_MSS_CLAMPED]	= "tcp_mss_clamped",
 };
 
 /* A new counter must be named above: this fails to build until it is. */
-static_assert(ESPVTI_STAT_TX_CRYPTO_BUSY == __ESPVTI_STAT_MAX - 1,
+static_assert(ESPVTI_STAT_TCP_MSS_CLAMPED == __ESPVTI_STAT_MAX - 1,
 	      "name the new counter in espvti_stat_names, then move this check");
 
 static bool espvti_stat_named(unsigned int i)

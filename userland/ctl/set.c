@@ -30,7 +30,7 @@ struct set_seen {
 
 static const char *const set_keywords[] = {
 	"local", "remote", "dev", "ttl", "crypto", "encap", "sport", "dport",
-	"keepalive", "float", "fd",
+	"keepalive", "float", "fd", "mss-clamp",
 };
 
 #define N_KEYWORDS (sizeof(set_keywords) / sizeof(set_keywords[0]))
@@ -95,6 +95,16 @@ static int set_option(struct nl_msg *msg, const char *key, const char *val,
 		if (espctl_parse_num("ttl", val, ESPVTI_MIN_TTL, ESPVTI_MAX_TTL, &v, e))
 			return -1;
 		return nla_put_u8(msg, ESPVTI_A_TTL, v);
+	}
+	if (!strcmp(key, "mss-clamp")) {
+		if (!strcmp(val, "off"))
+			v = ESPVTI_MSS_CLAMP_OFF;
+		else if (!strcmp(val, "auto"))
+			v = ESPVTI_MSS_CLAMP_AUTO;
+		else if (espctl_parse_num("mss-clamp (auto, off or an MSS)", val,
+					  ESPVTI_MIN_MSS, 65535, &v, e))
+			return -1;
+		return nla_put_u16(msg, ESPVTI_A_MSS_CLAMP, v);
 	}
 	if (!strcmp(key, "crypto")) {
 		if (espctl_parse_crypto(val, &v, e))
@@ -225,7 +235,7 @@ const struct espctl_cmd espctl_set_cmd = {
 	.name = "set",
 	.fn = espctl_set,
 	.usage = "set DEV [local ADDR|any] [remote ADDR|none] [dev UNDERLAY|none] [ttl N]\n"
-		 "                [crypto default|cryptd|pcrypt]\n"
+		 "                [crypto default|cryptd|pcrypt] [mss-clamp auto|off|MSS]\n"
 		 "                [encap udp [sport PORT] [dport PORT] [keepalive SECONDS]\n"
 		 "                           [float on|off] [fd FD] | encap none]",
 	.help =
@@ -240,6 +250,11 @@ const struct espctl_cmd espctl_set_cmd = {
 	"                       on (existing SAs keep theirs): default, the kernel's\n"
 	"                       choice; cryptd or pcrypt, that asynchronous wrapper\n"
 	"                       around a synchronous implementation (same wire format)\n"
+	"  mss-clamp auto|off|MSS\n"
+	"                       lower the MSS option of TCP SYN and SYN-ACK segments\n"
+	"                       entering or leaving the tunnel: auto (the default),\n"
+	"                       to what fits the tunnel and the path; MSS, to at most\n"
+	"                       MSS (88..65535); off, never\n"
 	"  encap udp            ESP in UDP (RFC 3948, for NAT traversal), with:\n"
 	"    sport PORT           local UDP port, 1..65535 (default 4500)\n"
 	"    dport PORT           remote UDP port, 1..65535 (default 4500)\n"

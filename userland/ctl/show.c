@@ -86,6 +86,8 @@ struct show_sa {
  * @crypto: ESPVTI_CRYPTO_*, implementation for new SAs
  * @crypto_inflight: crypto requests in flight, valid if @has_crypto
  * @has_crypto: the module reported ESPVTI_A_CRYPTO (older ones do not)
+ * @mss_clamp: ESPVTI_A_MSS_CLAMP, valid if @has_mss_clamp
+ * @has_mss_clamp: the module reported it (older ones do not)
  * @stats: device totals
  * @sas: its SAs, @n_sas of them
  * @n_sas: count
@@ -108,6 +110,8 @@ struct show_dev {
 	uint8_t crypto;
 	uint32_t crypto_inflight;
 	bool has_crypto;
+	uint16_t mss_clamp;
+	bool has_mss_clamp;
 	uint64_t stats[__ESPVTI_STAT_MAX];
 	struct show_sa *sas;
 	size_t n_sas;
@@ -232,6 +236,10 @@ static int dev_reply(struct nl_msg *msg, void *arg)
 	if (tb[ESPVTI_A_CRYPTO]) {
 		d->has_crypto = true;
 		d->crypto = nla_get_u8(tb[ESPVTI_A_CRYPTO]);
+	}
+	if (tb[ESPVTI_A_MSS_CLAMP]) {
+		d->has_mss_clamp = true;
+		d->mss_clamp = nla_get_u16(tb[ESPVTI_A_MSS_CLAMP]);
 	}
 	if (tb[ESPVTI_A_CRYPTO_INFLIGHT])
 		d->crypto_inflight = nla_get_u32(tb[ESPVTI_A_CRYPTO_INFLIGHT]);
@@ -405,6 +413,14 @@ static void print_dev_text(const struct show_dev *d)
 	if (d->has_crypto)
 		printf("  crypto: %s, %u in flight\n", espctl_crypto_name(d->crypto),
 		       d->crypto_inflight);
+	if (d->has_mss_clamp) {
+		if (d->mss_clamp == ESPVTI_MSS_CLAMP_OFF)
+			printf("  mss-clamp: off\n");
+		else if (d->mss_clamp == ESPVTI_MSS_CLAMP_AUTO)
+			printf("  mss-clamp: auto\n");
+		else
+			printf("  mss-clamp: %u\n", d->mss_clamp);
+	}
 	if (d->has_out)
 		printf("  sas: %u inbound, outbound spi 0x%08x\n", d->n_in, d->out_spi);
 	else
@@ -523,6 +539,14 @@ static void json_dev(struct espctl_json *j, const struct show_dev *d)
 		espctl_json_null(j, "crypto");
 		espctl_json_null(j, "crypto_inflight");
 	}
+	if (!d->has_mss_clamp)
+		espctl_json_null(j, "mss_clamp");
+	else if (d->mss_clamp == ESPVTI_MSS_CLAMP_OFF)
+		espctl_json_str(j, "mss_clamp", "off");
+	else if (d->mss_clamp == ESPVTI_MSS_CLAMP_AUTO)
+		espctl_json_str(j, "mss_clamp", "auto");
+	else
+		espctl_json_u64(j, "mss_clamp", d->mss_clamp);
 	espctl_json_u64(j, "sa_count_in", d->n_in);
 	if (d->has_out)
 		espctl_json_u64(j, "out_spi", d->out_spi);

@@ -31,7 +31,7 @@
  *     ESPVTI_A_UNDERLAY_IFINDEX (when bound), ESPVTI_A_TTL,
  *     ESPVTI_A_SA_COUNT_IN, ESPVTI_A_OUT_SPI (when an outbound SA exists),
  *     ESPVTI_A_STATS (nest of enum espvti_stat_attrs, device totals),
- *     ESPVTI_A_CRYPTO, ESPVTI_A_CRYPTO_INFLIGHT.
+ *     ESPVTI_A_CRYPTO, ESPVTI_A_CRYPTO_INFLIGHT, ESPVTI_A_MSS_CLAMP.
  *
  * ESPVTI_CMD_DEV_SET
  *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, then any of:
@@ -46,6 +46,7 @@
  *     ESPVTI_A_ENCAP_KEEPALIVE: NAT keepalive interval in seconds (default
  *       20, 0 off).
  *     ESPVTI_A_ENCAP_FLOAT: follow the peer to a new address/port (default 1).
+ *     ESPVTI_A_MSS_CLAMP: TCP MSS clamping (default ESPVTI_MSS_CLAMP_AUTO).
  *     ESPVTI_A_CRYPTO: enum espvti_crypto, the AEAD implementation of the
  *       SAs added afterwards (existing SAs keep theirs).
  *     ESPVTI_A_ENCAP_FD: a UDP socket of the caller, bound to the local
@@ -160,6 +161,9 @@
 #define ESPVTI_MAX_KEEPALIVE		3600	/* ESPVTI_A_ENCAP_KEEPALIVE: 0 (off)..3600 s */
 #define ESPVTI_MAX_ENCAP		1	/* ESPVTI_A_ENCAP: enum espvti_encap, 0..1 */
 #define ESPVTI_MAX_FLOAT		1	/* ESPVTI_A_ENCAP_FLOAT: 0..1 */
+#define ESPVTI_MSS_CLAMP_OFF		0	/* ESPVTI_A_MSS_CLAMP: 0 off, 1 auto, */
+#define ESPVTI_MSS_CLAMP_AUTO		1	/* or a fixed MSS ESPVTI_MIN_MSS..65535 */
+#define ESPVTI_MIN_MSS			88
 #define ESPVTI_MIN_SPI			256	/* ESPVTI_SA_A_SPI: 256..2^32-1 (RFC 4303) */
 #define ESPVTI_MIN_ICV_BITS		64	/* ESPVTI_SA_A_ICV_BITS: 64..128 */
 #define ESPVTI_MAX_ICV_BITS		128
@@ -234,6 +238,14 @@ enum espvti_cmd {
  *	256); a packet beyond either bound is dropped before its ICV is
  *	checked and counted in ESPVTI_STAT_RX_CRYPTO_BUSY or
  *	ESPVTI_STAT_TX_CRYPTO_BUSY.
+ * @ESPVTI_A_MSS_CLAMP: u16, TCP MSS clamping: the MSS option of every TCP
+ *	SYN and SYN-ACK that enters or leaves the tunnel is lowered to at most
+ *	this: ESPVTI_MSS_CLAMP_OFF (0) leaves them alone,
+ *	ESPVTI_MSS_CLAMP_AUTO (1, the default of a new device) lowers it to
+ *	what fits the tunnel (the device MTU, or the path MTU learnt for the
+ *	remote endpoint when that is smaller, less the inner IPv4 or IPv6 and
+ *	TCP headers), and ESPVTI_MIN_MSS..65535 is a fixed maximum. Segments
+ *	changed are counted in ESPVTI_STAT_TCP_MSS_CLAMPED.
  */
 enum espvti_attrs {
 	ESPVTI_A_UNSPEC,
@@ -266,6 +278,7 @@ enum espvti_attrs {
 	ESPVTI_A_OLD_ENCAP_DPORT,
 	ESPVTI_A_CRYPTO,
 	ESPVTI_A_CRYPTO_INFLIGHT,
+	ESPVTI_A_MSS_CLAMP,
 
 	__ESPVTI_A_MAX
 };
@@ -441,6 +454,8 @@ enum espvti_ts_attrs {
  *	the crypto API as its bound allows (see ESPVTI_A_CRYPTO_INFLIGHT), or
  *	the transform's queue is full (-EBUSY, -ENOSPC).
  * @ESPVTI_STAT_TX_CRYPTO_BUSY: likewise, dropped before encryption.
+ * @ESPVTI_STAT_TCP_MSS_CLAMPED: TCP SYN and SYN-ACK segments whose MSS
+ *	option was lowered (ESPVTI_A_MSS_CLAMP), both directions.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -469,6 +484,7 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_TX_KEEPALIVE,
 	ESPVTI_STAT_RX_CRYPTO_BUSY,
 	ESPVTI_STAT_TX_CRYPTO_BUSY,
+	ESPVTI_STAT_TCP_MSS_CLAMPED,
 
 	__ESPVTI_STAT_MAX
 };

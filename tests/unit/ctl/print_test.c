@@ -33,6 +33,7 @@ static const struct {
 	STAT(TX_NO_SA), STAT(TX_SEQ_EXHAUSTED), STAT(TX_TOO_BIG), STAT(TX_NO_ROUTE),
 	STAT(TX_SELECTOR), STAT(TX_EXPIRED), STAT(TX_ERRORS), STAT(RX_UDP_MALFORMED),
 	STAT(RX_KEEPALIVE), STAT(TX_KEEPALIVE), STAT(RX_CRYPTO_BUSY), STAT(TX_CRYPTO_BUSY),
+	STAT(TCP_MSS_CLAMPED),
 };
 
 #define N_STATS (sizeof(stats) / sizeof(stats[0]))
@@ -56,8 +57,8 @@ static void test_stat_names(void)
 		for (k = 0; n[k]; k++)
 			if (!islower((unsigned char)n[k]) && n[k] != '_')
 				badchar++;
-		if (strncmp(n, "rx_", 3) && strncmp(n, "tx_", 3)) {
-			t_diag("counter %u: '%s' starts with neither rx_ nor tx_", i, n);
+		if (strncmp(n, "rx_", 3) && strncmp(n, "tx_", 3) && strncmp(n, "tcp_", 4)) {
+			t_diag("counter %u: '%s' starts with neither rx_, tx_ nor tcp_", i, n);
 			badchar++;
 		}
 		for (k = i + 1; k <= ESPVTI_STAT_MAX; k++) {
@@ -73,7 +74,7 @@ static void test_stat_names(void)
 	t_ok(named == ESPVTI_STAT_MAX - 1, "%u names for %u counters (ESPVTI_STAT_MAX less PAD)",
 	     named, ESPVTI_STAT_MAX - 1);
 	t_ok(!dup, "counter names are unique");
-	t_ok(!badchar, "counter names are lower case rx_... or tx_... identifiers");
+	t_ok(!badchar, "counter names are lower case rx_..., tx_... or tcp_... identifiers");
 	t_ok(!espctl_stat_name(ESPVTI_STAT_UNSPEC), "ESPVTI_STAT_UNSPEC has no name");
 	t_ok(!espctl_stat_name(ESPVTI_STAT_PAD), "ESPVTI_STAT_PAD has no name");
 	t_ok(!espctl_stat_name(__ESPVTI_STAT_MAX) && !espctl_stat_name(__ESPVTI_STAT_MAX + 1) &&
