@@ -7,6 +7,9 @@
 #   make KVER=6.1.0-...  module for that kernel (KDIR=... for a kernel tree)
 #   make modules-all     module for every installed kernel with headers
 #   make check           all tests (host unit tests, then VM tests on each kernel)
+#   make check-debug     every VM test on a KASAN/KMEMLEAK/lockdep kernel built
+#                        from Debian's linux-source-6.12 (cached; the first run
+#                        compiles it), with longer stress and fuzz runs
 #   make demo            install deps, build, boot a VM and bring a tunnel up
 #   make bench           throughput against xfrm and WireGuard, IKE handshake
 #                        rate against strongSwan (VM; BENCH=ike: IKE only)
@@ -22,7 +25,7 @@ CHECK_JOBS ?= 2
 
 KMOD_SRC := $(wildcard $(CURDIR)/kmod/*.c $(CURDIR)/kmod/*.h)
 
-.PHONY: all module modules-all userland check demo bench fuzz install clean
+.PHONY: all module modules-all userland check check-debug debug-kernel demo bench fuzz install clean
 
 all: module userland
 
@@ -46,6 +49,12 @@ userland:
 
 check: modules-all userland
 	scripts/check -j $(CHECK_JOBS)
+
+check-debug: userland
+	scripts/check-debug
+
+debug-kernel:
+	scripts/build-debug-kernel
 
 demo:
 	scripts/install-deps
