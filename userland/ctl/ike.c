@@ -274,7 +274,7 @@ static int stats_reply(struct nl_msg *msg, void *arg)
 /* Fill the counters of every CHILD_SA whose two SAs the kernel has. */
 static void merge_stats(struct ike_status *s)
 {
-	struct espctl_nl nl;
+	struct esplib_nl nl;
 	bool open = false;
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -293,18 +293,18 @@ static void merge_stats(struct ike_status *s)
 		open = true;
 		q.spi_in = (uint32_t)strtoul(get(r, "spi_in"), NULL, 0);
 		q.spi_out = (uint32_t)strtoul(get(r, "spi_out"), NULL, 0);
-		msg = espctl_nl_msg(&nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
+		msg = esplib_nl_msg(&nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
 		if (!msg || nla_put_u32(msg, ESPVTI_A_IFINDEX, ifindex)) {
 			nlmsg_free(msg);
 			continue;
 		}
-		if (!espctl_nl_talk(&nl, msg, stats_reply, &q) && q.found == 3) {
+		if (!esplib_nl_talk(&nl, msg, stats_reply, &q) && q.found == 3) {
 			r->has_stats = true;
 			memcpy(r->stats, q.stats, sizeof(r->stats));
 		}
 	}
 	if (open)
-		espctl_nl_close(&nl);
+		esplib_nl_close(&nl);
 }
 
 /* ---- output ---- */
