@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -29,6 +28,7 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 
+#include "esplib_ike.h"
 #include "espctl.h"
 #include "json.h"
 #include "nl.h"
@@ -140,71 +140,31 @@ static int parse_record(char *line, struct ike_rec *r)
  */
 static int ike_talk(const char *path, const char *cmd, char **answer)
 {
-	struct timeval tv = { 10, 0 };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 4096;
-	char *buf, *grown;
-	ssize_t n;
-	int fd;
+	struct sockaddr_un sun;
+	int fd, ret;
 
 	*answer = NULL;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	fd = esplib_ike_send(path, cmd, 10);
+	if (fd == -ENAMETOOLONG) {
 		fprintf(stderr, "espctl: cannot reach espiked at %s: path longer than %zu characters\n",
 			path, sizeof(sun.sun_path) - 1);
 		return 1;
 	}
-	memcpy(sun.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		fprintf(stderr, "espctl: cannot reach espiked at %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		fprintf(stderr, "espctl: cannot reach espiked at %s: %s\n", path, strerror(-fd));
 		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (dprintf(fd, "%s\n", cmd) < 0) {
-		fprintf(stderr, "espctl: cannot reach espiked at %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 1;
-	}
-	shutdown(fd, SHUT_WR);
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	ret = esplib_ike_read(fd, IKE_ANSWER_MAX, answer);
+	close(fd);
+	if (ret == -ENOMEM)
 		espctl_nl_nomem("ike");
-		return 1;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 < cap)
-			continue;
-		if (cap >= IKE_ANSWER_MAX) {
-			fprintf(stderr, "espctl: ike: espiked's answer is larger than %d octets\n",
-				IKE_ANSWER_MAX);
-			goto fail;
-		}
-		grown = realloc(buf, cap * 2);
-		if (!grown) {
-			espctl_nl_nomem("ike");
-			goto fail;
-		}
-		buf = grown;
-		cap *= 2;
-	}
-	if (n < 0) {
+	else if (ret == -EFBIG)
+		fprintf(stderr, "espctl: ike: espiked's answer is larger than %d octets\n",
+			IKE_ANSWER_MAX);
+	else if (ret)
 		fprintf(stderr, "espctl: ike: reading espiked's answer from %s: %s\n", path,
-			strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	buf[len] = 0;
-	*answer = buf;
-	return 0;
-fail:
-	close(fd);
-	free(buf);
-	return 1;
+			strerror(-ret));
+	return ret ? 1 : 0;
 }
 
 /* An "error: ..." answer: print the daemon's message; returns 1. */
