@@ -29,6 +29,7 @@
 #include <netlink/genl/genl.h>
 
 #include "esplib_ike.h"
+#include "esplib_parse.h"
 #include "espctl.h"
 #include "json.h"
 #include "nl.h"
@@ -76,25 +77,14 @@ static const char *get(const struct ike_rec *r, const char *key)
 	return "";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Undo the %XX escapes in place; control characters become '?'. */
 static void unescape(char *s)
 {
 	char *o = s;
 
 	for (; *s; s++) {
-		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			*o = (char)(hexval(s[1]) << 4 | hexval(s[2]));
+		if (*s == '%' && esplib_hexval(s[1]) >= 0 && esplib_hexval(s[2]) >= 0) {
+			*o = (char)(esplib_hexval(s[1]) << 4 | esplib_hexval(s[2]));
 			s += 2;
 		} else {
 			*o = *s;

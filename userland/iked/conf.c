@@ -23,6 +23,7 @@
 #include "log.h"
 #include "proposal.h"
 #include "conf_int.h"
+#include "esplib_parse.h"
 
 __attribute__((format(printf, 3, 4)))
 void conf_perror_at(struct parser *ps, unsigned int line, const char *fmt, ...)
@@ -220,14 +221,17 @@ int conf_parse_addr(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	uint8_t a[16];
 
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+	switch (esplib_parse_addr(s, a)) {
+	case AF_INET:
 		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a, 4);
 		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+	case AF_INET6:
 		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a, 16);
 		return 0;
 	}
 	return -1;
@@ -244,11 +248,10 @@ int conf_prefix_parse(const char *s, struct ts_prefix *p, char *err, size_t errl
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = 0;
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->family = AF_INET;
+	p->family = esplib_parse_addr(buf, p->addr);
+	if (p->family == AF_INET) {
 		max = 32;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->family = AF_INET6;
+	} else if (p->family == AF_INET6) {
 		max = 128;
 	} else {
 		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 prefix", s);
@@ -273,31 +276,6 @@ int conf_prefix_parse(const char *s, struct ts_prefix *p, char *err, size_t errl
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Hex string (no prefix) into @out; returns the length or -1. */
-long conf_unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s), i;
-
-	if (!n || n % 2 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
-
-		if (h < 0 || l < 0)
-			return -1;
-		out[i] = (uint8_t)(h << 4 | l);
-	}
-	return (long)i;
-}
-
 int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -310,7 +288,7 @@ int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errl
 		return 0;
 	}
 	if (!strncmp(s, "keyid:", 6)) {
-		n = conf_unhex(s + 6, id->data, sizeof(id->data));
+		n = esplib_unhex(s + 6, id->data, sizeof(id->data));
 		if (n < 0) {
 			snprintf(err, errlen, "identity '%s': keyid: needs an even number of hex digits (1 to %d octets)",
 				 s, CONF_ID_MAX);

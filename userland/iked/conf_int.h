@@ -88,7 +88,6 @@ int conf_parse_uint(struct parser *ps, const struct stmt *st, unsigned long min,
 int conf_parse_duration(struct parser *ps, const struct stmt *st,
 			unsigned long long max_ms, unsigned long long *ms);
 int conf_parse_addr(const char *s, struct sockaddr_storage *ss);
-long conf_unhex(const char *s, uint8_t *out, size_t cap);
 int conf_join_values(struct parser *ps, const struct stmt *st, char *out, size_t len);
 int conf_check_esp(struct parser *ps, const struct stmt *st, const struct ike_sa_payload *sa);
 int conf_parse_ts(struct parser *ps, const struct stmt *st, struct ts_prefix *ts,

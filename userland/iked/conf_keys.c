@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conf_int.h"
+#include "esplib_parse.h"
 #include "proposal.h"
 
 static int k_local(struct parser *ps, const struct stmt *st, struct conn *cn)
@@ -59,7 +60,7 @@ static int k_psk(struct parser *ps, const struct stmt *st, struct conn *cn)
 	if (conf_one_value(ps, st))
 		return -1;
 	if (!strncmp(v, "0x", 2) || !strncmp(v, "0X", 2)) {
-		n = conf_unhex(v + 2, cn->psk, sizeof(cn->psk));
+		n = esplib_unhex(v + 2, cn->psk, sizeof(cn->psk));
 		if (n < 0) {
 			conf_perror_at(ps, st->line, "'psk': 0x... must be followed by an even number of hex digits (at most %d octets)",
 				       CONF_PSK_MAX);
