@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -29,6 +28,8 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 
+#include "esplib_ike.h"
+#include "esplib_parse.h"
 #include "espctl.h"
 #include "json.h"
 #include "nl.h"
@@ -76,25 +77,14 @@ static const char *get(const struct ike_rec *r, const char *key)
 	return "";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Undo the %XX escapes in place; control characters become '?'. */
 static void unescape(char *s)
 {
 	char *o = s;
 
 	for (; *s; s++) {
-		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-			*o = (char)(hexval(s[1]) << 4 | hexval(s[2]));
+		if (*s == '%' && esplib_hexval(s[1]) >= 0 && esplib_hexval(s[2]) >= 0) {
+			*o = (char)(esplib_hexval(s[1]) << 4 | esplib_hexval(s[2]));
 			s += 2;
 		} else {
 			*o = *s;
@@ -140,71 +130,31 @@ static int parse_record(char *line, struct ike_rec *r)
  */
 static int ike_talk(const char *path, const char *cmd, char **answer)
 {
-	struct timeval tv = { 10, 0 };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 4096;
-	char *buf, *grown;
-	ssize_t n;
-	int fd;
+	struct sockaddr_un sun;
+	int fd, ret;
 
 	*answer = NULL;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	fd = esplib_ike_send(path, cmd, 10);
+	if (fd == -ENAMETOOLONG) {
 		fprintf(stderr, "espctl: cannot reach espiked at %s: path longer than %zu characters\n",
 			path, sizeof(sun.sun_path) - 1);
 		return 1;
 	}
-	memcpy(sun.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		fprintf(stderr, "espctl: cannot reach espiked at %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		fprintf(stderr, "espctl: cannot reach espiked at %s: %s\n", path, strerror(-fd));
 		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (dprintf(fd, "%s\n", cmd) < 0) {
-		fprintf(stderr, "espctl: cannot reach espiked at %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 1;
-	}
-	shutdown(fd, SHUT_WR);
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	ret = esplib_ike_read(fd, IKE_ANSWER_MAX, answer);
+	close(fd);
+	if (ret == -ENOMEM)
 		espctl_nl_nomem("ike");
-		return 1;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 < cap)
-			continue;
-		if (cap >= IKE_ANSWER_MAX) {
-			fprintf(stderr, "espctl: ike: espiked's answer is larger than %d octets\n",
-				IKE_ANSWER_MAX);
-			goto fail;
-		}
-		grown = realloc(buf, cap * 2);
-		if (!grown) {
-			espctl_nl_nomem("ike");
-			goto fail;
-		}
-		buf = grown;
-		cap *= 2;
-	}
-	if (n < 0) {
+	else if (ret == -EFBIG)
+		fprintf(stderr, "espctl: ike: espiked's answer is larger than %d octets\n",
+			IKE_ANSWER_MAX);
+	else if (ret)
 		fprintf(stderr, "espctl: ike: reading espiked's answer from %s: %s\n", path,
-			strerror(errno));
-		goto fail;
-	}
-	close(fd);
-	buf[len] = 0;
-	*answer = buf;
-	return 0;
-fail:
-	close(fd);
-	free(buf);
-	return 1;
+			strerror(-ret));
+	return ret ? 1 : 0;
 }
 
 /* An "error: ..." answer: print the daemon's message; returns 1. */
@@ -274,7 +224,7 @@ static int stats_reply(struct nl_msg *msg, void *arg)
 /* Fill the counters of every CHILD_SA whose two SAs the kernel has. */
 static void merge_stats(struct ike_status *s)
 {
-	struct espctl_nl nl;
+	struct esplib_nl nl;
 	bool open = false;
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -293,18 +243,18 @@ static void merge_stats(struct ike_status *s)
 		open = true;
 		q.spi_in = (uint32_t)strtoul(get(r, "spi_in"), NULL, 0);
 		q.spi_out = (uint32_t)strtoul(get(r, "spi_out"), NULL, 0);
-		msg = espctl_nl_msg(&nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
+		msg = esplib_nl_msg(&nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
 		if (!msg || nla_put_u32(msg, ESPVTI_A_IFINDEX, ifindex)) {
 			nlmsg_free(msg);
 			continue;
 		}
-		if (!espctl_nl_talk(&nl, msg, stats_reply, &q) && q.found == 3) {
+		if (!esplib_nl_talk(&nl, msg, stats_reply, &q) && q.found == 3) {
 			r->has_stats = true;
 			memcpy(r->stats, q.stats, sizeof(r->stats));
 		}
 	}
 	if (open)
-		espctl_nl_close(&nl);
+		esplib_nl_close(&nl);
 }
 
 /* ---- output ---- */

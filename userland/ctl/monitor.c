@@ -217,7 +217,7 @@ int espctl_monitor(int argc, char **argv)
 	sigset_t stopsigs, waitmask;
 	struct sigaction sa;
 	struct pollfd pfd;
-	struct espctl_nl nl;
+	struct esplib_nl nl;
 	int i, grp, ret;
 
 	for (i = 0; i < argc; i++) {
@@ -292,11 +292,11 @@ int espctl_monitor(int argc, char **argv)
 			goto err_close;
 		}
 	}
-	espctl_nl_close(&nl);
+	esplib_nl_close(&nl);
 	return 0;
 
 err_close:
-	espctl_nl_close(&nl);
+	esplib_nl_close(&nl);
 	return 1;
 }
 

@@ -16,6 +16,7 @@
 
 #include <linux/espvti.h>
 
+#include "esplib_parse.h"
 #include "parse.h"
 
 void espctl_err_set(struct espctl_err *e, const char *fmt, ...)
@@ -25,17 +26,6 @@ void espctl_err_set(struct espctl_err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /**
@@ -59,7 +49,7 @@ int espctl_parse_u64(const char *s, uint64_t *out)
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
-		d = hexval(*s);
+		d = esplib_hexval(*s);
 		if (d < 0 || (unsigned int)d >= base)
 			return -EINVAL;
 		if (v > (UINT64_MAX - d) / base)
@@ -129,15 +119,8 @@ int espctl_parse_spi(const char *s, uint32_t *spi, struct espctl_err *e)
 static int parse_addr_raw(const char *s, struct espctl_addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &a->v4) == 1) {
-		a->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &a->v6) == 1) {
-		a->family = AF_INET6;
-		return 0;
-	}
-	return -1;
+	a->family = esplib_parse_addr(s, &a->v6);	/* v4 and v6 share the bytes */
+	return a->family ? 0 : -1;
 }
 
 /**
@@ -316,7 +299,6 @@ int espctl_parse_key(const char *s, struct espctl_key *key,
 		     struct espctl_err *e)
 {
 	size_t i, digits;
-	int hi, lo;
 
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
 		espctl_err_set(e, "invalid key: expected 0x followed by hex digits");
@@ -325,7 +307,7 @@ int espctl_parse_key(const char *s, struct espctl_key *key,
 	s += 2;
 	digits = strlen(s);
 	for (i = 0; i < digits; i++) {
-		if (hexval(s[i]) < 0) {
+		if (esplib_hexval(s[i]) < 0) {
 			espctl_err_set(e, "invalid key: character %zu after 0x is not a hex digit",
 				       i + 1);
 			return -1;
@@ -344,12 +326,7 @@ int espctl_parse_key(const char *s, struct espctl_key *key,
 			       digits / 2, ESPCTL_MAX_KEY);
 		return -1;
 	}
-	key->len = digits / 2;
-	for (i = 0; i < key->len; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
-		key->data[i] = (uint8_t)(hi << 4 | lo);
-	}
+	key->len = (size_t)esplib_unhex(s, key->data, sizeof(key->data));
 	return 0;
 }
 

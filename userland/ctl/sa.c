@@ -384,20 +384,20 @@ static int put_sa(struct nl_msg *msg, const struct sa_args *a, bool add)
 static int sa_request(const char *what, const char *dev, uint8_t cmd,
 		      const struct sa_args *a, bool add)
 {
-	struct espctl_nl nl;
+	struct esplib_nl nl;
 	struct nl_msg *msg;
 	int err, ret = 1;
 
 	if (espctl_nl_open(&nl, what))
 		return 1;
-	msg = espctl_nl_msg(&nl, cmd, 0);
+	msg = esplib_nl_msg(&nl, cmd, 0);
 	if (!msg || nla_put_string(msg, ESPVTI_A_IFNAME, dev) ||
 	    (a && put_sa(msg, a, add))) {
 		espctl_nl_nomem(what);
 		goto out_free_msg;
 	}
-	err = espctl_nl_talk(&nl, msg, NULL, NULL);
-	msg = NULL;	/* freed by espctl_nl_talk() */
+	err = esplib_nl_talk(&nl, msg, NULL, NULL);
+	msg = NULL;	/* freed by esplib_nl_talk() */
 	if (err)
 		espctl_nl_perror(&nl, what, err);
 	else
@@ -408,7 +408,7 @@ out_free_msg:
 		explicit_bzero(nlmsg_data(nlmsg_hdr(msg)), nlmsg_datalen(nlmsg_hdr(msg)));
 		nlmsg_free(msg);
 	}
-	espctl_nl_close(&nl);
+	esplib_nl_close(&nl);
 	return ret;
 }
 

@@ -154,7 +154,7 @@ int espctl_set(int argc, char **argv)
 	bool encap_udp = false, encap_given = false;
 	struct set_seen seen = { 0 };
 	const char *dev, *udp_only = NULL;
-	struct espctl_nl nl;
+	struct esplib_nl nl;
 	struct espctl_err e;
 	struct nl_msg *msg;
 	char what[64];
@@ -215,13 +215,13 @@ int espctl_set(int argc, char **argv)
 	if (espctl_nl_open(&nl, what))
 		goto err_free_msg;
 	nlmsg_hdr(msg)->nlmsg_type = nl.family;
-	err = espctl_nl_talk(&nl, msg, NULL, NULL);
+	err = esplib_nl_talk(&nl, msg, NULL, NULL);
 	if (err) {
 		espctl_nl_perror(&nl, what, err);
-		espctl_nl_close(&nl);
+		esplib_nl_close(&nl);
 		return 1;
 	}
-	espctl_nl_close(&nl);
+	esplib_nl_close(&nl);
 	return 0;
 
 err_nomem:

@@ -562,20 +562,20 @@ static void json_dev(struct espctl_json *j, const struct show_dev *d)
 
 /* ---- the command ---- */
 
-static int read_all(struct espctl_nl *nl, const char *dev, struct show_list *list,
+static int read_all(struct esplib_nl *nl, const char *dev, struct show_list *list,
 		    const char *what)
 {
 	struct nl_msg *msg;
 	size_t i;
 	int err;
 
-	msg = espctl_nl_msg(nl, ESPVTI_CMD_DEV_GET, dev ? 0 : NLM_F_DUMP);
+	msg = esplib_nl_msg(nl, ESPVTI_CMD_DEV_GET, dev ? 0 : NLM_F_DUMP);
 	if (!msg || (dev && nla_put_string(msg, ESPVTI_A_IFNAME, dev))) {
 		nlmsg_free(msg);
 		espctl_nl_nomem(what);
 		return 1;
 	}
-	err = espctl_nl_talk(nl, msg, dev_reply, list);
+	err = esplib_nl_talk(nl, msg, dev_reply, list);
 	if (err == -ENODEV && dev) {
 		fprintf(stderr, "espctl: %s: no espvti device named '%s'%s%s\n",
 			what, dev, nl->ext_msg[0] ? ": " : "", nl->ext_msg);
@@ -586,13 +586,13 @@ static int read_all(struct espctl_nl *nl, const char *dev, struct show_list *lis
 	for (i = 0; i < list->n; i++) {
 		struct show_dev *d = &list->devs[i];
 
-		msg = espctl_nl_msg(nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
+		msg = esplib_nl_msg(nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
 		if (!msg || nla_put_u32(msg, ESPVTI_A_IFINDEX, d->ifindex)) {
 			nlmsg_free(msg);
 			espctl_nl_nomem(what);
 			return 1;
 		}
-		err = espctl_nl_talk(nl, msg, sa_reply, d);
+		err = esplib_nl_talk(nl, msg, sa_reply, d);
 		/* The device may have gone since the first dump. */
 		if (err == -ENODEV)
 			continue;
@@ -608,7 +608,7 @@ int espctl_show(int argc, char **argv)
 {
 	struct show_list list = { 0 };
 	const char *dev = NULL;
-	struct espctl_nl nl;
+	struct esplib_nl nl;
 	struct espctl_err e;
 	char what[64];
 	bool json = false;
@@ -632,7 +632,7 @@ int espctl_show(int argc, char **argv)
 	if (espctl_nl_open(&nl, what))
 		return 1;
 	ret = read_all(&nl, dev, &list, what);
-	espctl_nl_close(&nl);
+	esplib_nl_close(&nl);
 	if (ret)
 		goto out_free;
 	if (json) {

@@ -23,9 +23,10 @@
 #include "log.h"
 #include "proposal.h"
 #include "conf_int.h"
+#include "esplib_parse.h"
 
 __attribute__((format(printf, 3, 4)))
-void perror_at(struct parser *ps, unsigned int line, const char *fmt, ...)
+void conf_perror_at(struct parser *ps, unsigned int line, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -37,7 +38,7 @@ void perror_at(struct parser *ps, unsigned int line, const char *fmt, ...)
 	ps->errors++;
 }
 
-void copy_str(char *dst, size_t size, const char *src)
+void conf_copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = strnlen(src, size - 1);
 
@@ -99,7 +100,7 @@ static void next(struct parser *ps)
 		}
 		ps->word[n] = 0;
 		if (*ps->p != '"')
-			perror_at(ps, ps->tok_line, "unterminated string \"%.40s\"", ps->word);
+			conf_perror_at(ps, ps->tok_line, "unterminated string \"%.40s\"", ps->word);
 		else
 			ps->p++;
 		ps->tok = T_STRING;
@@ -124,8 +125,8 @@ static int read_values(struct parser *ps, struct stmt *st)
 		next(ps);
 		if (ps->tok == T_WORD || ps->tok == T_STRING) {
 			if (st->nval == MAX_VALUES) {
-				perror_at(ps, ps->tok_line, "'%s': more than %d values", st->key,
-					  MAX_VALUES);
+				conf_perror_at(ps, ps->tok_line, "'%s': more than %d values", st->key,
+					       MAX_VALUES);
 				return -1;
 			}
 			snprintf(st->val[st->nval++], MAX_WORD, "%s", ps->word);
@@ -134,7 +135,7 @@ static int read_values(struct parser *ps, struct stmt *st)
 		}
 		if (ps->tok == T_COMMA) {
 			if (!st->nval || after_comma) {
-				perror_at(ps, ps->tok_line, "'%s': empty value before ','", st->key);
+				conf_perror_at(ps, ps->tok_line, "'%s': empty value before ','", st->key);
 				return -1;
 			}
 			after_comma = true;
@@ -143,43 +144,43 @@ static int read_values(struct parser *ps, struct stmt *st)
 		if (ps->tok == T_NL && after_comma)
 			continue;
 		if (after_comma) {
-			perror_at(ps, ps->tok_line, "'%s': value expected after ','", st->key);
+			conf_perror_at(ps, ps->tok_line, "'%s': value expected after ','", st->key);
 			return -1;
 		}
 		if (ps->tok == T_SEMI || ps->tok == T_NL || ps->tok == T_RBRACE ||
 		    ps->tok == T_EOF)
 			break;
-		perror_at(ps, ps->tok_line, "'%s': unexpected '{' in a value", st->key);
+		conf_perror_at(ps, ps->tok_line, "'%s': unexpected '{' in a value", st->key);
 		return -1;
 	}
 	if (!st->nval) {
-		perror_at(ps, st->line, "'%s' needs a value", st->key);
+		conf_perror_at(ps, st->line, "'%s' needs a value", st->key);
 		return -1;
 	}
 	return 0;
 }
 
-int one_value(struct parser *ps, const struct stmt *st)
+int conf_one_value(struct parser *ps, const struct stmt *st)
 {
 	if (st->nval == 1)
 		return 0;
-	perror_at(ps, st->line, "'%s' takes one value, got %u", st->key, st->nval);
+	conf_perror_at(ps, st->line, "'%s' takes one value, got %u", st->key, st->nval);
 	return -1;
 }
 
-int parse_uint(struct parser *ps, const struct stmt *st, unsigned long min,
+int conf_parse_uint(struct parser *ps, const struct stmt *st, unsigned long min,
 		      unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long v;
 
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	errno = 0;
 	v = strtoul(st->val[0], &end, 10);
 	if (errno || end == st->val[0] || *end || st->val[0][0] == '-' || v < min || v > max) {
-		perror_at(ps, st->line, "'%s': '%s' is not a number from %lu to %lu", st->key,
-			  st->val[0], min, max);
+		conf_perror_at(ps, st->line, "'%s': '%s' is not a number from %lu to %lu", st->key,
+			       st->val[0], min, max);
 		return -1;
 	}
 	*out = v;
@@ -187,7 +188,7 @@ int parse_uint(struct parser *ps, const struct stmt *st, unsigned long min,
 }
 
 /* "30", "30s", "500ms", "5m", "4h", "1d" into milliseconds. */
-int parse_duration(struct parser *ps, const struct stmt *st,
+int conf_parse_duration(struct parser *ps, const struct stmt *st,
 			  unsigned long long max_ms, unsigned long long *ms)
 {
 	static const struct { const char *u; unsigned long long mul; } units[] = {
@@ -197,7 +198,7 @@ int parse_duration(struct parser *ps, const struct stmt *st,
 	char *end;
 	unsigned long long v;
 
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	errno = 0;
 	v = strtoull(st->val[0], &end, 10);
@@ -211,23 +212,26 @@ int parse_duration(struct parser *ps, const struct stmt *st,
 			return 0;
 		}
 	}
-	perror_at(ps, st->line, "'%s': '%s' is not a duration (a number with unit ms, s, m, h or d, at most %llu s)",
-		  st->key, st->val[0], max_ms / 1000);
+	conf_perror_at(ps, st->line, "'%s': '%s' is not a duration (a number with unit ms, s, m, h or d, at most %llu s)",
+		       st->key, st->val[0], max_ms / 1000);
 	return -1;
 }
 
-int parse_addr(const char *s, struct sockaddr_storage *ss)
+int conf_parse_addr(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	uint8_t a[16];
 
 	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+	switch (esplib_parse_addr(s, a)) {
+	case AF_INET:
 		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a, 4);
 		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+	case AF_INET6:
 		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a, 16);
 		return 0;
 	}
 	return -1;
@@ -244,11 +248,10 @@ int conf_prefix_parse(const char *s, struct ts_prefix *p, char *err, size_t errl
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = 0;
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->family = AF_INET;
+	p->family = esplib_parse_addr(buf, p->addr);
+	if (p->family == AF_INET) {
 		max = 32;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->family = AF_INET6;
+	} else if (p->family == AF_INET6) {
 		max = 128;
 	} else {
 		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 prefix", s);
@@ -273,31 +276,6 @@ int conf_prefix_parse(const char *s, struct ts_prefix *p, char *err, size_t errl
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Hex string (no prefix) into @out; returns the length or -1. */
-long unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s), i;
-
-	if (!n || n % 2 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
-
-		if (h < 0 || l < 0)
-			return -1;
-		out[i] = (uint8_t)(h << 4 | l);
-	}
-	return (long)i;
-}
-
 int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -310,7 +288,7 @@ int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errl
 		return 0;
 	}
 	if (!strncmp(s, "keyid:", 6)) {
-		n = unhex(s + 6, id->data, sizeof(id->data));
+		n = esplib_unhex(s + 6, id->data, sizeof(id->data));
 		if (n < 0) {
 			snprintf(err, errlen, "identity '%s': keyid: needs an even number of hex digits (1 to %d octets)",
 				 s, CONF_ID_MAX);
@@ -326,7 +304,7 @@ int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errl
 	} else if (!strncmp(s, "email:", 6)) {
 		id->type = IKE_ID_RFC822_ADDR;
 		v = s + 6;
-	} else if (!parse_addr(s, &ss)) {
+	} else if (!conf_parse_addr(s, &ss)) {
 		if (ss.ss_family == AF_INET) {
 			id->type = IKE_ID_IPV4_ADDR;
 			id->len = 4;
@@ -404,7 +382,7 @@ struct conn *conf_conn_find(const struct conf *c, const char *name)
 	return NULL;
 }
 
-int join_values(struct parser *ps, const struct stmt *st, char *out, size_t len)
+int conf_join_values(struct parser *ps, const struct stmt *st, char *out, size_t len)
 {
 	size_t off = 0;
 
@@ -413,7 +391,7 @@ int join_values(struct parser *ps, const struct stmt *st, char *out, size_t len)
 		int n = snprintf(out + off, len - off, "%s%s", i ? "," : "", st->val[i]);
 
 		if (n < 0 || (size_t)n >= len - off) {
-			perror_at(ps, st->line, "'%s': list too long", st->key);
+			conf_perror_at(ps, st->line, "'%s': list too long", st->key);
 			return -1;
 		}
 		off += (size_t)n;
@@ -422,7 +400,7 @@ int join_values(struct parser *ps, const struct stmt *st, char *out, size_t len)
 }
 
 /* ESP proposals must use an AEAD the espvti module implements. */
-int check_esp(struct parser *ps, const struct stmt *st, const struct ike_sa_payload *sa)
+int conf_check_esp(struct parser *ps, const struct stmt *st, const struct ike_sa_payload *sa)
 {
 	for (unsigned int i = 0; i < sa->nprops; i++)
 		for (unsigned int j = 0; j < sa->prop[i].ntransforms; j++) {
@@ -431,27 +409,27 @@ int check_esp(struct parser *ps, const struct stmt *st, const struct ike_sa_payl
 			if ((t->type == IKE_XF_ENCR && t->id != IKE_ENCR_AES_GCM_16 &&
 			     t->id != IKE_ENCR_CHACHA20_POLY1305) ||
 			    (t->type == IKE_XF_INTEG && t->id != IKE_INTEG_NONE)) {
-				perror_at(ps, st->line, "'esp': proposal %u: espvti implements only AES-GCM-16 (aes128gcm16, aes256gcm16) and chacha20poly1305",
-					  i + 1);
+				conf_perror_at(ps, st->line, "'esp': proposal %u: espvti implements only AES-GCM-16 (aes128gcm16, aes256gcm16) and chacha20poly1305",
+					       i + 1);
 				return -1;
 			}
 		}
 	return 0;
 }
 
-int parse_ts(struct parser *ps, const struct stmt *st, struct ts_prefix *ts,
+int conf_parse_ts(struct parser *ps, const struct stmt *st, struct ts_prefix *ts,
 		    unsigned int *n)
 {
 	char err[160];
 
 	if (st->nval > CONF_MAX_TS) {
-		perror_at(ps, st->line, "'%s': %u prefixes, at most %d", st->key, st->nval,
-			  CONF_MAX_TS);
+		conf_perror_at(ps, st->line, "'%s': %u prefixes, at most %d", st->key, st->nval,
+			       CONF_MAX_TS);
 		return -1;
 	}
 	for (unsigned int i = 0; i < st->nval; i++)
 		if (conf_prefix_parse(st->val[i], &ts[i], err, sizeof(err))) {
-			perror_at(ps, st->line, "'%s': %s", st->key, err);
+			conf_perror_at(ps, st->line, "'%s': %s", st->key, err);
 			return -1;
 		}
 	*n = st->nval;
@@ -501,8 +479,8 @@ static int volume_check(struct parser *ps, const char *conn, uint64_t rekey, uin
 		return 0;
 	}
 	if (*life && *life <= rekey) {
-		perror_at(ps, life_line, "conn '%s': child_life_%s (%llu) must be above child_rekey_%s (%llu)",
-			  conn, unit, (unsigned long long)*life, unit, (unsigned long long)rekey);
+		conf_perror_at(ps, life_line, "conn '%s': child_life_%s (%llu) must be above child_rekey_%s (%llu)",
+			       conn, unit, (unsigned long long)*life, unit, (unsigned long long)rekey);
 		return -1;
 	}
 	return 0;
@@ -516,13 +494,13 @@ static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *s
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!seen[conf_key_index(required[i])]) {
-			perror_at(ps, end_line, "conn '%s' (line %u): '%s' is required", cn->name,
-				  cn->line, required[i]);
+			conf_perror_at(ps, end_line, "conn '%s' (line %u): '%s' is required", cn->name,
+				       cn->line, required[i]);
 			return -1;
 		}
 	if (cn->local.ss_family != cn->remote.ss_family) {
-		perror_at(ps, seen[conf_key_index("remote")], "conn '%s': local and remote addresses are of different families",
-			  cn->name);
+		conf_perror_at(ps, seen[conf_key_index("remote")], "conn '%s': local and remote addresses are of different families",
+			       cn->name);
 		return -1;
 	}
 	if (!seen[conf_key_index("local_id")]) {
@@ -538,8 +516,8 @@ static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *s
 		conf_ident_parse(err, &cn->remote_id, err, sizeof(err));
 	}
 	if (cn->local_id.any) {
-		perror_at(ps, seen[conf_key_index("local_id")], "conn '%s': local_id cannot be %%any",
-			  cn->name);
+		conf_perror_at(ps, seen[conf_key_index("local_id")], "conn '%s': local_id cannot be %%any",
+			       cn->name);
 		return -1;
 	}
 	if (volume_check(ps, cn->name, cn->child_rekey_bytes, &cn->child_life_bytes,
@@ -560,30 +538,30 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 
 	next(ps);
 	if (ps->tok != T_WORD && ps->tok != T_STRING) {
-		perror_at(ps, line, "'conn' needs a name");
+		conf_perror_at(ps, line, "'conn' needs a name");
 		return -1;
 	}
 	if (!ps->word[0] || strlen(ps->word) >= CONF_NAME_MAX) {
-		perror_at(ps, line, "conn name '%s' is empty or longer than %d characters",
-			  ps->word, CONF_NAME_MAX - 1);
+		conf_perror_at(ps, line, "conn name '%s' is empty or longer than %d characters",
+			       ps->word, CONF_NAME_MAX - 1);
 		return -1;
 	}
 	for (const char *c = ps->word; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.') {
-			perror_at(ps, line, "conn name '%s': only letters, digits, '-', '_' and '.'",
-				  ps->word);
+			conf_perror_at(ps, line, "conn name '%s': only letters, digits, '-', '_' and '.'",
+				       ps->word);
 			return -1;
 		}
 	if (conf_conn_find(cf, ps->word)) {
-		perror_at(ps, line, "conn '%s' is defined twice", ps->word);
+		conf_perror_at(ps, line, "conn '%s' is defined twice", ps->word);
 		return -1;
 	}
 	cn = calloc(1, sizeof(*cn));
 	if (!cn) {
-		perror_at(ps, line, "out of memory");
+		conf_perror_at(ps, line, "out of memory");
 		return -1;
 	}
-	copy_str(cn->name, sizeof(cn->name), ps->word);
+	conf_copy_str(cn->name, sizeof(cn->name), ps->word);
 	cn->line = line;
 	conn_defaults(cn);
 	*tail = cn;
@@ -591,7 +569,7 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 		next(ps);
 	while (ps->tok == T_NL);
 	if (ps->tok != T_LBRACE) {
-		perror_at(ps, ps->tok_line, "conn '%s': expected '{' after the name", cn->name);
+		conf_perror_at(ps, ps->tok_line, "conn '%s': expected '{' after the name", cn->name);
 		return -1;
 	}
 	for (;;) {
@@ -603,24 +581,24 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 		if (ps->tok == T_RBRACE)
 			break;
 		if (ps->tok == T_EOF) {
-			perror_at(ps, line, "conn '%s': missing '}'", cn->name);
+			conf_perror_at(ps, line, "conn '%s': missing '}'", cn->name);
 			return -1;
 		}
 		if (ps->tok != T_WORD) {
-			perror_at(ps, ps->tok_line, "conn '%s': expected a key", cn->name);
+			conf_perror_at(ps, ps->tok_line, "conn '%s': expected a key", cn->name);
 			return -1;
 		}
 		st.line = ps->tok_line;
-		copy_str(st.key, sizeof(st.key), ps->word);
+		conf_copy_str(st.key, sizeof(st.key), ps->word);
 		k = conf_key_index(st.key);
 		if (k < 0 || !(conf_keys[k].where & IN_CONN)) {
-			perror_at(ps, st.line, "conn '%s': unknown key '%s'%s", cn->name, st.key,
-				  k >= 0 ? " (a global setting, not allowed in a conn block)" : "");
+			conf_perror_at(ps, st.line, "conn '%s': unknown key '%s'%s", cn->name, st.key,
+				       k >= 0 ? " (a global setting, not allowed in a conn block)" : "");
 			return -1;
 		}
 		if (seen[k]) {
-			perror_at(ps, st.line, "conn '%s': '%s' given twice (first on line %u)",
-				  cn->name, st.key, seen[k]);
+			conf_perror_at(ps, st.line, "conn '%s': '%s' given twice (first on line %u)",
+				       cn->name, st.key, seen[k]);
 			return -1;
 		}
 		seen[k] = st.line;
@@ -629,7 +607,7 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 		if (ps->tok == T_RBRACE)
 			break;
 		if (ps->tok == T_EOF) {
-			perror_at(ps, line, "conn '%s': missing '}'", cn->name);
+			conf_perror_at(ps, line, "conn '%s': missing '}'", cn->name);
 			return -1;
 		}
 	}
@@ -644,7 +622,7 @@ static int parse_conn(struct parser *ps, struct conf *cf, struct conn **tail)
 	int ret;
 
 	if (!st) {
-		perror_at(ps, ps->tok_line, "out of memory");
+		conf_perror_at(ps, ps->tok_line, "out of memory");
 		return -1;
 	}
 	ret = parse_conn_body(ps, cf, tail, st);
@@ -679,7 +657,7 @@ static struct conf *parse(struct parser *ps)
 		if (ps->tok == T_NL || ps->tok == T_SEMI)
 			continue;
 		if (ps->tok != T_WORD) {
-			perror_at(ps, ps->tok_line, "expected a key or 'conn NAME {'");
+			conf_perror_at(ps, ps->tok_line, "expected a key or 'conn NAME {'");
 			goto fail;
 		}
 		if (!strcmp(ps->word, "conn")) {
@@ -689,22 +667,22 @@ static struct conf *parse(struct parser *ps)
 			continue;
 		}
 		st.line = ps->tok_line;
-		copy_str(st.key, sizeof(st.key), ps->word);
+		conf_copy_str(st.key, sizeof(st.key), ps->word);
 		k = conf_key_index(st.key);
 		if (k < 0 || !(conf_keys[k].where & IN_GLOBAL)) {
-			perror_at(ps, st.line, "unknown global key '%s'%s", st.key,
-				  k >= 0 ? " (only allowed in a conn block)" : "");
+			conf_perror_at(ps, st.line, "unknown global key '%s'%s", st.key,
+				       k >= 0 ? " (only allowed in a conn block)" : "");
 			goto fail;
 		}
 		if (seen[k]) {
-			perror_at(ps, st.line, "'%s' given twice (first on line %u)", st.key, seen[k]);
+			conf_perror_at(ps, st.line, "'%s' given twice (first on line %u)", st.key, seen[k]);
 			goto fail;
 		}
 		seen[k] = st.line;
 		if (read_values(ps, &st) || conf_keys[k].global(ps, &st, cf))
 			goto fail;
 		if (ps->tok == T_RBRACE) {
-			perror_at(ps, ps->tok_line, "'}' without a 'conn' block");
+			conf_perror_at(ps, ps->tok_line, "'}' without a 'conn' block");
 			goto fail;
 		}
 		if (ps->tok == T_EOF)

@@ -80,18 +80,17 @@ int conf_key_index(const char *name);
 #define CONF_DEFAULT_ESP "aes256gcm16,aes128gcm16"
 
 __attribute__((format(printf, 3, 4)))
-void perror_at(struct parser *ps, unsigned int line, const char *fmt, ...);
-void copy_str(char *dst, size_t size, const char *src);
-int one_value(struct parser *ps, const struct stmt *st);
-int parse_uint(struct parser *ps, const struct stmt *st, unsigned long min,
-	       unsigned long max, unsigned long *out);
-int parse_duration(struct parser *ps, const struct stmt *st,
-		   unsigned long long max_ms, unsigned long long *ms);
-int parse_addr(const char *s, struct sockaddr_storage *ss);
-long unhex(const char *s, uint8_t *out, size_t cap);
-int join_values(struct parser *ps, const struct stmt *st, char *out, size_t len);
-int check_esp(struct parser *ps, const struct stmt *st, const struct ike_sa_payload *sa);
-int parse_ts(struct parser *ps, const struct stmt *st, struct ts_prefix *ts,
-	     unsigned int *n);
+void conf_perror_at(struct parser *ps, unsigned int line, const char *fmt, ...);
+void conf_copy_str(char *dst, size_t size, const char *src);
+int conf_one_value(struct parser *ps, const struct stmt *st);
+int conf_parse_uint(struct parser *ps, const struct stmt *st, unsigned long min,
+		    unsigned long max, unsigned long *out);
+int conf_parse_duration(struct parser *ps, const struct stmt *st,
+			unsigned long long max_ms, unsigned long long *ms);
+int conf_parse_addr(const char *s, struct sockaddr_storage *ss);
+int conf_join_values(struct parser *ps, const struct stmt *st, char *out, size_t len);
+int conf_check_esp(struct parser *ps, const struct stmt *st, const struct ike_sa_payload *sa);
+int conf_parse_ts(struct parser *ps, const struct stmt *st, struct ts_prefix *ts,
+		  unsigned int *n);
 
 #endif /* ESPIKED_CONF_INT_H */

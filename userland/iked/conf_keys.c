@@ -11,17 +11,18 @@
 #include <string.h>
 
 #include "conf_int.h"
+#include "esplib_parse.h"
 #include "proposal.h"
 
 static int k_local(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
 	struct sockaddr_storage *ss = !strcmp(st->key, "local") ? &cn->local : &cn->remote;
 
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
-	if (parse_addr(st->val[0], ss)) {
-		perror_at(ps, st->line, "'%s': '%s' is not an IPv4 or IPv6 address", st->key,
-			  st->val[0]);
+	if (conf_parse_addr(st->val[0], ss)) {
+		conf_perror_at(ps, st->line, "'%s': '%s' is not an IPv4 or IPv6 address", st->key,
+			       st->val[0]);
 		return -1;
 	}
 	return 0;
@@ -31,7 +32,7 @@ static int k_remote_port(struct parser *ps, const struct stmt *st, struct conn *
 {
 	unsigned long v;
 
-	if (parse_uint(ps, st, 1, 65535, &v))
+	if (conf_parse_uint(ps, st, 1, 65535, &v))
 		return -1;
 	cn->remote_port = (uint16_t)v;
 	return 0;
@@ -41,11 +42,11 @@ static int k_id(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
 	char err[200];
 
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	if (conf_ident_parse(st->val[0], !strcmp(st->key, "local_id") ? &cn->local_id :
 			     &cn->remote_id, err, sizeof(err))) {
-		perror_at(ps, st->line, "'%s': %s", st->key, err);
+		conf_perror_at(ps, st->line, "'%s': %s", st->key, err);
 		return -1;
 	}
 	return 0;
@@ -56,20 +57,20 @@ static int k_psk(struct parser *ps, const struct stmt *st, struct conn *cn)
 	const char *v = st->val[0];
 	long n;
 
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	if (!strncmp(v, "0x", 2) || !strncmp(v, "0X", 2)) {
-		n = unhex(v + 2, cn->psk, sizeof(cn->psk));
+		n = esplib_unhex(v + 2, cn->psk, sizeof(cn->psk));
 		if (n < 0) {
-			perror_at(ps, st->line, "'psk': 0x... must be followed by an even number of hex digits (at most %d octets)",
-				  CONF_PSK_MAX);
+			conf_perror_at(ps, st->line, "'psk': 0x... must be followed by an even number of hex digits (at most %d octets)",
+				       CONF_PSK_MAX);
 			return -1;
 		}
 		cn->psk_len = (size_t)n;
 		return 0;
 	}
 	if (!*v || strlen(v) > CONF_PSK_MAX) {
-		perror_at(ps, st->line, "'psk': the key must have 1 to %d characters", CONF_PSK_MAX);
+		conf_perror_at(ps, st->line, "'psk': the key must have 1 to %d characters", CONF_PSK_MAX);
 		return -1;
 	}
 	cn->psk_len = strlen(v);
@@ -84,39 +85,39 @@ static int k_proposals(struct parser *ps, const struct stmt *st, struct conn *cn
 	struct ike_sa_payload *sa = ike ? &cn->ike : &cn->esp;
 	char err[300];
 
-	if (join_values(ps, st, str, sizeof(cn->ike_str)))
+	if (conf_join_values(ps, st, str, sizeof(cn->ike_str)))
 		return -1;
 	if (ike_proposal_list_parse(str, ike ? IKE_PROTO_IKE : IKE_PROTO_ESP, sa, err,
 				    sizeof(err))) {
-		perror_at(ps, st->line, "'%s': %s", st->key, err);
+		conf_perror_at(ps, st->line, "'%s': %s", st->key, err);
 		return -1;
 	}
-	return ike ? 0 : check_esp(ps, st, sa);
+	return ike ? 0 : conf_check_esp(ps, st, sa);
 }
 
 static int k_ts(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
 	if (!strcmp(st->key, "local_ts"))
-		return parse_ts(ps, st, cn->local_ts, &cn->nlocal_ts);
-	return parse_ts(ps, st, cn->remote_ts, &cn->nremote_ts);
+		return conf_parse_ts(ps, st, cn->local_ts, &cn->nlocal_ts);
+	return conf_parse_ts(ps, st, cn->remote_ts, &cn->nremote_ts);
 }
 
 static int k_device(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	if (!st->val[0][0] || strlen(st->val[0]) >= CONF_IFNAME_MAX || strchr(st->val[0], '/')) {
-		perror_at(ps, st->line, "'device': '%s' is not a valid interface name (1 to %d characters)",
-			  st->val[0], CONF_IFNAME_MAX - 1);
+		conf_perror_at(ps, st->line, "'device': '%s' is not a valid interface name (1 to %d characters)",
+			       st->val[0], CONF_IFNAME_MAX - 1);
 		return -1;
 	}
-	copy_str(cn->device, sizeof(cn->device), st->val[0]);
+	conf_copy_str(cn->device, sizeof(cn->device), st->val[0]);
 	return 0;
 }
 
 static int k_start(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	if (!strcmp(st->val[0], "initiate"))
 		cn->start = START_INITIATE;
@@ -125,8 +126,8 @@ static int k_start(struct parser *ps, const struct stmt *st, struct conn *cn)
 	else if (!strcmp(st->val[0], "listen"))
 		cn->start = START_LISTEN;
 	else {
-		perror_at(ps, st->line, "'start': '%s' is none of initiate, trap, listen",
-			  st->val[0]);
+		conf_perror_at(ps, st->line, "'start': '%s' is none of initiate, trap, listen",
+			       st->val[0]);
 		return -1;
 	}
 	return 0;
@@ -139,10 +140,10 @@ static int k_lifetime(struct parser *ps, const struct stmt *st, struct conn *cn)
 			    !strcmp(st->key, "child_lifetime") ? &cn->child_lifetime :
 			    &cn->dpd_delay;
 
-	if (parse_duration(ps, st, 30ULL * 86400 * 1000, &ms))
+	if (conf_parse_duration(ps, st, 30ULL * 86400 * 1000, &ms))
 		return -1;
 	if (ms % 1000) {
-		perror_at(ps, st->line, "'%s': whole seconds only", st->key);
+		conf_perror_at(ps, st->line, "'%s': whole seconds only", st->key);
 		return -1;
 	}
 	*out = (unsigned int)(ms / 1000);
@@ -164,7 +165,7 @@ static int k_volume(struct parser *ps, const struct stmt *st, struct conn *cn)
 	unsigned long long v;
 	char *end;
 
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	errno = 0;
 	v = strtoull(st->val[0], &end, 10);
@@ -179,22 +180,22 @@ static int k_volume(struct parser *ps, const struct stmt *st, struct conn *cn)
 			return 0;
 		}
 	}
-	perror_at(ps, st->line, "'%s': '%s' is not a count (a number, optionally with k, m or g for 1024, 1024^2, 1024^3; at most 2^60)",
-		  st->key, st->val[0]);
+	conf_perror_at(ps, st->line, "'%s': '%s' is not a count (a number, optionally with k, m or g for 1024, 1024^2, 1024^3; at most 2^60)",
+		       st->key, st->val[0]);
 	return -1;
 }
 
 static int k_dpd_action(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	if (!strcmp(st->val[0], "clear"))
 		cn->dpd_action = DPD_CLEAR;
 	else if (!strcmp(st->val[0], "restart"))
 		cn->dpd_action = DPD_RESTART;
 	else {
-		perror_at(ps, st->line, "'dpd_action': '%s' is neither clear nor restart",
-			  st->val[0]);
+		conf_perror_at(ps, st->line, "'dpd_action': '%s' is neither clear nor restart",
+			       st->val[0]);
 		return -1;
 	}
 	return 0;
@@ -208,27 +209,27 @@ static int k_retransmit(struct parser *ps, const struct stmt *st, struct conn *c
 	double d;
 
 	if (!strcmp(st->key, "retransmit_timeout")) {
-		if (parse_duration(ps, st, 600ULL * 1000, &ms))
+		if (conf_parse_duration(ps, st, 600ULL * 1000, &ms))
 			return -1;
 		if (ms < 10) {
-			perror_at(ps, st->line, "'retransmit_timeout': at least 10ms");
+			conf_perror_at(ps, st->line, "'retransmit_timeout': at least 10ms");
 			return -1;
 		}
 		cn->retransmit_timeout = (unsigned int)ms;
 		return 0;
 	}
 	if (!strcmp(st->key, "retransmit_tries")) {
-		if (parse_uint(ps, st, 0, 20, &v))
+		if (conf_parse_uint(ps, st, 0, 20, &v))
 			return -1;
 		cn->retransmit_tries = (unsigned int)v;
 		return 0;
 	}
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	d = strtod(st->val[0], &end);
 	if (end == st->val[0] || *end || !(d >= 1.0 && d <= 4.0)) {
-		perror_at(ps, st->line, "'retransmit_base': '%s' is not a number from 1 to 4",
-			  st->val[0]);
+		conf_perror_at(ps, st->line, "'retransmit_base': '%s' is not a number from 1 to 4",
+			       st->val[0]);
 		return -1;
 	}
 	cn->retransmit_base = d;
@@ -242,29 +243,29 @@ static int k_natt(struct parser *ps, const struct stmt *st, struct conn *cn)
 	unsigned long v;
 
 	if (!strcmp(st->key, "remote_natt_port")) {
-		if (parse_uint(ps, st, 1, 65535, &v))
+		if (conf_parse_uint(ps, st, 1, 65535, &v))
 			return -1;
 		cn->remote_natt_port = (uint16_t)v;
 		return 0;
 	}
 	if (!strcmp(st->key, "natt_keepalive")) {
-		if (parse_duration(ps, st, 3600ULL * 1000, &ms))
+		if (conf_parse_duration(ps, st, 3600ULL * 1000, &ms))
 			return -1;
 		if (ms % 1000) {
-			perror_at(ps, st->line, "'natt_keepalive': whole seconds only");
+			conf_perror_at(ps, st->line, "'natt_keepalive': whole seconds only");
 			return -1;
 		}
 		cn->natt_keepalive = (unsigned int)(ms / 1000);
 		return 0;
 	}
-	if (one_value(ps, st))
+	if (conf_one_value(ps, st))
 		return -1;
 	if (!strcmp(st->val[0], "yes")) {
 		cn->encap = true;
 	} else if (!strcmp(st->val[0], "no")) {
 		cn->encap = false;
 	} else {
-		perror_at(ps, st->line, "'encap': '%s' is neither yes nor no", st->val[0]);
+		conf_perror_at(ps, st->line, "'encap': '%s' is neither yes nor no", st->val[0]);
 		return -1;
 	}
 	return 0;
@@ -275,12 +276,12 @@ static int g_uint(struct parser *ps, const struct stmt *st, struct conf *cf)
 	unsigned long v;
 
 	if (!strcmp(st->key, "ike_port") || !strcmp(st->key, "natt_port")) {
-		if (parse_uint(ps, st, !strcmp(st->key, "ike_port"), 65535, &v))
+		if (conf_parse_uint(ps, st, !strcmp(st->key, "ike_port"), 65535, &v))
 			return -1;
 		*(!strcmp(st->key, "ike_port") ? &cf->ike_port : &cf->natt_port) = (uint16_t)v;
 		return 0;
 	}
-	if (parse_uint(ps, st, !strcmp(st->key, "cookie_threshold") ? 0 : 1, 100000, &v))
+	if (conf_parse_uint(ps, st, !strcmp(st->key, "cookie_threshold") ? 0 : 1, 100000, &v))
 		return -1;
 	if (!strcmp(st->key, "cookie_threshold"))
 		cf->cookie_threshold = (unsigned int)v;

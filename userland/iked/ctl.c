@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "esplib_ike.h"
 #include "log.h"
 #include "proposal.h"
 #include "timer.h"
@@ -31,14 +32,11 @@ static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 static int path_addr(const char *path, struct sockaddr_un *sun, char *err, size_t errlen)
 {
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun->sun_path)) {
+	if (esplib_ike_addr(path, sun)) {
 		snprintf(err, errlen, "control socket path '%s' longer than %zu characters", path,
 			 sizeof(sun->sun_path) - 1);
 		return -1;
 	}
-	memcpy(sun->sun_path, path, strlen(path));
 	return 0;
 }
 
@@ -409,24 +407,15 @@ int ctl_client(const char *path, int argc, char **argv)
 		}
 		off += (size_t)w;
 	}
-	strcat(line, "\n");
 	if (path_addr(path, &sun, err, sizeof(err))) {
 		fprintf(stderr, "espiked ctl: %s\n", err);
 		return 2;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		fprintf(stderr, "espiked ctl: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	fd = esplib_ike_send(path, line, 0);
+	if (fd < 0) {
+		fprintf(stderr, "espiked ctl: %s: %s\n", path, strerror(-fd));
 		return 2;
 	}
-	if (write(fd, line, strlen(line)) < 0) {
-		fprintf(stderr, "espiked ctl: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 2;
-	}
-	shutdown(fd, SHUT_WR);
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (first && n >= 6 && !memcmp(buf, "error:", 6))
 			status = 1;

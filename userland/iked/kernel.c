@@ -24,78 +24,41 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
+#include "esplib_nl.h"
 #include "kernel.h"
 #include "log.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
 /**
  * struct nl_kern - state of the netlink backend
- * @sk: request socket
+ * @nl: request socket (userland/lib/esplib_nl.h)
  * @ev: event socket (multicast group "events")
- * @family: resolved family id
- * @err: extended ACK message of the last failed request
  */
 struct nl_kern {
-	struct nl_sock *sk;
+	struct esplib_nl nl;
 	struct nl_sock *ev;
-	int family;
-	char err[256];
 };
 
-static int ack_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct nl_kern *nk = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-
-	(void)nla;
-	nk->err[0] = 0;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-		if (NLMSG_HDRLEN + off < nlh->nlmsg_len &&
-		    !nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
-			       (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL) &&
-		    tb[NLMSGERR_ATTR_MSG])
-			snprintf(nk->err, sizeof(nk->err), "%s",
-				 (const char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
-	}
-	return NL_STOP;
-}
-
-/* Send @msg and wait for the ACK; 0 or -1 with @err. */
+/* Send @msg (freed here) and wait for the ACK; 0 or -1 with @err. */
 static int nl_request(struct nl_kern *nk, struct nl_msg *msg, const char *what,
 		      char *err, size_t errlen)
 {
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nk->sk));
-	int ret;
+	int ret = esplib_nl_talk(&nk->nl, msg, NULL, NULL);
 
-	nk->err[0] = 0;
-	nl_cb_err(cb, NL_CB_CUSTOM, ack_err_cb, nk);
-	nl_socket_set_cb(nk->sk, cb);
-	ret = nl_send_sync(nk->sk, msg);	/* frees msg */
-	nl_cb_put(cb);
-	if (ret < 0) {
-		snprintf(err, errlen, "%s: %s%s%s", what, nl_geterror(ret),
-			 nk->err[0] ? ": " : "", nk->err);
-		return -1;
-	}
-	return 0;
+	if (!ret)
+		return 0;
+	if (nk->nl.local_err)
+		snprintf(err, errlen, "%s: %s", what, nl_geterror(nk->nl.local_err));
+	else
+		snprintf(err, errlen, "%s: %s%s%s", what, nl_geterror(nl_syserr2nlerr(-ret)),
+			 nk->nl.ext_msg[0] ? ": " : "", nk->nl.ext_msg);
+	return -1;
 }
 
 static struct nl_msg *nl_new(struct nl_kern *nk, uint8_t cmd, const char *dev)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = esplib_nl_msg(&nk->nl, cmd, 0);
 
-	if (!msg)
-		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nk->family, 0, 0, cmd,
-			 ESPVTI_GENL_VERSION) ||
-	    nla_put_string(msg, ESPVTI_A_IFNAME, dev)) {
+	if (msg && nla_put_string(msg, ESPVTI_A_IFNAME, dev)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -327,7 +290,7 @@ static void nk_close(struct kern *k)
 
 	if (nk->ev)
 		nl_socket_free(nk->ev);
-	nl_socket_free(nk->sk);
+	esplib_nl_close(&nk->nl);
 	free(nk);
 	free(k);
 }
@@ -354,7 +317,7 @@ static int events_open(struct nl_kern *nk, char *err, size_t errlen)
 	}
 	nl_socket_disable_seq_check(nk->ev);
 	if ((ret = genl_connect(nk->ev)) < 0 ||
-	    (grp = ret = genl_ctrl_resolve_grp(nk->sk, ESPVTI_GENL_NAME, ESPVTI_MCGRP_EVENTS)) < 0 ||
+	    (grp = ret = genl_ctrl_resolve_grp(nk->nl.sk, ESPVTI_GENL_NAME, ESPVTI_MCGRP_EVENTS)) < 0 ||
 	    (ret = nl_socket_add_membership(nk->ev, grp)) < 0 ||
 	    (ret = nl_socket_set_nonblocking(nk->ev)) < 0) {
 		snprintf(err, errlen, "netlink: espvti events group: %s", nl_geterror(ret));
@@ -367,27 +330,28 @@ struct kern *kern_netlink_open(char *err, size_t errlen)
 {
 	struct kern *k = calloc(1, sizeof(*k));
 	struct nl_kern *nk = calloc(1, sizeof(*nk));
-	int one = 1, ret;
+	int ret;
 
 	if (!k || !nk) {
 		snprintf(err, errlen, "out of memory");
 		goto free_mem;
 	}
-	nk->sk = nl_socket_alloc();
-	if (!nk->sk) {
+	switch (esplib_nl_open(&nk->nl, &ret)) {
+	case 0:
+		break;
+	case ESPLIB_NL_NOMEM:
 		snprintf(err, errlen, "netlink: out of memory");
 		goto free_mem;
-	}
-	if ((ret = genl_connect(nk->sk)) < 0) {
+	case ESPLIB_NL_CONNECT:
 		snprintf(err, errlen, "netlink: %s", nl_geterror(ret));
-		goto free_sock;
-	}
-	setsockopt(nl_socket_get_fd(nk->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	nk->family = genl_ctrl_resolve(nk->sk, ESPVTI_GENL_NAME);
-	if (nk->family < 0) {
+		goto free_mem;
+	case ESPLIB_NL_EXT_ACK:
+		snprintf(err, errlen, "netlink: cannot enable extended ACK: %s", strerror(ret));
+		goto free_mem;
+	default:
 		snprintf(err, errlen, "generic netlink family '%s' not found (is espvti.ko loaded?): %s",
-			 ESPVTI_GENL_NAME, nl_geterror(nk->family));
-		goto free_sock;
+			 ESPVTI_GENL_NAME, nl_geterror(ret));
+		goto free_mem;
 	}
 	if (events_open(nk, err, errlen))
 		goto free_ev;
@@ -396,8 +360,7 @@ struct kern *kern_netlink_open(char *err, size_t errlen)
 	return k;
 free_ev:
 	nl_socket_free(nk->ev);
-free_sock:
-	nl_socket_free(nk->sk);
+	esplib_nl_close(&nk->nl);
 free_mem:
 	free(nk);
 	free(k);

@@ -20,7 +20,7 @@
 
 #include "crypto.h"
 #include "ike.h"
-#include "tap.h"
+#include "ike_test.h"
 
 /* CAVP1: Ni, Nr 8 octets, g^ir 32 octets */
 #define CAVP1_NI	"32b50d5f4a3763f3"

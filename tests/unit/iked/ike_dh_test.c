@@ -16,7 +16,7 @@
 
 #include "dh.h"
 #include "ike.h"
-#include "tap.h"
+#include "ike_test.h"
 
 #define P256_I	 "c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433"
 #define P256_GI	 "dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c3772581180" \

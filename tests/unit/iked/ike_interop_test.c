@@ -16,7 +16,7 @@
 #include "msg.h"
 #include "proposal.h"
 #include "sk.h"
-#include "tap.h"
+#include "ike_test.h"
 
 #include "ike_sw_vectors.h"
 

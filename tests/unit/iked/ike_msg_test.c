@@ -8,7 +8,7 @@
 
 #include "msg.h"
 #include "proposal.h"
-#include "tap.h"
+#include "ike_test.h"
 #include "ike_test_msgs.h"
 
 static const uint8_t nonce32[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,

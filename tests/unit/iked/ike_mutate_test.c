@@ -10,7 +10,7 @@
 
 #include "msg.h"
 #include "sk.h"
-#include "tap.h"
+#include "ike_test.h"
 #include "ike_test_msgs.h"
 
 #define MUTATIONS 10000

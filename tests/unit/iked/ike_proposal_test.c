@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "proposal.h"
-#include "tap.h"
+#include "ike_test.h"
 
 static void roundtrip(const char *in, uint8_t proto, const char *want)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "sk.h"
-#include "tap.h"
+#include "ike_test.h"
 #include "ike_test_msgs.h"
 
 struct sk_case {

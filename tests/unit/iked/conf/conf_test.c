@@ -7,14 +7,13 @@
  * rejected with "FILE:LINE: " and words naming the mistake. TAP output.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../../tap.h"
 #include "conf.h"
 #include "log.h"
 
-static int n, failed;
 static char last[1024];
 
 static void sink(enum log_level lvl, const char *line)
@@ -22,20 +21,6 @@ static void sink(enum log_level lvl, const char *line)
 	(void)lvl;
 	if (!last[0])	/* the first error is the one that matters */
 		snprintf(last, sizeof(last), "%s", line);
-}
-
-__attribute__((format(printf, 2, 3)))
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n++;
-	failed += !cond;
-	printf("%sok %d - ", cond ? "" : "not ", n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
 }
 
 static const char good[] =
@@ -71,48 +56,48 @@ static void test_good(void)
 
 	last[0] = 0;
 	c = conf_parse("good.conf", good);
-	ok(c != NULL, "a complete configuration parses (%s)", c ? "" : last);
+	t_ok(c != NULL, "a complete configuration parses (%s)", c ? "" : last);
 	if (!c)
 		return;
 	a = conf_conn_find(c, "site-a");
 	b = conf_conn_find(c, "b");
-	ok(c->ike_port == 1500 && c->natt_port == 0 && c->cookie_threshold == 3 &&
-	   c->half_open_max == 100, "global settings and defaults");
-	ok(a && b && a->next == b && !b->next, "two connections in file order");
+	t_ok(c->ike_port == 1500 && c->natt_port == 0 && c->cookie_threshold == 3 &&
+	     c->half_open_max == 100, "global settings and defaults");
+	t_ok(a && b && a->next == b && !b->next, "two connections in file order");
 	if (!a || !b)
 		goto out;
-	ok(a->local.ss_family == AF_INET && a->remote_port == 4501 &&
-	   ((struct sockaddr_in *)&a->remote)->sin_addr.s_addr == inet_addr("192.0.2.2"),
-	   "addresses and remote_port");
-	ok(a->local_id.type == IKE_ID_FQDN && a->local_id.len == 16 &&
-	   !memcmp(a->local_id.data, "gw-a.example.net", 16), "@name is an FQDN identity");
-	ok(a->remote_id.type == IKE_ID_KEY_ID && a->remote_id.len == 3 &&
-	   !memcmp(a->remote_id.data, "\x01\x02\xff", 3), "keyid:hex identity");
-	ok(a->psk_len == 3 && !memcmp(a->psk, "\x00\xff\x10", 3), "0x hex PSK");
-	ok(b->psk_len == 14 && !memcmp(b->psk, "a \"quoted\" key", 14), "quoted PSK with escapes");
-	ok(a->ike.nprops == 2 && a->esp.nprops == 2 && !strcmp(a->ike_str,
-	   "aes256gcm16-prfsha384-ecp384,aes128-sha256-modp2048"),
-	   "proposal lists, continued over a line ending in ','");
-	ok(a->nlocal_ts == 2 && a->local_ts[1].family == AF_INET6 && a->local_ts[1].plen == 48 &&
-	   a->nremote_ts == 1 && a->remote_ts[0].plen == 16, "selector prefix lists");
-	ok(!strcmp(a->device, "esp0") && a->start == START_TRAP && a->ike_lifetime == 10800 &&
-	   a->child_lifetime == 1200 && a->dpd_delay == 10 && a->dpd_action == DPD_RESTART,
-	   "device, start, lifetimes, DPD");
-	ok(a->child_rekey_bytes == 512ULL << 20 && a->child_life_bytes == 1ULL << 30 &&
-	   a->child_rekey_packets == 1000 && a->child_life_packets == 1100 &&
-	   !b->child_rekey_bytes && !b->child_life_bytes && !b->child_rekey_packets &&
-	   !b->child_life_packets,
-	   "rekey and life volumes: suffixes, life a tenth above rekey by default, none by default");
-	ok(a->retransmit_timeout == 1500 && a->retransmit_tries == 3 && a->retransmit_base == 2.0,
-	   "retransmit settings");
-	ok(a->encap && a->natt_keepalive == 60 && a->remote_natt_port == 4600 && !b->encap &&
-	   b->natt_keepalive == 20 && b->remote_natt_port == 4500,
-	   "NAT traversal settings and their defaults");
-	ok(b->local_id.type == IKE_ID_IPV6_ADDR && b->remote_id.type == IKE_ID_IPV6_ADDR &&
-	   b->nlocal_ts == 2 && b->start == START_LISTEN && b->esp.nprops == 2,
-	   "defaults: address identities, any selectors, listen, default proposals");
+	t_ok(a->local.ss_family == AF_INET && a->remote_port == 4501 &&
+	     ((struct sockaddr_in *)&a->remote)->sin_addr.s_addr == inet_addr("192.0.2.2"),
+	     "addresses and remote_port");
+	t_ok(a->local_id.type == IKE_ID_FQDN && a->local_id.len == 16 &&
+	     !memcmp(a->local_id.data, "gw-a.example.net", 16), "@name is an FQDN identity");
+	t_ok(a->remote_id.type == IKE_ID_KEY_ID && a->remote_id.len == 3 &&
+	     !memcmp(a->remote_id.data, "\x01\x02\xff", 3), "keyid:hex identity");
+	t_ok(a->psk_len == 3 && !memcmp(a->psk, "\x00\xff\x10", 3), "0x hex PSK");
+	t_ok(b->psk_len == 14 && !memcmp(b->psk, "a \"quoted\" key", 14), "quoted PSK with escapes");
+	t_ok(a->ike.nprops == 2 && a->esp.nprops == 2 && !strcmp(a->ike_str,
+	     "aes256gcm16-prfsha384-ecp384,aes128-sha256-modp2048"),
+	     "proposal lists, continued over a line ending in ','");
+	t_ok(a->nlocal_ts == 2 && a->local_ts[1].family == AF_INET6 && a->local_ts[1].plen == 48 &&
+	     a->nremote_ts == 1 && a->remote_ts[0].plen == 16, "selector prefix lists");
+	t_ok(!strcmp(a->device, "esp0") && a->start == START_TRAP && a->ike_lifetime == 10800 &&
+	     a->child_lifetime == 1200 && a->dpd_delay == 10 && a->dpd_action == DPD_RESTART,
+	     "device, start, lifetimes, DPD");
+	t_ok(a->child_rekey_bytes == 512ULL << 20 && a->child_life_bytes == 1ULL << 30 &&
+	     a->child_rekey_packets == 1000 && a->child_life_packets == 1100 &&
+	     !b->child_rekey_bytes && !b->child_life_bytes && !b->child_rekey_packets &&
+	     !b->child_life_packets,
+	     "rekey and life volumes: suffixes, life a tenth above rekey by default, none by default");
+	t_ok(a->retransmit_timeout == 1500 && a->retransmit_tries == 3 && a->retransmit_base == 2.0,
+	     "retransmit settings");
+	t_ok(a->encap && a->natt_keepalive == 60 && a->remote_natt_port == 4600 && !b->encap &&
+	     b->natt_keepalive == 20 && b->remote_natt_port == 4500,
+	     "NAT traversal settings and their defaults");
+	t_ok(b->local_id.type == IKE_ID_IPV6_ADDR && b->remote_id.type == IKE_ID_IPV6_ADDR &&
+	     b->nlocal_ts == 2 && b->start == START_LISTEN && b->esp.nprops == 2,
+	     "defaults: address identities, any selectors, listen, default proposals");
 	conf_ident_format(&a->remote_id, buf, sizeof(buf));
-	ok(!strcmp(buf, "keyid:0102ff"), "identity formatted back (%s)", buf);
+	t_ok(!strcmp(buf, "keyid:0102ff"), "identity formatted back (%s)", buf);
 out:
 	conf_free(c);
 }
@@ -175,8 +160,8 @@ static void test_bad(void)
 		last[0] = 0;
 		c = conf_parse("bad.conf", bad[i].text);
 		snprintf(prefix, sizeof(prefix), "bad.conf:%u: ", bad[i].line);
-		ok(!c && !strncmp(last, prefix, strlen(prefix)) && strstr(last, bad[i].want),
-		   "rejected at line %u with \"%s\" (got: %s)", bad[i].line, bad[i].want, last);
+		t_ok(!c && !strncmp(last, prefix, strlen(prefix)) && strstr(last, bad[i].want),
+		     "rejected at line %u with \"%s\" (got: %s)", bad[i].line, bad[i].want, last);
 		conf_free(c);
 	}
 }
@@ -187,6 +172,7 @@ int main(void)
 	printf("TAP version 13\n");
 	test_good();
 	test_bad();
-	printf("1..%d\n# espiked.conf parser: %d passed, %d failed\n", n, n - failed, failed);
-	return failed ? 1 : 0;
+	printf("1..%d\n# espiked.conf parser: %d passed, %d failed\n", t_tests(),
+	       t_tests() - t_failures(), t_failures());
+	return t_failures() ? 1 : 0;
 }
