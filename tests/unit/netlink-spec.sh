@@ -6,7 +6,8 @@
 # of include/uapi/linux/espvti.h exactly (every command, attribute, enum value
 # and define with the same value, the types and ranges the header states) and
 # the policies and operations of kmod/netlink*.c; and, with a kernel source
-# tree (KSRC, default the newest $HOME/.cache/espvti/debug-kernel/*/src), it
+# tree (KSRC, default the newest $HOME/.cache/espvti/debug-kernel/*/src, or
+# the needed parts of /usr/src/linux-source-6.12.tar.xz), it
 # is valid against the kernel's genetlink-legacy schema and renders, with the
 # kernel's ynl-gen-c, the constants of the header. The checks are in
 # tests/tools/netlink-spec-check.py; they need python3-yaml (and
@@ -24,6 +25,17 @@ if [ -z "${KSRC:-}" ]; then
 		[ -d "$d/tools/net/ynl" ] && KSRC=$d
 	done
 fi
-exec python3 "$REPO/tests/tools/netlink-spec-check.py" \
+# Else the schema and the ynl tools from Debian's linux-source-6.12 package
+# (scripts/install-deps installs it), unpacked for this run only.
+TMPK=
+if [ -z "${KSRC:-}" ] && [ -r /usr/src/linux-source-6.12.tar.xz ]; then
+	TMPK=$(mktemp -d)
+	trap 'rm -rf "$TMPK"' EXIT
+	if tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$TMPK" --strip-components=1 \
+		--wildcards '*/Documentation/netlink' '*/tools/net/ynl' 2>/dev/null; then
+		KSRC=$TMPK
+	fi
+fi
+python3 "$REPO/tests/tools/netlink-spec-check.py" \
 	"$REPO/Documentation/netlink/specs/espvti.yaml" \
 	"$REPO/include/uapi/linux/espvti.h" "$REPO/kmod" "${KSRC:-}"
