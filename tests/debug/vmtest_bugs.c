@@ -14,7 +14,6 @@
  * section), sleep (sleeping with a spinlock held), ubsan (shift out of
  * bounds), warn (WARN_ON). The module stays loaded.
  */
-#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -84,8 +83,9 @@ static noinline void vmtest_bugs_rcu(void)
 
 static noinline void vmtest_bugs_sleep(void)
 {
+	/* A GFP_KERNEL allocation may sleep: not under a spinlock. */
 	spin_lock(&vmtest_bugs_lock);
-	msleep(1);
+	kfree(kmalloc(64, GFP_KERNEL));
 	spin_unlock(&vmtest_bugs_lock);
 }
 
