@@ -44,7 +44,8 @@
 
 STRESS=${ESPVTI_TEST_STRESS_SECONDS:-20}
 case "$STRESS" in '' | *[!0-9]* | 0) STRESS=20 ;; esac
-MIN_ROUNDS=3		# the churn goes on until both sides rekeyed this often
+MIN_ROUNDS=3		# the churn goes on until both sides rekeyed this often,
+CHURN_MAX=$((STRESS * 4 > 120 ? STRESS * 4 : 120))	# but no longer than this
 RATE=32768		# bytes per second and TCP stream
 STREAMS=4
 STREAMS_TOOL=$REPO/tests/tools/tcp-streams.py
@@ -113,6 +114,27 @@ side_up() {
 		sa_add "$1" out 0 "$2" && sa_add "$1" in 0 "$2" &&
 		ip -n "$ns" addr add "${ESP_I4[$i]}/24" dev esp0 &&
 		ip -n "$ns" link set esp0 up
+}
+
+# static_neighbours: permanent neighbour entries for the underlay, both ways.
+static_neighbours() {
+	ip -n "$a" neigh replace "${ESP_O4[1]}" dev va nud permanent \
+		lladdr "$(ip -n "$b" -j link show vb | jq -r '.[0].address')" &&
+		ip -n "$b" neigh replace "${ESP_O4[0]}" dev vb nud permanent \
+			lladdr "$(ip -n "$a" -j link show va | jq -r '.[0].address')"
+}
+
+# pair_up: esp0 on both sides with the SAs of round 0; pings both ways.
+pair_up() {
+	local keys
+	keys=$(head -n 1 "$KEYS")
+	side_up 0 "$keys" && side_up 1 "$keys" &&
+		esp_ping "$a" "${ESP_I4[1]}" && esp_ping "$b" "${ESP_I4[0]}"
+}
+
+# listening: the TCP receivers of both sides listen.
+listening() {
+	esp_listening "$a" 5201 && esp_listening "$b" 5201
 }
 
 # rekey_loop SIDE: rekeys SIDE's esp0 until $STOP exists, in step with the
@@ -270,14 +292,42 @@ progress() {
 		[ "${f:-0}" -ge 2 ] && [ "${bo:-0}" -ge 2 ] && [ "${m:-0}" -ge 2 ]
 }
 
+# flipper_ok: the flipper exited 0 after doing each of its changes.
+flipper_ok() {
+	local f bo m
+	cat "$ESP_TMP/flipper.log" 2>/dev/null
+	read -r f bo m <"$ESP_TMP/flipper.count" || return 1
+	echo "$f encapsulation flips, $bo link bounces, $m MTU changes"
+	[ "$RC_FLIPPER" = 0 ] && [ "$f" -ge 2 ] && [ "$bo" -ge 2 ] && [ "$m" -ge 2 ]
+}
+
+# reader_ok: the reader exited 0 after a few dumps, none of them bad.
+reader_ok() {
+	local n bad
+	read -r n bad <"$ESP_TMP/reader.count" || return 1
+	echo "$n dumps, $bad bad"
+	head -c 4000 "$ESP_TMP/reader.log" 2>/dev/null
+	[ "$RC_READER" = 0 ] && [ "$n" -ge 4 ]
+}
+
 # loops_ok: both rekey loops exited 0 after the same number of rounds (>= 3).
 loops_ok() {
 	local ra rb
 	ra=$(cat "$ESP_TMP/rounds.0" 2>/dev/null) rb=$(cat "$ESP_TMP/rounds.1" 2>/dev/null)
 	echo "rekey rounds: a $ra, b $rb"
 	cat "$ESP_TMP/rekey.0" "$ESP_TMP/rekey.1" 2>/dev/null
-	[ "$RC_REKEY_A" = 0 ] && [ "$RC_REKEY_B" = 0 ] || { echo "loop exit status: a $RC_REKEY_A, b $RC_REKEY_B"; return 1; }
+	if [ "$RC_REKEY_A" != 0 ] || [ "$RC_REKEY_B" != 0 ]; then
+		echo "loop exit status: a $RC_REKEY_A, b $RC_REKEY_B"
+		return 1
+	fi
 	[ -n "$ra" ] && [ "$ra" = "$rb" ] && [ "$ra" -ge 3 ]
+}
+
+# both FUNC ARG...: FUNC 0 ARG... and FUNC 1 ARG... (each side) succeed.
+both() {
+	local f=$1
+	shift
+	"$f" 0 "$@" && "$f" 1 "$@"
 }
 
 # final_sas SIDE R: esp0 on SIDE holds exactly the two SAs of round R.
@@ -359,16 +409,16 @@ no_bad_drops() {
 		[ -z "$c" ] || { echo "${SIDE[$s]}: $c"; bad=1; }
 		echo "${SIDE[$s]}: $(jq -c 'with_entries(select(.value != 0))' <<<"$st")"
 	done
-	[ $bad = 0 ]
+	[ "$bad" = 0 ]
 }
 
-# ip_stats_agree NS: ip -s link's packet counts of esp0 are espctl's.
+# ip_stats_agree SIDE: ip -s link's packet counts of esp0 are espctl's.
 ip_stats_agree() {
-	local st ipst
-	st=$(stats_of "$1" | jq -r '"\(.rx_packets) \(.tx_packets)"') &&
-		ipst=$(ip -n "$1" -s -j link show esp0 | jq -r '.[0].stats64 | "\(.rx.packets) \(.tx.packets)"') ||
+	local st ipst ns=${ESP_NS[$1]}
+	st=$(stats_of "$ns" | jq -r '"\(.rx_packets) \(.tx_packets)"') &&
+		ipst=$(ip -n "$ns" -s -j link show esp0 | jq -r '.[0].stats64 | "\(.rx.packets) \(.tx.packets)"') ||
 		return 1
-	[ "$st" = "$ipst" ] || { echo "rx, tx packets: espctl $st, ip -s link $ipst"; return 1; }
+	[ "$st" = "$ipst" ] || { echo "${SIDE[$1]}: rx, tx packets: espctl $st, ip -s link $ipst"; return 1; }
 }
 
 # monitors_alive: both monitors are still running, and reported nothing
@@ -447,6 +497,14 @@ percpu_below() {
 	[ "$(cg_percpu)" -lt "$1" ]
 }
 
+# sa_memory_back: within 30 s (SAs are freed after a grace period), the
+# loops' cgroup is charged less per-CPU memory than one SA's counters.
+sa_memory_back() {
+	[ "${PER_SA:-0}" -gt 0 ] && wait_for 30 percpu_below "$PER_SA" && return 0
+	echo "per-CPU memory still charged: $(cg_percpu) bytes"
+	return 1
+}
+
 # rmmod_now: rmmod espvti, retried for at most 10 s while still in use.
 rmmod_now() {
 	local i
@@ -466,7 +524,6 @@ esp_topo
 ESP_ALG='rfc4106(gcm(aes))'
 make_keys || ktap_bail "cannot make the keys"
 ktap_diag "keys made at ${SECONDS}s"
-mapfile -t KEYLINES <"$KEYS"
 
 # The rekey loops' memory cgroup: what their SAs cost is charged there.
 if { mountpoint -q "$CG" || mount -t cgroup2 none "$CG"; } 2>/dev/null &&
@@ -476,16 +533,9 @@ if { mountpoint -q "$CG" || mount -t cgroup2 none "$CG"; } 2>/dev/null &&
 	CG_DIR=$CG/churn-$$
 fi
 
-ip -n "$a" neigh replace "${ESP_O4[1]}" dev va nud permanent \
-	lladdr "$(ip -n "$b" -j link show vb | jq -r '.[0].address')" &&
-	ip -n "$b" neigh replace "${ESP_O4[0]}" dev vb nud permanent \
-		lladdr "$(ip -n "$a" -j link show va | jq -r '.[0].address')" ||
-	ktap_bail "cannot set the neighbour entries"
+static_neighbours || ktap_bail "cannot set the neighbour entries"
 ktap_diag "topology at ${SECONDS}s"
-check "espvti pair up (round 0 SAs), ping both ways" \
-	eval 'side_up 0 "${KEYLINES[0]}" && side_up 1 "${KEYLINES[0]}" &&
-		esp_ping "$a" "${ESP_I4[1]}" && esp_ping "$b" "${ESP_I4[0]}"' ||
-	ktap_bail "no tunnel"
+check "espvti pair up (round 0 SAs), ping both ways" pair_up || ktap_bail "no tunnel"
 
 for s in 0 1; do
 	ns=${ESP_NS[$s]}
@@ -493,17 +543,16 @@ for s in 0 1; do
 	MON_PID[s]=$!
 	ESP_BG_PIDS+=("${MON_PID[$s]}")
 	ip netns exec "$ns" python3 "$STREAMS_TOOL" serve --bind "${ESP_I4[$s]}" \
-		--streams "$STREAMS" >"$ESP_TMP/serve.$s" 2>&1 &
+		--streams "$STREAMS" --timeout $((CHURN_MAX + 90)) >"$ESP_TMP/serve.$s" 2>&1 &
 	SERVE_PID[s]=$!
 	ESP_BG_PIDS+=("${SERVE_PID[$s]}")
 done
-check "TCP receivers listen on both sides" \
-	wait_for 20 eval 'esp_listening "$a" 5201 && esp_listening "$b" 5201'
+check "TCP receivers listen on both sides" wait_for 20 listening
 
 ktap_diag "churn for at least $STRESS s (ESPVTI_TEST_STRESS_SECONDS) from ${SECONDS}s"
 for s in 0 1; do
 	ip netns exec "${ESP_NS[$s]}" python3 "$STREAMS_TOOL" send --to "${ESP_I4[$((1 - s))]}" \
-		--streams "$STREAMS" --rate "$RATE" --stop "$STOP" >"$ESP_TMP/send.$s" 2>&1 &
+		--streams "$STREAMS" --rate "$RATE" --stop "$STOP" --timeout $((CHURN_MAX + 60)) >"$ESP_TMP/send.$s" 2>&1 &
 	SEND_PID[s]=$!
 	ESP_BG_PIDS+=("${SEND_PID[$s]}")
 done
@@ -521,7 +570,6 @@ ESP_BG_PIDS+=("$REKEY_A" "$REKEY_B" "$READER" "$FLIPPER")
 # At least STRESS seconds, and long enough for some of everything (the
 # emulator is slow); at most 4 times as long (2 minutes at least), then the
 # checks tell.
-CHURN_MAX=$((STRESS * 4 > 120 ? STRESS * 4 : 120))
 while ! progress && [ $((SECONDS - CHURN_T0)) -lt "$CHURN_MAX" ]; do
 	sleep 0.5
 done
@@ -543,15 +591,10 @@ ktap_diag "churn over at ${SECONDS}s: $ROUNDS rekey rounds; flips, bounces, MTU 
 check "TCP a -> b: $STREAMS streams survived the churn, every byte delivered" streams_ok 0
 check "TCP b -> a: $STREAMS streams survived the churn, every byte delivered" streams_ok 1
 check "both sides rekeyed in step, every espctl command succeeded" loops_ok
-check "encapsulation flips, link bounces, MTU changes all done" \
-	eval 'cat "$ESP_TMP/flipper.log" 2>/dev/null; read -r f bo m <"$ESP_TMP/flipper.count" &&
-		echo "$f encapsulation flips, $bo link bounces, $m MTU changes" &&
-		[ "$RC_FLIPPER" = 0 ] && [ "$f" -ge 1 ] && [ "$bo" -ge 1 ] && [ "$m" -ge 1 ]'
-check "the reader's dumps all succeeded: always one outbound SA, 1 or 2 inbound" \
-	eval 'read -r n bad <"$ESP_TMP/reader.count" && echo "$n dumps, $bad bad" &&
-		head -c 4000 "$ESP_TMP/reader.log" 2>/dev/null; [ "$RC_READER" = 0 ] && [ "$n" -ge 4 ]'
+check "encapsulation flips, link bounces, MTU changes all done" flipper_ok
+check "the reader's dumps all succeeded: always one outbound SA, 1 or 2 inbound" reader_ok
 check "each device holds the last round's SAs only (round $ROUNDS)" \
-	eval 'final_sas 0 "$ROUNDS" && final_sas 1 "$ROUNDS"'
+	both final_sas "$ROUNDS"
 
 # Quiet the tunnel (no keepalives) before adding up the counters.
 for s in 0 1; do
@@ -562,8 +605,7 @@ check "counters add up b -> a" balanced 1 0
 ktap_diag "$(cat "$ESP_TMP/balance.0" 2>/dev/null)"
 ktap_diag "$(cat "$ESP_TMP/balance.1" 2>/dev/null)"
 check "no auth, trailer, inner, selector, expiry or routing drop on either side" no_bad_drops
-check "ip -s link agrees with espctl show on both sides" \
-	eval 'ip_stats_agree "$a" && ip_stats_agree "$b"'
+check "ip -s link agrees with espctl show on both sides" both ip_stats_agree
 check "the monitors kept working (acquire on a new device), nothing about esp0" monitors_alive
 for s in 0 1; do
 	kill -TERM "${MON_PID[$s]}" 2>/dev/null
@@ -581,8 +623,7 @@ fi
 check "devices deleted; their SPIs are free again" devices_gone
 if [ -n "$CG_DIR" ]; then
 	check "the SAs' per-CPU memory is uncharged (below one SA's ${PER_SA:-?} bytes)" \
-		eval '[ "${PER_SA:-0}" -gt 0 ] && wait_for 30 percpu_below "$PER_SA" ||
-			{ echo "percpu $(cg_percpu)"; false; }'
+		sa_memory_back
 else
 	ktap_skip "the SAs' per-CPU memory is uncharged" "no memory cgroup"
 fi
