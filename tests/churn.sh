@@ -352,25 +352,23 @@ snmp() {
 		$1 == p && hdr { print $col[f]; exit }' /proc/net/snmp
 }
 
-# balance S R: every ESP packet and keepalive that side S's esp0 tried to
-# send is accounted for on the way to side R:
-#   S's esp0: tx_packets + tx_keepalive (ip_local_out took them)
-#     + tx_errors (it did not: the veth dropped them, or the IP layer
-#     refused them, e.g. -EMSGSIZE)
-#   = R's veth: rx_dropped (longer than its new MTU, backlog full)
-#   + R's kernel before espvti saw them: Udp NoPorts (ESP in UDP while R
-#     had no socket on 4500), XfrmInNoStates (raw ESP with an SPI no espvti
-#     SA owns: R had not added it yet or deleted it already; esp4 loaded)
-#   + R's esp0: rx_packets, rx_keepalive and every named drop
-#   + what S's IP layer refused for growing beyond the underlay's new MTU
-#     between espvti's check and the output: at most S's Ip FragFails,
-#     which also counts the inner packets refused for esp0's new MTU.
-# So 0 <= tried - (the rest) <= FragFails. Static neighbour entries keep
+# balance S R: every ESP packet and keepalive that side S's esp0 sent
+# (tx_packets + tx_keepalive: the IP layer and the veth took it) is counted
+# once on side R: by R's kernel before espvti saw it (Udp NoPorts: ESP in
+# UDP while R had no socket on 4500; XfrmInNoStates: raw ESP with an SPI no
+# espvti SA owns, R had not added it yet or deleted it already; esp4 is
+# loaded) or by R's esp0 (rx_packets, rx_keepalive, every named drop).
+# And every send that failed (tx_errors) is a drop by the veth pair, counted
+# as rx_dropped on R's end (longer than its new MTU, backlog full; 6.1 and
+# 6.12 report it to the sender as NET_XMIT_DROP), or a refusal by S's IP
+# layer for growing beyond the underlay's new MTU between espvti's check and
+# the output, of which there are at most Ip FragFails (which also counts the
+# inner packets refused for esp0's new MTU). Static neighbour entries keep
 # ARP (and its queue) out of the way.
 balance() {
-	local s=$1 r=$2 st rt tx rx nostates noports fragfails vdrop diff
+	local s=$1 r=$2 st rt tx txerr rx nostates noports fragfails vdrop
 	st=$(stats_of "${ESP_NS[$s]}") && rt=$(stats_of "${ESP_NS[$r]}") || return 1
-	read -r tx st < <(jq -r '"\(.tx_packets + .tx_keepalive + .tx_errors) tx_packets \(.tx_packets), tx_keepalive \(.tx_keepalive), tx_errors \(.tx_errors)"' <<<"$st")
+	read -r tx txerr st < <(jq -r '"\(.tx_packets + .tx_keepalive) \(.tx_errors) tx_packets \(.tx_packets), tx_keepalive \(.tx_keepalive)"' <<<"$st")
 	read -r rx rt < <(jq -r '"\(.rx_packets + .rx_keepalive + .rx_no_sa + .rx_replay + .rx_auth_fail +
 		.rx_bad_trailer + .rx_bad_inner + .rx_selector + .rx_malformed +
 		.rx_expired + .rx_udp_malformed + .rx_crypto_busy) rx_packets \(.rx_packets), rx_keepalive \(.rx_keepalive), rx_no_sa \(.rx_no_sa), rx_replay \(.rx_replay), rx_crypto_busy \(.rx_crypto_busy)"' <<<"$rt")
@@ -379,10 +377,11 @@ balance() {
 	noports=$(snmp "${ESP_NS[$r]}" Udp NoPorts)
 	fragfails=$(snmp "${ESP_NS[$s]}" Ip FragFails)
 	vdrop=$(ip -n "${ESP_NS[$r]}" -s -j link show "${ESP_UL[$r]}" | jq '.[0].stats64.rx.dropped')
-	diff=$((tx - vdrop - nostates - noports - rx))
-	BALANCE="${SIDE[$s]} tried $tx ($st) = ${ESP_UL[$r]} rx_dropped $vdrop + XfrmInNoStates $nostates + Udp NoPorts $noports + ${SIDE[$r]}'s esp0 $rx ($rt) + $diff (${SIDE[$s]}'s Ip FragFails: $fragfails)"
+	BALANCE="${SIDE[$s]} sent $tx ($st) =?= XfrmInNoStates $nostates + Udp NoPorts $noports + ${SIDE[$r]}'s esp0 $rx ($rt); ${SIDE[$s]}'s tx_errors $txerr =?= ${ESP_UL[$r]} rx_dropped $vdrop + up to Ip FragFails $fragfails"
 	[ -n "$tx" ] && [ -n "$rx" ] && [ -n "$vdrop" ] && [ -n "$nostates" ] && [ -n "$noports" ] &&
-		[ -n "$fragfails" ] && [ "$tx" -gt 1000 ] && [ "$diff" -ge 0 ] && [ "$diff" -le "$fragfails" ]
+		[ -n "$fragfails" ] && [ "$tx" -gt 1000 ] &&
+		[ "$tx" -eq $((nostates + noports + rx)) ] &&
+		[ "$txerr" -ge "$vdrop" ] && [ "$txerr" -le $((vdrop + fragfails)) ]
 }
 
 # balanced S R: balance S R holds within 30 s (packets in flight land).
