@@ -70,6 +70,8 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_UDP_MALFORMED:
 	case ESPVTI_STAT_RX_KEEPALIVE:
 	case ESPVTI_STAT_RX_CRYPTO_BUSY:
+	case ESPVTI_STAT_RX_DUMMY:
+	case ESPVTI_STAT_RX_NON_ESP:
 		return true;
 	default:
 		return false;
