@@ -161,7 +161,7 @@ FUZZ_RC=$?
 wait "$LOOP_PID"
 LOOP_PID=
 ktap_diag "$(grep '^seed ' "$OUT") $(grep '^total:' "$OUT")"
-sed -n 's/^\(error .*\)/# \1/p' "$OUT"
+sed -n 's/^\(error .*\|answer .*\)/# \1/p' "$OUT"
 
 check "every request got its answer (requests = replies, none missing)" fuzz_ok "$OUT"
 check "every error carried an extended ACK message (but the core's few without)" \

@@ -44,7 +44,8 @@ Usage:
           requests R replies R acks A errors E dumps D interrupted_dumps I
           missing M no_extack X
         and, for each kind of error, "error CMD ENAME [espvti|core|none]
-        count". Exit 0 when every request got its answer and every error
+        count" (the origin of its message: espvti's, the core's or none),
+        and for each kind of success "answer CMD [dump] ack|done count". Exit 0 when every request got its answer and every error
         that needed a message had one; 1 otherwise (the offending requests
         are printed in hex); 2 on usage errors.
 
@@ -290,7 +291,13 @@ class Gen:
             for name in ("SA_A_REPLAY_WINDOW", "SA_A_SOFT_BYTES", "SA_A_SOFT_PACKETS",
                          "SA_A_HARD_BYTES", "SA_A_HARD_PACKETS", "SA_A_SEQ"):
                 if r.random() < 0.15:
-                    body.append(nla(n(name), self.value(SA[name], name)[0]))
+                    if r.random() < 0.4:	# anything, edges first
+                        v = self.value(SA[name], name)[0]
+                    elif name == "SA_A_REPLAY_WINDOW":
+                        v = struct.pack("=I", r.choice([0, 32, 64, 1024]))
+                    else:			# plausible
+                        v = struct.pack("=Q", r.choice([0, 1000, 1 << 20, 1 << 30]))
+                    body.append(nla(n(name), v))
             if r.random() < 0.3:
                 body.append(nla(n("SA_A_ESN"), b""))
             for name in ("SA_A_TS_LOCAL", "SA_A_TS_REMOTE"):
@@ -391,7 +398,9 @@ class Gen:
         tags = []
         p = r.random()
         if p < 0.85:
-            name = r.choice(CMDS)
+            # SAs made often and flushed rarely, so that SA_GET and SA_DEL
+            # find some.
+            name = r.choices(CMDS, weights=[3, 3, 6, 2, 3, 0.5])[0]
             cmd = n("CMD_" + name)
         elif p < 0.92:
             name = r.choice(["SA_EXPIRE_NTF", "ACQUIRE_NTF", "MAPPING_NTF"])
@@ -413,7 +422,7 @@ class Gen:
         if name in ("SA_NEW", "SA_DEL", "SA_GET") and r.random() < 0.95:
             attrs.append(nla(n("A_SA") | (NLA_F_NESTED if r.random() < 0.9 else 0),
                              self.sa_nest(name)))
-        if r.random() < 0.6:
+        if r.random() < 0.45:
             for _ in range(r.choice([1, 1, 1, 2, 3])):
                 self.mutate(attrs, tags)
         r.shuffle(attrs) if r.random() < 0.1 else None
@@ -532,10 +541,12 @@ class Worker:
         self.st["replies"] += 1
         if kind != "error":
             self.st["acks"] += 1
+            key = "answer %s%s %s" % (name, " dump" if dump else "", kind)
+            self.kinds[key] = self.kinds.get(key, 0) + 1
             return
         self.st["errors"] += 1
         origin = "espvti" if text.startswith("espvti: ") else ("core" if text else "none")
-        key = "%s %s %s" % (name, errno.errorcode.get(err, str(err)), origin)
+        key = "error %s %s %s" % (name, errno.errorcode.get(err, str(err)), origin)
         self.kinds[key] = self.kinds.get(key, 0) + 1
         if not text:
             allowed = (err == errno.EOPNOTSUPP and ("nocmd" in tags or "nodump" in tags)) or \
@@ -645,7 +656,7 @@ def main():
         if st["missing"] or st["no_extack"] or st["requests"] != st["replies"]:
             ok = False
     for k in sorted(kinds):
-        print("error %s %d" % (k, kinds[k]))
+        print("%s %d" % (k, kinds[k]))
     if total:
         print(summary("total", total))
     return 0 if ok else 1
