@@ -25,7 +25,7 @@ The kinds of datagram (counted one by one):
   x_badinner   authentic, next header 4 or 41 but the inner header is not
   x_selector   authentic, inner source outside the SA's remote selectors
                (--x-selector-src)
-  x_trunc      a valid packet cut to a random length (0 and up)
+  x_trunc      a valid packet cut short: to 0 bytes, then 1, 2, ... in turn
   live_forged  random bytes behind the SPI of a live SA (--live SPI, its
                traffic flows meanwhile), fresh or stale sequence number,
                any length from 8 up
@@ -109,6 +109,7 @@ class Fuzzer:
         self.live = a.live
         self.known = set([self.spi_x] + self.live)
         self.next_seq = 1
+        self.trunc_next = 0
         self.accepted = []	# sequence numbers that advanced the window
         self.expect = {}
         self.kinds = {}
@@ -189,7 +190,9 @@ class Fuzzer:
                                          "rx_dummy", "rx_selector"):
             self.accepted.append(seq)
         if kind == "x_trunc":
-            cut = r.randint(0, len(pkt) - 1)
+            # Every length in turn: 0, 1, 2, ... (modulo the packet's).
+            cut = self.trunc_next % len(pkt)
+            self.trunc_next += 1
             pkt = pkt[:cut]
             ctr = None		# classified by length
         return pkt, ctr
