@@ -135,7 +135,7 @@ class Fuzzer:
         s, d = addr_pair(self.a.x_inner6 if v6 else self.a.x_inner4)
         if src:
             s = src if (":" in src) == v6 else ("fd00:66::1" if v6 else "10.66.0.1")
-        data = os.urandom(r.choice([0, 1, 7, 64, 200, 600]))
+        data = self.r.randbytes(r.choice([0, 1, 7, 64, 200, 600]))
         return espcraft.inner_packet("udp", s, d, r.randint(1024, 65535), 9, data)
 
     def x_packet(self, kind):
@@ -174,7 +174,7 @@ class Fuzzer:
         elif kind == "x_badinner":
             ctr = "rx_bad_inner"
             if r.random() < 0.5:
-                inner = os.urandom(r.randint(0, 60))
+                inner = self.r.randbytes(r.randint(0, 60))
                 if inner and inner[0] >> 4 == (4 if nh == 4 else 6):
                     inner = bytes([inner[0] ^ 0x30]) + inner[1:]
                 if nh == 4 and len(inner) >= 1 and inner[0] >> 4 == 4:
@@ -185,7 +185,7 @@ class Fuzzer:
             ctr = "rx_selector"
         pkt = espcraft.esp_build(self.key, self.spi_x, seq, None, ICV, inner, nh, corrupt)
         if kind == "x_forged":
-            pkt = pkt[:16] + os.urandom(len(pkt) - 16)
+            pkt = pkt[:16] + self.r.randbytes(len(pkt) - 16)
         if kind != "x_trunc" and ctr in ("rx_packets", "rx_bad_trailer", "rx_bad_inner",
                                          "rx_dummy", "rx_selector"):
             self.accepted.append(seq)
@@ -210,25 +210,25 @@ class Fuzzer:
         if kind == "live_forged":
             spi = r.choice(self.live)
             seq = r.choice([r.randint(1, 8), r.randint(1 << 31, (1 << 32) - 1)])
-            return struct.pack("!II", spi, seq) + os.urandom(r.randint(0, 200))
+            return struct.pack("!II", spi, seq) + self.r.randbytes(r.randint(0, 200))
         if kind == "unknown_spi":
             while True:
                 spi = r.choice([r.randint(1, 255), r.randint(256, (1 << 32) - 1)])
                 if spi not in self.known:
                     break
             return struct.pack("!II", spi, r.randint(0, (1 << 32) - 1)) + \
-                os.urandom(r.choice([0, 8, 24, 100]))
+                self.r.randbytes(r.choice([0, 8, 24, 100]))
         if kind == "short":
-            return os.urandom(r.randint(0, 7))
+            return self.r.randbytes(r.randint(0, 7))
         if kind == "random":
             while True:
-                b = os.urandom(r.choice([1, 3, 4, 8, 9, 20, 64, 300]))
+                b = self.r.randbytes(r.choice([1, 3, 4, 8, 9, 20, 64, 300]))
                 if len(b) < 4 or struct.unpack("!I", b[:4])[0] not in self.known:
                     return b
         if kind == "keepalive":
             return b"\xff"
         if kind == "non_esp":
-            return b"\0\0\0\0" + os.urandom(r.randint(1, 100))
+            return b"\0\0\0\0" + self.r.randbytes(r.randint(1, 100))
         if kind == "marker_only":
             return b"\0\0\0\0"
         raise ValueError(kind)

@@ -217,10 +217,10 @@ class Gen:
                 return s.encode() + b"\0", "alg"
             return b"x" * r.randint(0, 80) + b"\0", "str"
         if t == "bin":
-            return os.urandom(r.choice([0, 1, 16, 20, 28, 32, 36, 40, 64, 65])), "key"
+            return self.r.randbytes(r.choice([0, 1, 16, 20, 28, 32, 36, 40, 64, 65])), "key"
         if t == "flag":
             return b"", "flag"
-        return os.urandom(r.choice([0, 1, 4, 8, 16])), "ro"
+        return self.r.randbytes(r.choice([0, 1, 4, 8, 16])), "ro"
 
     def ifname(self):
         r = self.r
@@ -282,7 +282,7 @@ class Gen:
             if r.random() < 0.1:
                 klen = r.choice([0, 1, 19, 21, 32, 64])
             if r.random() < 0.95:
-                body.append(nla(n("SA_A_KEY"), os.urandom(klen)))
+                body.append(nla(n("SA_A_KEY"), self.r.randbytes(klen)))
             icv = 128 if alg == ALGS[1] else r.choice([64, 96, 128])
             if r.random() < 0.1:
                 icv = self.edge(64, 128, 32)
@@ -330,7 +330,7 @@ class Gen:
             name, spec = r.choice(list(TOP.items()) + list(SA.items()))
             ln = r.choice([0, 1, 2, 3, 5, 7, 9, 15, 17, 300])
             table = "SA" if name.startswith("SA_") else "TOP"
-            a = nla(n(name), os.urandom(ln))
+            a = nla(n(name), self.r.randbytes(ln))
             if table == "SA":
                 attrs.append(nla(n("A_SA") | NLA_F_NESTED, a))
             else:
@@ -348,7 +348,7 @@ class Gen:
             t = r.choice([0, n("A_MTU"), n("A_STATS"), n("A_CRYPTO_INFLIGHT"),
                           int(N["ESPVTI_A_MAX"]) + 1 if "ESPVTI_A_MAX" in N else 40,
                           r.randint(30, 0x3fff)])
-            attrs.append(nla(t, os.urandom(r.choice([0, 4, 8]))))
+            attrs.append(nla(t, self.r.randbytes(r.choice([0, 4, 8]))))
             tags.append("unknown")
         elif m == 3:	# a nest flag on a value, or a value where a nest is
             if whole and r.random() < 0.5:
@@ -356,7 +356,7 @@ class Gen:
                 t = struct.unpack_from("=H", attrs[i], 2)[0]
                 attrs[i] = attrs[i][:2] + struct.pack("=H", t ^ NLA_F_NESTED) + attrs[i][4:]
             else:
-                attrs.append(nla(n("A_SA"), os.urandom(r.choice([0, 3, 8, 12]))))
+                attrs.append(nla(n("A_SA"), self.r.randbytes(r.choice([0, 3, 8, 12]))))
             tags.append("nesting")
         elif m == 4:	# deep nesting
             body = nla(n("SA_A_DIR"), b"\1")
@@ -383,13 +383,13 @@ class Gen:
                 attrs[i] = struct.pack("=H", ln) + attrs[i][2:]
             tags.append("overlong")
         elif m == 8:	# trailing bytes
-            attrs.append(os.urandom(r.choice([1, 2, 3, 5])))
+            attrs.append(self.r.randbytes(r.choice([1, 2, 3, 5])))
             tags.append("trailing")
         elif m == 9:	# an attribute length below its header
             attrs.append(struct.pack("=HH", r.randint(0, 3), n("A_TTL")) + b"\0" * 4)
             tags.append("shortnla")
         else:		# random bytes
-            attrs.append(os.urandom(r.randint(1, 64)))
+            attrs.append(self.r.randbytes(r.randint(1, 64)))
             tags.append("random")
 
     def request(self):
