@@ -32,7 +32,7 @@
 #   | va 192.0.2.1 2001:db8:f::1+===================+ vb 192.0.2.2 2001:db8:f::2|
 #   +---------------------------+       veth        +---------------------------+
 #
-# vmtest-timeout: 480
+# vmtest-timeout: 600
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
