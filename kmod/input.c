@@ -47,10 +47,8 @@
 /* Drop reasons beyond the named counters (enum espvti_stat_attrs). */
 enum {
 	ESPVTI_RX_DELIVER = 0,
-	/* Dummy packet (next header 59), RFC 4303 2.6: drop, count nothing. */
-	ESPVTI_RX_SILENT = __ESPVTI_STAT_MAX,
 	/* Out of memory or an unexpected crypto error: the device's rx_dropped. */
-	ESPVTI_RX_NOMEM,
+	ESPVTI_RX_NOMEM = __ESPVTI_STAT_MAX,
 };
 
 static void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa,
@@ -58,7 +56,7 @@ static void espvti_rx_drop(struct espvti_dev *edev, struct espvti_sa *sa,
 {
 	if (why == ESPVTI_RX_NOMEM)
 		dev_core_stats_rx_dropped_inc(edev->dev);
-	else if (why != ESPVTI_RX_SILENT)
+	else
 		espvti_count(edev, sa, why);
 	kfree_skb(skb);
 }
@@ -168,7 +166,8 @@ static unsigned int espvti_rx_decap(struct sk_buff *skb, struct espvti_sa *sa,
 	case ESPVTI_NEXTHDR_IPV6:
 		break;
 	case ESPVTI_NEXTHDR_DUMMY:
-		return ESPVTI_RX_SILENT;
+		/* RFC 4303 2.6: dropped without complaint, but counted. */
+		return ESPVTI_STAT_RX_DUMMY;
 	default:
 		return ESPVTI_STAT_RX_BAD_INNER;
 	}

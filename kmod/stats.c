@@ -73,6 +73,8 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_UDP_MALFORMED:
 	case ESPVTI_STAT_RX_KEEPALIVE:
 	case ESPVTI_STAT_RX_CRYPTO_BUSY:
+	case ESPVTI_STAT_RX_DUMMY:
+	case ESPVTI_STAT_RX_NON_ESP:
 		return true;
 	default:
 		return false;
@@ -145,6 +147,8 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_TX_KEEPALIVE]	= "tx_keepalive",
 	[ESPVTI_STAT_RX_CRYPTO_BUSY]	= "rx_crypto_busy",
 	[ESPVTI_STAT_TX_CRYPTO_BUSY]	= "tx_crypto_busy",
+	[ESPVTI_STAT_RX_DUMMY]		= "rx_dummy",
+	[ESPVTI_STAT_RX_NON_ESP]	= "rx_non_esp",
 	[ESPVTI_STAT_TCP_MSS_CLAMPED]	= "tcp_mss_clamped",
 };
 

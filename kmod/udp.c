@@ -8,7 +8,8 @@
  *
  *   one byte 0xff            NAT keepalive: dropped (counted)
  *   four zero bytes, more    non-ESP marker: IKE, left on a handed-over
- *                            socket for its process (dropped on our own)
+ *                            socket for its process (dropped and counted
+ *                            on our own)
  *   four zero bytes only     malformed: dropped (counted)
  *   anything else            ESP: SPI looked up among the namespace's inbound
  *                            espvti SAs and decrypted like raw ESP
@@ -115,6 +116,9 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		esock = rcu_dereference_sk_user_data(sk);
 		if (esock && esock->user)
 			return 1;
+		rcu_read_lock();
+		espvti_udp_count(skb, ESPVTI_STAT_RX_NON_ESP);
+		rcu_read_unlock();
 		consume_skb(skb);
 		return 0;
 	}

@@ -10,6 +10,7 @@
 #   one ciphertext byte flipped, ICV altered        -> rx_auth_fail
 #   pad bytes not 1, 2, 3, ..., pad length 255      -> rx_bad_trailer
 #   next header 99                                  -> rx_bad_inner
+#   next header 59 (a dummy packet, RFC 4303 2.6)   -> rx_dummy
 #   inner source outside the SA's remote selectors  -> rx_selector
 #   an SPI no espvti SA owns                        -> left to xfrm (its
 #        XfrmInNoStates counts it); espvti delivers nothing (rx_no_sa may
@@ -31,7 +32,7 @@
 #   | va 192.0.2.1 2001:db8:f::1+===================+ vb 192.0.2.2 2001:db8:f::2|
 #   +---------------------------+       veth        +---------------------------+
 #
-# vmtest-timeout: 480
+# vmtest-timeout: 600
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
@@ -39,7 +40,7 @@
 
 CRAFT=$REPO/tests/tools/espcraft.py
 RX_COUNTERS=(rx_packets rx_no_sa rx_replay rx_auth_fail rx_bad_trailer rx_bad_inner
-	rx_selector rx_malformed rx_expired)
+	rx_selector rx_malformed rx_expired rx_dummy)
 
 test_cleanup() {
 	esp_cleanup
@@ -191,7 +192,7 @@ link_errors() {
 
 esp_require_tools jq python3
 python3 "$CRAFT" selftest >/dev/null || ktap_skip_all "espcraft.py selftest fails (python3-cryptography?)"
-ktap_plan 27
+ktap_plan 29
 espvti_load
 # The kernel's own ESP, so that an SPI espvti passes on is taken by xfrm.
 modprobe -q -a esp4 esp6 xfrm_user 2>/dev/null
@@ -225,6 +226,8 @@ for OFAM in 4 6; do
 		expect_rx "rx_bad_trailer=+1" craft $((s + 7)) --corrupt padlen
 	check "$tag: next header 99 -> rx_bad_inner" \
 		expect_rx "rx_bad_inner=+1" craft $((s + 8)) --nexthdr 99
+	check "$tag: next header 59 (dummy packet) -> rx_dummy" \
+		expect_rx "rx_dummy=+1" craft $((s + 11)) --nexthdr 59
 	check "$tag: inner source $out_src outside the selectors -> rx_selector" \
 		expect_rx "rx_selector=+1" craft $((s + 9)) --isrc "$out_src"
 	check "$tag: unknown SPI goes to xfrm, espvti delivers nothing" unknown_spi

@@ -8,6 +8,8 @@
 #
 #   too short for ESP (3 bytes), one byte that is not a keepalive,
 #   the non-ESP marker alone (4 zero bytes)       -> rx_udp_malformed
+#   the non-ESP marker and more (IKE), on the
+#   module's own socket, which has no reader       -> rx_non_esp
 #   ESP with an SPI no SA has                      -> rx_no_sa
 #   ESP of the device's SA cut short (header only) -> rx_malformed
 #   ESP of the device's SA with a forged ICV (sequence number ahead
@@ -104,7 +106,7 @@ rand_hex() {
 }
 
 esp_require_tools jq python3
-ktap_plan 14
+ktap_plan 16
 espvti_load
 esp_topo
 
@@ -117,6 +119,8 @@ for ofam in 4 6; do
 	bad_spi=$(printf '%08x' $(( (ESP_SPI_BA ^ 0x5a5a5a) | 0x100 )))
 	check "$tag: short (3 bytes), one non-keepalive byte, marker only -> rx_udp_malformed" \
 		drop_case "$ofam" rx_udp_malformed 3 010203 7f 00000000
+	check "$tag: non-ESP marker and more (IKE) on the module's socket -> rx_non_esp" \
+		drop_case "$ofam" rx_non_esp 2 "00000000$(rand_hex 28)" 0000000001
 	check "$tag: unknown SPI -> rx_no_sa" \
 		drop_case "$ofam" rx_no_sa 2 "${bad_spi}00000001$(rand_hex 40)" "${bad_spi}00000002"
 	check "$tag: known SPI, header only -> rx_malformed" \

@@ -35,6 +35,8 @@ static const char *const stat_names[__ESPVTI_STAT_MAX] = {
 	[ESPVTI_STAT_TX_KEEPALIVE]	= "tx_keepalive",
 	[ESPVTI_STAT_RX_CRYPTO_BUSY]	= "rx_crypto_busy",
 	[ESPVTI_STAT_TX_CRYPTO_BUSY]	= "tx_crypto_busy",
+	[ESPVTI_STAT_RX_DUMMY]		= "rx_dummy",
+	[ESPVTI_STAT_RX_NON_ESP]	= "rx_non_esp",
 	[ESPVTI_STAT_TCP_MSS_CLAMPED]	= "tcp_mss_clamped",
 };
 

@@ -454,6 +454,12 @@ enum espvti_ts_attrs {
  *	the crypto API as its bound allows (see ESPVTI_A_CRYPTO_INFLIGHT), or
  *	the transform's queue is full (-EBUSY, -ENOSPC).
  * @ESPVTI_STAT_TX_CRYPTO_BUSY: likewise, dropped before encryption.
+ * @ESPVTI_STAT_RX_DUMMY: dummy packets (next header 59, RFC 4303 2.6):
+ *	authentic, and dropped as the RFC asks.
+ * @ESPVTI_STAT_RX_NON_ESP: datagrams with the non-ESP marker (IKE) that
+ *	arrived on the module's own UDP socket, which has no reader: dropped
+ *	(on a socket handed over with ESPVTI_A_ENCAP_FD they stay on the
+ *	socket for its process and are not counted).
  * @ESPVTI_STAT_TCP_MSS_CLAMPED: TCP SYN and SYN-ACK segments whose MSS
  *	option was lowered (ESPVTI_A_MSS_CLAMP), both directions.
  */
@@ -484,6 +490,8 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_TX_KEEPALIVE,
 	ESPVTI_STAT_RX_CRYPTO_BUSY,
 	ESPVTI_STAT_TX_CRYPTO_BUSY,
+	ESPVTI_STAT_RX_DUMMY,
+	ESPVTI_STAT_RX_NON_ESP,
 	ESPVTI_STAT_TCP_MSS_CLAMPED,
 
 	__ESPVTI_STAT_MAX
