@@ -66,6 +66,11 @@ secs() {
 	echo "$((d / 10)).$((d % 10))"
 }
 
+# per100 X: X / 100 with two decimals.
+per100() {
+	printf '%d.%02d' $(($1 / 100)) $(($1 % 100))
+}
+
 meminfo_kb() {
 	awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo
 }
@@ -234,7 +239,7 @@ ktap_diag "created $((2 * N)) devices, $((4 * N)) SAs in $(secs "$t0" "$t1") s" 
 	"($(((t1 - t0) / (2 * N))) us per device with its SA pair): $(cat "$ESP_TMP/phases")"
 ktap_diag "memory per device with its SA pair: slab+percpu $(((KMEM1 - KMEM0) * 1024 / (2 * N))) B," \
 	"MemAvailable $(((AVAIL0 - AVAIL1) * 1024 / (2 * N))) B," \
-	"1 KiB slab objects $(((SLAB1 - SLAB0) * 100 / (2 * N) / 100)).$(((SLAB1 - SLAB0) * 100 / (2 * N) % 100))" \
+	"1 KiB slab objects $(per100 $(((SLAB1 - SLAB0) * 100 / (2 * N))))" \
 	"($(nproc) CPUs, $(uname -r))"
 check "espctl show lists $N devices with their SA pair in $a" listed "$a"
 check "espctl show lists $N devices with their SA pair in $b" listed "$b"
