@@ -5,13 +5,16 @@
 # teardown-load: the stress version of tests/teardown.sh (and -async): the
 # device, its namespace or the module goes away while a load keeps packets
 # and crypto requests in flight both ways, for several rounds, on the
-# synchronous AEAD and on an asynchronous one. The load, all at once:
+# default (synchronous) AEAD and on an asynchronous one. The load, all at
+# once:
 #   - iperf3 UDP, 4 streams each way (--bidir), unlimited rate, a <-> b;
 #   - iperf3 TCP, 2 streams b -> a (GSO packets that espvti segments);
 #   - a flood ping a -> b;
 #   - forged ESP (espcraft.py flood) from a to an extra inbound SA of b,
 #     $SPI_X: b decrypts each packet before its ICV fails.
-# Each round runs, first with the SAs on the default (synchronous) AEAD and
+# Each round runs, first with the SAs on the default AEAD (synchronous in
+# round 1; once a pcrypt or cryptd instance of the algorithm exists, the
+# kernel may hand its higher priority to default SAs too, see espvti.md) and
 # then on an asynchronous one (espctl set DEV crypto pcrypt; on Linux 6.3
 # and later every second round uses cryptd, which earlier kernels refuse),
 # three teardowns, each in fresh namespaces with a fresh tunnel:
