@@ -29,6 +29,15 @@ Usage:
         refused, naming the attribute that its extended ACK points at
         (exit 1).
 
+    genl-raw.py batch
+        Reads requests from stdin, one per line, each written as the
+        arguments of cmd (COMMAND ATTR..., words separated by blanks, no
+        quoting; blank lines and lines starting with # are skipped), and
+        sends them in order over one socket, each waiting for its ACK: for
+        configuring hundreds of devices without starting a process for each.
+        Stops at the first refusal, printing "line N: error ..." as cmd does
+        (exit 1); prints "ok N" (requests sent) otherwise.
+
 Exit status: 0 success, 1 refused (or join failed), 2 usage or local error.
 """
 
@@ -325,15 +334,46 @@ def do_cmd(args):
     err, text, bad, replies = g.request(fid, cmd, int(NAMES["ESPVTI_GENL_VERSION"]),
                                         attrs, flags)
     if err:
-        line = "error %s (%d)" % (errno.errorcode.get(-err, "?"), err)
-        if text:
-            line += ": " + text
-        if bad:
-            line += "; bad attribute " + bad
-        print(line)
+        print(format_error(err, text, bad))
         return 1
     print("ok")
     print("reply %d" % len(replies))
+    return 0
+
+
+def format_error(err, text, bad):
+    line = "error %s (%d)" % (errno.errorcode.get(-err, "?"), err)
+    if text:
+        line += ": " + text
+    if bad:
+        line += "; bad attribute " + bad
+    return line
+
+
+def do_batch(args):
+    if args:
+        raise ValueError("batch takes no arguments (requests come on stdin)")
+    g = Genl()
+    fid, _ = g.family(NAMES["ESPVTI_GENL_NAME"])
+    version = int(NAMES["ESPVTI_GENL_VERSION"])
+    sent = 0
+    for num, line in enumerate(sys.stdin, 1):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        cmd = NAMES.get("ESPVTI_CMD_" + words[0])
+        if cmd is None:
+            raise ValueError("line %d: no command ESPVTI_CMD_%s" % (num, words[0]))
+        try:
+            attrs = parse_spec(words[1:])
+        except ValueError as e:
+            raise ValueError("line %d: %s" % (num, e))
+        err, text, bad, _ = g.request(fid, cmd, version, attrs, 0)
+        if err:
+            print("line %d: %s" % (num, format_error(err, text, bad)))
+            return 1
+        sent += 1
+    print("ok %d" % sent)
     return 0
 
 
@@ -346,6 +386,8 @@ def main():
             return do_join(sys.argv[2:])
         if sys.argv[1] == "cmd":
             return do_cmd(sys.argv[2:])
+        if sys.argv[1] == "batch":
+            return do_batch(sys.argv[2:])
     except (ValueError, KeyError) as e:
         print("genl-raw.py: %s" % e, file=sys.stderr)
         return 2
