@@ -62,6 +62,19 @@ esp_bg() {
 	ESP_BG_PIDS+=("$ESP_BG_PID")
 }
 
+# esp_stop PID...: ends background jobs (traffic generators) and waits for
+# them.
+esp_stop() {
+	local p
+	for p in "$@"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
+
 # esp_require_tools TOOL...: skips the whole test when a tool is missing.
 esp_require_tools() {
 	local t
@@ -231,11 +244,12 @@ esp_payload() {
 	echo "$f"
 }
 
-# esp_tcp SRC_NS DST_NS DST_ADDR BYTES: sends BYTES random bytes over TCP
-# from SRC_NS to DST_ADDR (IPv4 or IPv6) in DST_NS with socat; succeeds when
-# exactly those bytes arrived (length and SHA-256 compared).
+# esp_tcp SRC_NS DST_NS DST_ADDR BYTES [SECONDS]: sends BYTES random bytes
+# over TCP from SRC_NS to DST_ADDR (IPv4 or IPv6) in DST_NS with socat;
+# succeeds when exactly those bytes arrived (length and SHA-256 compared)
+# within SECONDS (default 120).
 esp_tcp() {
-	local src=$1 dst=$2 addr=$3 bytes=$4 port f recv pid listen conn got
+	local src=$1 dst=$2 addr=$3 bytes=$4 secs=${5:-120} port f recv pid listen conn got
 	port=$((20000 + RANDOM % 20000))
 	f=$(esp_payload "$bytes")
 	recv=$ESP_TMP/recv.$port
@@ -244,7 +258,7 @@ esp_tcp() {
 	else
 		listen=TCP4-LISTEN:$port,reuseaddr conn=TCP4:$addr:$port
 	fi
-	ns_exec "$dst" timeout 120 socat -u "$listen" "CREATE:$recv" &
+	ns_exec "$dst" timeout "$secs" socat -u "$listen" "CREATE:$recv" &
 	pid=$!
 	if ! wait_for 10 esp_listening "$dst" "$port"; then
 		echo "receiver in $dst never listened on port $port"
@@ -252,7 +266,7 @@ esp_tcp() {
 		wait "$pid"
 		return 1
 	fi
-	if ! ns_exec "$src" timeout 120 socat -u "OPEN:$f,rdonly" "$conn"; then
+	if ! ns_exec "$src" timeout "$secs" socat -u "OPEN:$f,rdonly" "$conn"; then
 		echo "sender $src -> $addr:$port failed"
 		kill "$pid" 2>/dev/null
 		wait "$pid"

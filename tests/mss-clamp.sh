@@ -98,24 +98,7 @@ clamp() {
 # xfer ADDR SECONDS: sends $BYTES from $c to ADDR in $s over TCP; succeeds
 # when all of them arrived within SECONDS.
 xfer() {
-	local addr=$1 secs=$2 port f recv pid listen conn got
-	port=$((20000 + RANDOM % 20000))
-	f=$(esp_payload "$BYTES")
-	recv=$ESP_TMP/recv.$port
-	if [[ $addr == *:* ]]; then
-		listen=TCP6-LISTEN:$port,reuseaddr conn=TCP6:[$addr]:$port
-	else
-		listen=TCP4-LISTEN:$port,reuseaddr conn=TCP4:$addr:$port
-	fi
-	ns_exec "$s" timeout "$secs" socat -u "$listen" "CREATE:$recv" &
-	pid=$!
-	wait_for 10 esp_listening "$s" "$port" || { kill "$pid"; wait "$pid"; echo "no listener"; return 1; }
-	ns_exec "$c" timeout "$secs" socat -u "OPEN:$f,rdonly" "$conn"
-	wait "$pid"
-	got=$(stat -c %s "$recv" 2>/dev/null || echo 0)
-	rm -f "$recv"
-	echo "received $got of $BYTES bytes within ${secs}s"
-	[ "$got" = "$BYTES" ]
+	esp_tcp "$c" "$s" "$1" "$BYTES" "$2"
 }
 
 # clamped_ge N: the two gateways' tcp_mss_clamped counters add up to >= N.

@@ -131,18 +131,6 @@ load_start() {
 	return 0
 }
 
-# load_stop PID...: ends generators and waits for them.
-load_stop() {
-	local p
-	for p in "$@"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "$@"; do
-		wait "$p" 2>/dev/null
-	done
-	return 0
-}
-
 # sa_sum JSON DIR SPI COUNTER...: the sum of counters of an SA of esp0 in
 # the output of espctl show --json (0 when absent).
 sa_sum() {
@@ -228,10 +216,10 @@ teardown_link() {
 # while a still sends into its tunnel; then a likewise.
 teardown_netns() {
 	ns_del "$b" || return 1
-	load_stop "${LOAD_B[@]}"
+	esp_stop "${LOAD_B[@]}"
 	wait_for 60 absent "$a" va || { echo "namespace $b never went away"; return 1; }
 	ns_del "$a" || return 1
-	load_stop "${LOAD_A[@]}"
+	esp_stop "${LOAD_A[@]}"
 }
 
 # teardown_rmmod: the module removed under the load, its devices with it.
@@ -259,7 +247,7 @@ event() {
 	run "$tag: load flowing through the tunnel" load_flowing "$mode"
 	ktap_diag "$FLOW"
 	run "$tag: ${WHAT[$ev]} under load" "teardown_$ev"
-	load_stop "${LOAD_A[@]}" "${LOAD_B[@]}"
+	esp_stop "${LOAD_A[@]}" "${LOAD_B[@]}"
 	ESP_BG_PIDS=()
 	namespaces_gone
 	if [ "$ev" = rmmod ]; then

@@ -38,18 +38,6 @@ flood() {
 	esp_bg ip netns exec "$1" ping -f -q -w 120 "$2" >/dev/null 2>&1
 }
 
-# stop PID...: ends background traffic generators and waits for them.
-stop() {
-	local p
-	for p in "$@"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "$@"; do
-		wait "$p" 2>/dev/null
-	done
-	return 0
-}
-
 # absent NS DEV: no device DEV in NS.
 absent() {
 	if ip -n "$1" link show dev "$2" >/dev/null 2>&1; then
@@ -115,7 +103,7 @@ F1=$ESP_BG_PID
 check "flood ping a -> b flows through the tunnel" wait_for 30 rx_ge "$b" "$ESP_SPI_AB" 200
 check "ip link del esp0 in a while the flood runs" ip -n "$a" link del esp0
 check "esp0 is gone from a and from espctl show" gone_from_a
-stop "$F1"
+esp_stop "$F1"
 check "b's esp0 is untouched and still reports its SAs" esp_sa_present "$b" esp0 in "$ESP_SPI_AB"
 esp_side_down 0
 esp_side_down 1
@@ -134,7 +122,7 @@ check "flood ping a -> b and TCP b -> a flow through the tunnel" \
 	wait_for 30 both_rx 200 500
 check "rmmod espvti while traffic flows (devices in $a and $b)" rmmod_now
 check "the module and both devices are gone" unloaded
-stop "$F2" "$C2" "$S2"
+esp_stop "$F2" "$C2" "$S2"
 espvti_load
 check "module loaded again" test -d /sys/module/espvti
 esp_side_down 0
@@ -153,12 +141,12 @@ check "ip netns del $b (holding esp0) while traffic flows" ns_del "$b"
 # b's own flood ping kept the namespace alive: ending it lets the kernel
 # tear the namespace down, its esp0 and the veth pair with it, while a's
 # flood still sends into the tunnel.
-stop "$F4"
+esp_stop "$F4"
 check "b's namespace is torn down under a's flood (the veth peer va goes)" \
 	wait_for 30 absent "$a" va
 check "a's esp0 survives its peer's namespace and still lists its SAs" \
 	esp_sa_present "$a" esp0 out "$ESP_SPI_AB"
-stop "$F3"
+esp_stop "$F3"
 check "ip link del esp0 in a" ip -n "$a" link del esp0
 check "rmmod espvti after the namespace deletion" rmmod_now
 
