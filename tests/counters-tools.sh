@@ -50,21 +50,36 @@ stat_ge() {
 	[ "$v" -ge "$2" ] || { echo "$1 is $v, want >= $2"; return 1; }
 }
 
-# ethtool_matches_espctl: the same names and values in `ethtool -S esp0`
-# and in espctl's device counters, in $b (no traffic runs meanwhile).
+# Counters only grow, and esp0 may send on its own meanwhile (IPv6 router
+# solicitations, MLD reports): so one tool is read before and after the
+# other, and the other's value must lie between the two.
+
+# ethtool_stats: `ethtool -S esp0` in $b as sorted NAME=VALUE lines.
+ethtool_stats() {
+	ns_exec "$b" ethtool -S esp0 | awk -F': *' 'NR > 1 { gsub(/^ +/, "", $1); print $1 "=" $2 }' |
+		sort
+}
+
+# ethtool_matches_espctl: the same names in `ethtool -S esp0` and in
+# espctl's device counters, in $b, and each of espctl's values between
+# ethtool's before and after.
 ethtool_matches_espctl() {
-	local et es
-	et=$(ns_exec "$b" ethtool -S esp0 | awk -F': *' 'NR > 1 { gsub(/^ +/, "", $1); print $1 "=" $2 }' | sort) ||
-		return 1
+	local e1 es e2
+	e1=$(ethtool_stats) || return 1
 	es=$(esp_show_json "$b" esp0 | jq -r "$ESP_JQ_DEFS"'devices | select(.ifname == "esp0")
 		| .stats | to_entries[] | "\(.key)=\(.value)"' | sort) || return 1
-	[ -n "$et" ] || { echo "ethtool -S printed no counter"; return 1; }
-	if [ "$et" != "$es" ]; then
-		echo "ethtool -S and espctl show differ (< ethtool, > espctl):"
-		diff <(echo "$et") <(echo "$es")
+	e2=$(ethtool_stats) || return 1
+	[ -n "$e1" ] || { echo "ethtool -S printed no counter"; return 1; }
+	if [ "$(sed 's/=.*//' <<<"$e1")" != "$(sed 's/=.*//' <<<"$es")" ]; then
+		echo "ethtool -S and espctl show name different counters (< ethtool, > espctl):"
+		diff <(sed 's/=.*//' <<<"$e1") <(sed 's/=.*//' <<<"$es")
 		return 1
 	fi
-	echo "$(wc -l <<<"$et") counters agree"
+	# shellcheck disable=SC2016 # awk's $
+	paste -d= <(echo "$e1") <(echo "$es" | sed 's/^[^=]*=//') <(echo "$e2" | sed 's/^[^=]*=//') |
+		awk -F= '{ if ($2 > $3 || $3 > $4) { print $1 ": ethtool " $2 ", then espctl " $3 ", then ethtool " $4; bad = 1 } }
+			END { exit bad }' || return 1
+	echo "$(wc -l <<<"$e1") counters agree"
 }
 
 # sum NAME...: the sum of esp0's counters NAME... in $b (espctl).
@@ -77,16 +92,21 @@ sum() {
 	echo "$t"
 }
 
+# ip_link_stat DIR FIELD: stats64.DIR.FIELD of `ip -s -s link show esp0`.
+ip_link_stat() {
+	ns_exec "$b" ip -j -s -s link show dev esp0 | jq -r ".[0].stats64.$1.$2"
+}
+
 # ip_link_matches DIR FIELD NAME...: `ip -s -s link show esp0` in $b has
-# stats64.DIR.FIELD equal to the sum of the named counters.
+# stats64.DIR.FIELD equal to the sum of the named counters (read between
+# two readings of ip).
 ip_link_matches() {
-	local dir=$1 field=$2 got want
+	local dir=$1 field=$2 before want after
 	shift 2
-	got=$(ns_exec "$b" ip -j -s -s link show dev esp0 | jq -r ".[0].stats64.$dir.$field") ||
-		return 1
-	want=$(sum "$@") || return 1
-	echo "ip: $dir $field $got; espctl: ${*// /+} = $want"
-	[ "$got" = "$want" ]
+	before=$(ip_link_stat "$dir" "$field") && want=$(sum "$@") &&
+		after=$(ip_link_stat "$dir" "$field") || return 1
+	echo "ip: $dir $field $before..$after; espctl: ${*// /+} = $want"
+	[ "$before" -le "$want" ] && [ "$want" -le "$after" ]
 }
 
 esp_require_tools jq python3 ethtool
