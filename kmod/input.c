@@ -213,21 +213,33 @@ static void espvti_rx_outer_saddr(const struct sk_buff *skb, u8 outer_family,
  */
 static void espvti_input_done(struct espvti_pkt *pkt, int err)
 {
-	struct espvti_sa *sa = pkt->sa;
-	struct sk_buff *skb = pkt->skb;
-	struct espvti_dev *edev = netdev_priv(sa->dev);
-	struct net_device *dev = edev->dev;
-	u8 outer_family = pkt->outer_family;
-	u8 outer_tos = pkt->outer_tos;
-	__be16 sport = pkt->sport;
-	bool encap = pkt->encap;
-	u64 seq = pkt->seq;
 	struct in6_addr from = {};
+	struct espvti_dev *edev;
+	struct net_device *dev;
+	struct espvti_sa *sa;
+	struct sk_buff *skb;
+	u8 outer_family, outer_tos;
 	unsigned int why;
 	bool fresh, top;
+	__be16 sport;
+	bool encap;
+	u64 seq;
 
+	/*
+	 * Before anything reads @pkt: with an asynchronous AEAD the callback
+	 * may already have completed and freed it on another CPU.
+	 */
 	if (err == -EINPROGRESS)
 		return;
+	sa = pkt->sa;
+	skb = pkt->skb;
+	edev = netdev_priv(sa->dev);
+	dev = edev->dev;
+	outer_family = pkt->outer_family;
+	outer_tos = pkt->outer_tos;
+	sport = pkt->sport;
+	encap = pkt->encap;
+	seq = pkt->seq;
 	espvti_pkt_free(pkt);
 	espvti_crypto_release(edev, sa);
 

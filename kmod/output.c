@@ -382,15 +382,25 @@ static int espvti_send(struct sk_buff *skb, u8 family, bool encap)
  */
 static void espvti_output_done(struct espvti_pkt *pkt, int err)
 {
-	struct espvti_sa *sa = pkt->sa;
-	struct sk_buff *skb = pkt->skb;
-	struct espvti_dev *edev = netdev_priv(sa->dev);
-	unsigned int len = pkt->len;
-	u8 family = pkt->outer_family;
-	bool encap = pkt->encap;
+	struct espvti_dev *edev;
+	struct espvti_sa *sa;
+	struct sk_buff *skb;
+	unsigned int len;
+	bool encap;
+	u8 family;
 
+	/*
+	 * Before anything reads @pkt: with an asynchronous AEAD the callback
+	 * may already have completed and freed it on another CPU.
+	 */
 	if (err == -EINPROGRESS)
 		return;
+	sa = pkt->sa;
+	skb = pkt->skb;
+	edev = netdev_priv(sa->dev);
+	len = pkt->len;
+	family = pkt->outer_family;
+	encap = pkt->encap;
 	espvti_pkt_free(pkt);
 	espvti_crypto_release(edev, sa);
 
