@@ -39,7 +39,7 @@
 #   | va 192.0.2.1              +===================+ vb 192.0.2.2              |
 #   +---------------------------+       veth        +---------------------------+
 #
-# vmtest-timeout: 1200
+# vmtest-timeout: 1800
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
