@@ -43,13 +43,7 @@ ESP_TMP=$(mktemp -d /tmp/espvti-test.XXXXXX)
 # esp_cleanup: kills the background jobs started through esp_bg and removes
 # the temporary files. Tests call it from their test_cleanup.
 esp_cleanup() {
-	local p
-	for p in "${ESP_BG_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${ESP_BG_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
+	esp_stop "${ESP_BG_PIDS[@]}"
 	ESP_BG_PIDS=()
 	rm -rf "$ESP_TMP"
 }
