@@ -11,7 +11,8 @@
 #
 #   - A socket that already carries an encapsulation (setsockopt UDP_ENCAP
 #     ESPINUDP before the hand-over, as an xfrm IKE daemon does) is refused
-#     with EBUSY and an extack message naming ESPVTI_A_ENCAP_FD.
+#     with EBUSY and an extack message naming ESPVTI_A_ENCAP_FD; so is one
+#     that a BPF sockmap holds (its sk_user_data is the sockmap's).
 #   - After the hand-over the process sets UDP_ENCAP ESPINUDP itself (the
 #     socket is xfrm's now): the device lets go of it (socket none, logged);
 #     IKE datagrams still reach the process; deleting the device leaves the
@@ -125,6 +126,26 @@ refused_busy() {
 	return $rc
 }
 
+# refused_sockmap: a socket in a BPF sockmap (whose sk_user_data is the
+# sockmap's) is refused, EBUSY and extack. Skipped where bpf() cannot make
+# a sockmap (a kernel without BPF_SYSCALL).
+refused_sockmap() {
+	local rc=0
+	helper "$a" "$ESP_TMP/h5.json" 4505 esp5 --sockmap || return 1
+	cat "$ESP_TMP/h5.json" "$ESP_TMP/h5.json.err"
+	if ! got "$ESP_TMP/h5.json" '.event == "sockmap" and .rc == 0'; then
+		kill "$HELPER_PID"
+		return 4
+	fi
+	got "$ESP_TMP/h5.json" '.event == "ready" and .rc != 0' || rc=1
+	grep -q "ESPVTI_A_ENCAP_FD" "$ESP_TMP/h5.json.err" || rc=1
+	grep -qi "busy" "$ESP_TMP/h5.json.err" || rc=1
+	[ "$(socket_of "$a" esp5)" != user ] || rc=1
+	kill "$HELPER_PID"
+	ip -n "$a" link del esp5
+	return $rc
+}
+
 # xfrm_takes_it: the process sets UDP_ENCAP ESPINUDP after the hand-over.
 xfrm_takes_it() {
 	kill -USR2 "$H1_PID" &&
@@ -184,12 +205,18 @@ loads_again() {
 }
 
 esp_require_tools jq python3
-ktap_plan 11
+ktap_plan 12
 espvti_load
 ns_add a c
 esp_keying gcm128 0
 
 check "socket with UDP_ENCAP ESPINUDP: EBUSY with extack" refused_busy
+refused_sockmap >"$ESP_TMP/sockmap.out" 2>&1
+case $? in
+0) ktap_ok "socket in a BPF sockmap: EBUSY with extack" ;;
+4) ktap_skip "socket in a BPF sockmap" "bpf() cannot make a sockmap here" ;;
+*) ktap_fail "socket in a BPF sockmap: EBUSY with extack"; sed 's/^/# /' "$ESP_TMP/sockmap.out" ;;
+esac
 
 H1=$ESP_TMP/h1.json
 helper "$a" "$H1" 4501 esp1 --encap-later 2

@@ -5,7 +5,7 @@
 
 Usage:
     udp-handover.py [-4|-6] [--port N] [--bind ADDR] [--encap-before T]
-                    [--encap-later T] -- CMD [ARG...]
+                    [--encap-later T] [--sockmap] -- CMD [ARG...]
 
 Binds a UDP socket on ADDR:N (default: any address, port 4500, IPv4; with
 -6 an IPv6-only socket) in the current network namespace, then runs CMD
@@ -28,6 +28,9 @@ on standard output (flushed at once):
 --encap-before T sets setsockopt(SOL_UDP, UDP_ENCAP, T) on the socket before
 CMD runs (0 none, 2 UDP_ENCAP_ESPINUDP, as xfrm IKE daemons do);
 --encap-later T does it when SIGUSR2 arrives, after the hand-over.
+--sockmap puts the socket into a BPF sockmap (bpf(2), as root) before CMD
+runs, so that another subsystem owns it (its sk_user_data):
+    {"event": "sockmap", "rc": 0|ERRNO}
 
 Signals: SIGTERM or SIGINT stops it (exit 0); SIGUSR1 closes its own copy of
 the socket (the device may still hold it) and stops reading; SIGHUP runs CMD
@@ -37,7 +40,9 @@ With CMD failing the helper keeps running: the test decides from "rc".
 """
 
 import argparse
+import ctypes
 import json
+import os
 import select
 import signal
 import socket
@@ -52,6 +57,37 @@ def emit(obj):
     print(json.dumps(obj), flush=True)
 
 
+NR_BPF = 321                    # x86_64
+BPF_MAP_CREATE = 0
+BPF_MAP_UPDATE_ELEM = 2
+BPF_MAP_TYPE_SOCKMAP = 15
+
+
+def sockmap_insert(fd):
+    """Puts socket fd into a new one-slot BPF sockmap. Returns (map fd, 0)
+    or (None, errno)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    attr = ctypes.create_string_buffer(128)
+    # union bpf_attr, map create: map_type, key_size, value_size, max_entries
+    ctypes.memmove(attr, (ctypes.c_uint32 * 4)(BPF_MAP_TYPE_SOCKMAP, 4, 4, 1), 16)
+    mfd = libc.syscall(NR_BPF, BPF_MAP_CREATE, attr, ctypes.c_uint(128))
+    if mfd < 0:
+        return None, ctypes.get_errno()
+    key = ctypes.c_uint32(0)
+    val = ctypes.c_uint32(fd)
+    upd = ctypes.create_string_buffer(128)
+    # map update: map_fd (u32), pad, key (u64 pointer), value (u64), flags
+    ctypes.memmove(upd, (ctypes.c_uint32 * 2)(mfd, 0), 8)
+    ctypes.memmove(ctypes.byref(upd, 8), (ctypes.c_uint64 * 3)(
+        ctypes.addressof(key), ctypes.addressof(val), 0), 24)
+    if libc.syscall(NR_BPF, BPF_MAP_UPDATE_ELEM, upd, ctypes.c_uint(128)) < 0:
+        err = ctypes.get_errno()
+        os.close(mfd)
+        return None, err
+    return mfd, 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,6 +97,7 @@ def main():
     ap.add_argument("--bind", default="")
     ap.add_argument("--encap-before", type=int)
     ap.add_argument("--encap-later", type=int)
+    ap.add_argument("--sockmap", action="store_true")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -85,6 +122,9 @@ def main():
 
     if args.encap_before is not None:
         set_encap(args.encap_before)
+    if args.sockmap:
+        map_fd, err = sockmap_insert(fd)  # kept open: the map holds the socket
+        emit({"event": "sockmap", "rc": err})
 
     def handover():
         argv = [a.replace("{fd}", str(fd)) for a in cmd]
