@@ -169,9 +169,8 @@ void espvti_endpoint_release(struct espvti_endpoint *ep);
 void espvti_dev_endpoint_changed(struct espvti_dev *edev);
 void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
 		      __be16 sport);
-bool espvti_mss_clamp(struct sk_buff *skb, unsigned int mss);
-unsigned int espvti_mss_limit(const struct espvti_dev *edev, u8 family,
-			      unsigned int mtu);
+bool espvti_mss_clamp(const struct espvti_dev *edev, struct sk_buff *skb,
+		      unsigned int mtu);
 void espvti_send_keepalive(struct espvti_dev *edev,
 			   struct espvti_endpoint *ep);
 netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -284,10 +284,7 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 	skb_reset_mac_header(skb);
 	skb_reset_transport_header(skb);
 	skb_clear_hash(skb);
-	if (READ_ONCE(edev->mss_clamp) != ESPVTI_MSS_CLAMP_OFF &&
-	    espvti_mss_clamp(skb, espvti_mss_limit(edev, skb->protocol ==
-						   htons(ETH_P_IP) ? AF_INET : AF_INET6,
-						   READ_ONCE(edev->mss_mtu))))
+	if (espvti_mss_clamp(edev, skb, READ_ONCE(edev->mss_mtu)))
 		espvti_stats_add(edev->stats, ESPVTI_STAT_TCP_MSS_CLAMPED, 1);
 	espvti_stats_add_pb(edev->stats, ESPVTI_STAT_RX_PACKETS,
 			    ESPVTI_STAT_RX_BYTES, skb->len);

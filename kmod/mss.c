@@ -55,10 +55,17 @@ static int espvti_mss_tcp_offset(struct sk_buff *skb)
 	return -1;
 }
 
+static unsigned int espvti_mss_limit(const struct espvti_dev *edev,
+				     u16 mode, bool ipv4, unsigned int mtu);
+
 /**
- * espvti_mss_clamp() - lower the MSS option of a TCP SYN to @mss
+ * espvti_mss_clamp() - lower the MSS option of a TCP SYN to what @edev allows
+ * @edev: the device, whose ESPVTI_A_MSS_CLAMP applies
  * @skb: an inner IPv4 or IPv6 packet, network header and protocol set
- * @mss: the largest MSS allowed
+ * @mtu: the inner MTU usable now (0: the device's MTU)
+ *
+ * Per packet this costs a look at the IP and TCP headers; the limit is
+ * worked out only for a SYN that carries an MSS option.
  *
  * The TCP checksum is updated incrementally (left alone when it is still
  * to be computed, CHECKSUM_PARTIAL). A packet that is not a TCP SYN, has
@@ -67,13 +74,17 @@ static int espvti_mss_tcp_offset(struct sk_buff *skb)
  *
  * Return: true when the option was lowered.
  */
-bool espvti_mss_clamp(struct sk_buff *skb, unsigned int mss)
+bool espvti_mss_clamp(const struct espvti_dev *edev, struct sk_buff *skb,
+		      unsigned int mtu)
 {
-	unsigned int optlen, i;
+	u16 mode = READ_ONCE(edev->mss_clamp);
+	unsigned int optlen, i, mss;
 	struct tcphdr *th;
 	int thoff;
 	u8 *opt;
 
+	if (mode == ESPVTI_MSS_CLAMP_OFF)
+		return false;
 	thoff = espvti_mss_tcp_offset(skb);
 	if (thoff < 0 || !pskb_may_pull(skb, thoff + sizeof(*th)))
 		return false;
@@ -102,6 +113,8 @@ bool espvti_mss_clamp(struct sk_buff *skb, unsigned int mss)
 			continue;
 		}
 		old = get_unaligned_be16(opt + i + 2);
+		mss = espvti_mss_limit(edev, mode, skb->protocol == htons(ETH_P_IP),
+				       mtu);
 		if (old <= mss)
 			return false;
 		put_unaligned_be16(mss, opt + i + 2);
@@ -112,27 +125,21 @@ bool espvti_mss_clamp(struct sk_buff *skb, unsigned int mss)
 	return false;
 }
 
-/**
- * espvti_mss_limit() - the MSS that a device's clamping allows
- * @edev: the device
- * @family: AF_INET or AF_INET6, of the inner packet
- * @mtu: the inner MTU usable now (0: the device's MTU)
- *
- * Return: the largest MSS, or 0 when clamping is off.
+/*
+ * The largest MSS that clamping @mode (auto, or a fixed MSS) allows for an
+ * inner IPv4 or IPv6 packet, @mtu being the inner MTU over the path (0: the
+ * device's MTU).
  */
-unsigned int espvti_mss_limit(const struct espvti_dev *edev, u8 family,
-			      unsigned int mtu)
+static unsigned int espvti_mss_limit(const struct espvti_dev *edev,
+				     u16 mode, bool ipv4, unsigned int mtu)
 {
-	unsigned int mode = READ_ONCE(edev->mss_clamp);
 	unsigned int hdrs;
 
-	if (mode == ESPVTI_MSS_CLAMP_OFF)
-		return 0;
 	if (mode != ESPVTI_MSS_CLAMP_AUTO)
 		return mode;
 	if (!mtu || mtu > READ_ONCE(edev->dev->mtu))
 		mtu = READ_ONCE(edev->dev->mtu);
-	hdrs = (family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
+	hdrs = (ipv4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
 	       sizeof(struct tcphdr);
 	return mtu > hdrs + ESPVTI_MIN_MSS ? mtu - hdrs : ESPVTI_MIN_MSS;
 }

@@ -557,8 +557,7 @@ static void espvti_xmit_one(struct espvti_dev *edev, struct sk_buff *skb)
 	}
 	if (READ_ONCE(edev->mss_mtu) != tx.mtu)
 		WRITE_ONCE(edev->mss_mtu, tx.mtu);
-	if (READ_ONCE(edev->mss_clamp) != ESPVTI_MSS_CLAMP_OFF &&
-	    espvti_mss_clamp(skb, espvti_mss_limit(edev, tx.family, tx.mtu)))
+	if (espvti_mss_clamp(edev, skb, tx.mtu))
 		espvti_count(edev, NULL, ESPVTI_STAT_TCP_MSS_CLAMPED);
 
 	if (unlikely(!espvti_sa_get(sa))) {
