@@ -306,8 +306,12 @@ static ESPVTI_CRYPTO_CB(espvti_input_cb)
 	/*
 	 * Only a backlogged request reports -EINPROGRESS before completing;
 	 * espvti never asks for the backlog, and espvti_input_done() ignores it.
+	 * Any other call completes @pkt, which is still ours until then.
 	 */
 	local_bh_disable();
+	if (err != -EINPROGRESS)
+		espvti_count(netdev_priv(pkt->sa->dev), pkt->sa,
+			     ESPVTI_STAT_RX_CRYPTO_ASYNC);
 	espvti_input_done(pkt, err);
 	local_bh_enable();
 }

@@ -436,8 +436,12 @@ static ESPVTI_CRYPTO_CB(espvti_output_cb)
 	/*
 	 * Only a backlogged request reports -EINPROGRESS before completing;
 	 * espvti never asks for the backlog, and espvti_output_done() ignores it.
+	 * Any other call completes @pkt, which is still ours until then.
 	 */
 	local_bh_disable();
+	if (err != -EINPROGRESS)
+		espvti_count(netdev_priv(pkt->sa->dev), pkt->sa,
+			     ESPVTI_STAT_TX_CRYPTO_ASYNC);
 	espvti_output_done(pkt, err);
 	local_bh_enable();
 }

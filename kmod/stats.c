@@ -75,6 +75,7 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_CRYPTO_BUSY:
 	case ESPVTI_STAT_RX_DUMMY:
 	case ESPVTI_STAT_RX_NON_ESP:
+	case ESPVTI_STAT_RX_CRYPTO_ASYNC:
 		return true;
 	default:
 		return false;
@@ -150,10 +151,12 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_RX_DUMMY]		= "rx_dummy",
 	[ESPVTI_STAT_RX_NON_ESP]	= "rx_non_esp",
 	[ESPVTI_STAT_TCP_MSS_CLAMPED]	= "tcp_mss_clamped",
+	[ESPVTI_STAT_RX_CRYPTO_ASYNC]	= "rx_crypto_async",
+	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
 };
 
 /* A new counter must be named above: this fails to build until it is. */
-static_assert(ESPVTI_STAT_TCP_MSS_CLAMPED == __ESPVTI_STAT_MAX - 1,
+static_assert(ESPVTI_STAT_TX_CRYPTO_ASYNC == __ESPVTI_STAT_MAX - 1,
 	      "name the new counter in espvti_stat_names, then move this check");
 
 static bool espvti_stat_named(unsigned int i)

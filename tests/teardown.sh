@@ -90,8 +90,25 @@ works() {
 		esp_tcp "$a" "$b" "${ESP_I4[1]}" 1048576
 }
 
+# crypto_async NS DIR SPI: the SA's decryptions (in) or encryptions (out)
+# that completed asynchronously, printed; fails when there were none.
+crypto_async() {
+	local k=rx_crypto_async v
+	[ "$2" = out ] && k=tx_crypto_async
+	v=$(esp_sa_stat "$1" esp0 "$2" "$3" "$k") || return 1
+	echo "$k of $2 SA $3 in $1: $v"
+	[ "$v" -gt 0 ]
+}
+
+# both_async: a encrypted and b decrypted a -> b packets asynchronously.
+both_async() {
+	crypto_async "$a" out "$ESP_SPI_AB" && crypto_async "$b" in "$ESP_SPI_AB"
+}
+
 esp_require_tools jq iperf3 socat ss
-ktap_plan 17
+# With an asynchronous implementation (teardown-async), one more check: the
+# crypto API really completed requests asynchronously.
+ktap_plan $((17 + ${ESPVTI_TEST_CRYPTO:+1}))
 espvti_load
 esp_topo
 
@@ -101,6 +118,10 @@ check "espvti up on both sides (4-in-4, $ESP_DESC)" esp_espvti_pair 4
 flood "$a" "${ESP_I4[1]}"
 F1=$ESP_BG_PID
 check "flood ping a -> b flows through the tunnel" wait_for 30 rx_ge "$b" "$ESP_SPI_AB" 200
+if [ -n "${ESPVTI_TEST_CRYPTO:-}" ]; then
+	check "$ESPVTI_TEST_CRYPTO completed requests asynchronously (tx_crypto_async on a, rx_crypto_async on b)" \
+		both_async
+fi
 check "ip link del esp0 in a while the flood runs" ip -n "$a" link del esp0
 check "esp0 is gone from a and from espctl show" gone_from_a
 esp_stop "$F1"

@@ -38,6 +38,8 @@ static const char *const stat_names[__ESPVTI_STAT_MAX] = {
 	[ESPVTI_STAT_RX_DUMMY]		= "rx_dummy",
 	[ESPVTI_STAT_RX_NON_ESP]	= "rx_non_esp",
 	[ESPVTI_STAT_TCP_MSS_CLAMPED]	= "tcp_mss_clamped",
+	[ESPVTI_STAT_RX_CRYPTO_ASYNC]	= "rx_crypto_async",
+	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
 };
 
 const char *espctl_stat_name(unsigned int stat)

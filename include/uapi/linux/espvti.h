@@ -462,6 +462,11 @@ enum espvti_ts_attrs {
  *	socket for its process and are not counted).
  * @ESPVTI_STAT_TCP_MSS_CLAMPED: TCP SYN and SYN-ACK segments whose MSS
  *	option was lowered (ESPVTI_A_MSS_CLAMP), both directions.
+ * @ESPVTI_STAT_RX_CRYPTO_ASYNC: decryptions that the crypto API completed
+ *	asynchronously (a pcrypt, cryptd or hardware implementation; see
+ *	ESPVTI_A_CRYPTO): not a drop. Zero while every request completes at
+ *	once.
+ * @ESPVTI_STAT_TX_CRYPTO_ASYNC: likewise, encryptions.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -493,6 +498,8 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_RX_DUMMY,
 	ESPVTI_STAT_RX_NON_ESP,
 	ESPVTI_STAT_TCP_MSS_CLAMPED,
+	ESPVTI_STAT_RX_CRYPTO_ASYNC,
+	ESPVTI_STAT_TX_CRYPTO_ASYNC,
 
 	__ESPVTI_STAT_MAX
 };
