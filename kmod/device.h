@@ -171,8 +171,8 @@ void espvti_udp_float(struct espvti_dev *edev, u8 family, const void *saddr,
 		      __be16 sport);
 bool espvti_mss_clamp(const struct espvti_dev *edev, struct sk_buff *skb,
 		      unsigned int mtu);
-void espvti_send_keepalive(struct espvti_dev *edev,
-			   struct espvti_endpoint *ep);
+int espvti_output_udp(struct espvti_dev *edev, struct espvti_endpoint *ep,
+		      const void *data, unsigned int len);
 netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev);
 
 /* Counts a data path event on the device and, if given, on the SA. */

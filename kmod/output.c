@@ -643,39 +643,46 @@ netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 }
 
 /**
- * espvti_send_keepalive() - send a NAT keepalive (RFC 3948 2.3)
+ * espvti_output_udp() - send a datagram of the device's own (not ESP) from
+ * its encapsulation port to the peer's
  * @edev: the device
  * @ep: its endpoint, with UDP encapsulation
+ * @data: the UDP payload
+ * @len: its length
  *
- * A one-byte 0xFF UDP datagram from the local to the remote encapsulation
- * port keeps the NAT mapping open. Called under rcu_read_lock_bh().
+ * Routes to the remote endpoint and builds the outer IP and UDP headers as
+ * for ESP in UDP (RFC 3948); used for NAT keepalives (udp.c). A failure is
+ * counted here (tx_no_route, tx_errors). Called under rcu_read_lock_bh().
+ *
+ * Return: 0 when the datagram was handed to the IP layer, else a negative
+ * errno.
  */
-void espvti_send_keepalive(struct espvti_dev *edev, struct espvti_endpoint *ep)
+int espvti_output_udp(struct espvti_dev *edev, struct espvti_endpoint *ep,
+		      const void *data, unsigned int len)
 {
 	struct espvti_tx tx = {};
 	struct sk_buff *skb;
 	unsigned int room;
 	int err;
 
-	if (!ep->family || ipv6_addr_any(&ep->remote) ||
-	    ep->encap != ESPVTI_ENCAP_UDP)
-		return;
-	if (espvti_tx_route(edev->dev, ep, &tx)) {
+	err = espvti_tx_route(edev->dev, ep, &tx);
+	if (err) {
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_ROUTE);
-		return;
+		return err;
 	}
 	room = LL_RESERVED_SPACE(tx.dst->dev) + tx.outer_hlen + tx.encap_len;
-	skb = alloc_skb(room + 1, GFP_ATOMIC);
+	skb = alloc_skb(room + len, GFP_ATOMIC);
 	if (!skb) {
 		dst_release(tx.dst);
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);
-		return;
+		return -ENOMEM;
 	}
 	skb_reserve(skb, room);
-	skb_put_u8(skb, 0xff);
+	skb_put_data(skb, data, len);
 	skb_dst_set(skb, tx.dst);
 	espvti_push_outer(skb, &tx);
-	err = espvti_send(skb, tx.outer_family, true);
-	espvti_count(edev, NULL, net_xmit_eval(err) ? ESPVTI_STAT_TX_ERRORS :
-			     ESPVTI_STAT_TX_KEEPALIVE);
+	err = net_xmit_eval(espvti_send(skb, tx.outer_family, true));
+	if (err)
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);
+	return err;
 }

@@ -21,9 +21,10 @@
  * so that a restarted daemon can bind the port again and a namespace can go
  * away when its processes have.
  *
- * Also here, the rest of NAT traversal: the keepalive timer (the datagram
- * itself is built by espvti_send_keepalive() in output.c, beside the other
- * outer headers) and peer floating (espvti_udp_float(), espvti_float_work()).
+ * Also here, the rest of NAT traversal: keepalives (their timer and
+ * datagram; the outer headers are built by espvti_output_udp() in output.c,
+ * as for every other packet) and peer floating (espvti_udp_float(),
+ * espvti_float_work()).
  */
 
 #include <linux/module.h>
@@ -568,6 +569,22 @@ void espvti_sock_put(struct espvti_sock *esock)
 		release_sock(sk);
 	}
 	call_rcu(&esock->rcu, espvti_sock_free_rcu);
+}
+
+/*
+ * Sends a NAT keepalive (RFC 3948 2.3): a one-byte 0xFF datagram from the
+ * local to the remote encapsulation port keeps the NAT mapping open.
+ * Called under rcu_read_lock_bh().
+ */
+static void espvti_send_keepalive(struct espvti_dev *edev,
+				  struct espvti_endpoint *ep)
+{
+	static const u8 keepalive = 0xff;
+
+	if (!ep->family || ipv6_addr_any(&ep->remote))
+		return;
+	if (!espvti_output_udp(edev, ep, &keepalive, sizeof(keepalive)))
+		espvti_count(edev, NULL, ESPVTI_STAT_TX_KEEPALIVE);
 }
 
 /**
