@@ -681,7 +681,9 @@ int espvti_output_udp(struct espvti_dev *edev, struct espvti_endpoint *ep,
 	skb_put_data(skb, data, len);
 	skb_dst_set(skb, tx.dst);
 	espvti_push_outer(skb, &tx);
-	err = net_xmit_eval(espvti_send(skb, tx.outer_family, true));
+	/* net_xmit_eval() reads its argument twice: not a call. */
+	err = espvti_send(skb, tx.outer_family, true);
+	err = net_xmit_eval(err);
 	if (err)
 		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);
 	return err;
