@@ -12,7 +12,9 @@
 #   - A socket that already carries an encapsulation (setsockopt UDP_ENCAP
 #     ESPINUDP before the hand-over, as an xfrm IKE daemon does) is refused
 #     with EBUSY and an extack message naming ESPVTI_A_ENCAP_FD; so is one
-#     that a BPF sockmap holds (its sk_user_data is the sockmap's).
+#     that a BPF sockmap holds (its sk_user_data is the sockmap's), and
+#     one that an L2TPv3 tunnel uses (another tunnel driver's). The other
+#     way round, l2tp refuses a socket handed over to espvti (EBUSY).
 #   - After the hand-over the process sets UDP_ENCAP ESPINUDP itself (the
 #     socket is xfrm's now): the device lets go of it (socket none, logged);
 #     IKE datagrams still reach the process; deleting the device leaves the
@@ -146,6 +148,43 @@ refused_sockmap() {
 	return $rc
 }
 
+# refused_l2tp: a socket that an L2TPv3 tunnel uses (another tunnel driver:
+# its sk_user_data and encapsulation are l2tp's) is refused, EBUSY and
+# extack. Skipped where the kernel has no l2tp (l2tp_netlink).
+refused_l2tp() {
+	local rc=0
+	helper "$a" "$ESP_TMP/h6.json" 4506 esp6 --l2tp || return 1
+	cat "$ESP_TMP/h6.json" "$ESP_TMP/h6.json.err"
+	if ! got "$ESP_TMP/h6.json" '.event == "l2tp" and .rc == 0'; then
+		kill "$HELPER_PID"
+		return 4
+	fi
+	got "$ESP_TMP/h6.json" '.event == "ready" and .rc != 0' || rc=1
+	grep -q "ESPVTI_A_ENCAP_FD" "$ESP_TMP/h6.json.err" || rc=1
+	grep -qi "busy" "$ESP_TMP/h6.json.err" || rc=1
+	[ "$(socket_of "$a" esp6)" != user ] || rc=1
+	kill "$HELPER_PID"
+	ip -n "$a" link del esp6
+	return $rc
+}
+
+# l2tp_refused_after: the other way round, a socket handed over to esp7 is
+# refused by l2tp (EBUSY: espvti's sk_user_data marks it taken), esp7 keeps
+# it, and lets go when the process exits.
+l2tp_refused_after() {
+	local out=$ESP_TMP/h7.json
+	helper "$a" "$out" 4507 esp7 --l2tp-later || return 1
+	handed "$out" || return 1
+	kill -USR2 "$HELPER_PID" &&
+		wait_for 10 got "$out" '.event == "l2tp"' || return 1
+	cat "$out"
+	got "$out" '.event == "l2tp" and .rc == 16' || { echo "l2tp was not refused with EBUSY"; return 1; }
+	socket_is "$a" esp7 user || return 1
+	kill -TERM "$HELPER_PID"
+	wait "$HELPER_PID" 2>/dev/null
+	wait_for 10 socket_is "$a" esp7 none && ip -n "$a" link del esp7
+}
+
 # xfrm_takes_it: the process sets UDP_ENCAP ESPINUDP after the hand-over.
 xfrm_takes_it() {
 	kill -USR2 "$H1_PID" &&
@@ -205,7 +244,7 @@ loads_again() {
 }
 
 esp_require_tools jq python3
-ktap_plan 12
+ktap_plan 14
 espvti_load
 ns_add a c
 esp_keying gcm128 0
@@ -216,6 +255,23 @@ case $? in
 0) ktap_ok "socket in a BPF sockmap: EBUSY with extack" ;;
 4) ktap_skip "socket in a BPF sockmap" "bpf() cannot make a sockmap here" ;;
 *) ktap_fail "socket in a BPF sockmap: EBUSY with extack"; sed 's/^/# /' "$ESP_TMP/sockmap.out" ;;
+esac
+
+refused_l2tp >"$ESP_TMP/l2tp.out" 2>&1
+case $? in
+0)
+	ktap_ok "socket of an L2TPv3 tunnel: EBUSY with extack"
+	check "socket handed over: l2tp refuses it (EBUSY), the device keeps it" l2tp_refused_after
+	;;
+4)
+	ktap_skip "socket of an L2TPv3 tunnel" "no l2tp in this kernel"
+	ktap_skip "socket handed over: l2tp refuses it" "no l2tp in this kernel"
+	;;
+*)
+	ktap_fail "socket of an L2TPv3 tunnel: EBUSY with extack"
+	sed 's/^/# /' "$ESP_TMP/l2tp.out"
+	check "socket handed over: l2tp refuses it (EBUSY), the device keeps it" l2tp_refused_after
+	;;
 esac
 
 H1=$ESP_TMP/h1.json

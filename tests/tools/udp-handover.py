@@ -5,7 +5,8 @@
 
 Usage:
     udp-handover.py [-4|-6] [--port N] [--bind ADDR] [--encap-before T]
-                    [--encap-later T] [--sockmap] -- CMD [ARG...]
+                    [--encap-later T] [--sockmap] [--l2tp] [--l2tp-later]
+                    -- CMD [ARG...]
 
 Binds a UDP socket on ADDR:N (default: any address, port 4500, IPv4; with
 -6 an IPv6-only socket) in the current network namespace, then runs CMD
@@ -32,10 +33,16 @@ CMD runs (0 none, 2 UDP_ENCAP_ESPINUDP, as xfrm IKE daemons do);
 runs, so that another subsystem owns it (its sk_user_data):
     {"event": "sockmap", "rc": 0|ERRNO}
 
+--l2tp makes the socket the socket of a new L2TPv3 tunnel (generic netlink
+family "l2tp", L2TP_CMD_TUNNEL_CREATE with L2TP_ATTR_FD, as root) before CMD
+runs, so that another tunnel driver owns it; --l2tp-later tries the same
+when SIGUSR2 arrives, after the hand-over:
+    {"event": "l2tp", "rc": 0|ERRNO}
+
 Signals: SIGTERM or SIGINT stops it (exit 0); SIGUSR1 closes its own copy of
 the socket (the device may still hold it) and stops reading; SIGHUP runs CMD
 again (hand the socket over anew, e.g. after `espctl set DEV encap none`);
-SIGUSR2 applies --encap-later.
+SIGUSR2 applies --encap-later and --l2tp-later.
 With CMD failing the helper keeps running: the test decides from "rc".
 """
 
@@ -46,6 +53,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 
@@ -88,6 +96,77 @@ def sockmap_insert(fd):
     return mfd, 0
 
 
+NETLINK_GENERIC = 16
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID = 1
+CTRL_ATTR_FAMILY_NAME = 2
+NLM_F_REQUEST = 0x1
+NLM_F_ACK = 0x4
+NLMSG_ERROR = 0x2
+# include/uapi/linux/l2tp.h
+L2TP_CMD_TUNNEL_CREATE = 1
+L2TP_ATTR_ENCAP_TYPE = 2        # u16, 0: UDP
+L2TP_ATTR_PROTO_VERSION = 7     # u8
+L2TP_ATTR_CONN_ID = 9           # u32
+L2TP_ATTR_PEER_CONN_ID = 10     # u32
+L2TP_ATTR_FD = 23               # u32
+
+
+def nla(atype, payload):
+    """One netlink attribute, padded to 4 bytes."""
+    n = 4 + len(payload)
+    return struct.pack("=HH", n, atype) + payload + b"\0" * (-n % 4)
+
+
+def genl_request(nl, family, cmd, attrs, seq):
+    """Sends one generic netlink request with an ACK asked for; returns
+    (errno, payload of the first answer that is not the ACK)."""
+    body = struct.pack("=BBH", cmd, 1, 0) + b"".join(attrs)
+    nl.send(struct.pack("=IHHII", 16 + len(body), family,
+                        NLM_F_REQUEST | NLM_F_ACK, seq, 0) + body)
+    answer = None
+    while True:
+        data = nl.recv(65536)
+        off = 0
+        while off + 16 <= len(data):
+            ln, mtype, _flags, mseq, _pid = struct.unpack_from("=IHHII", data, off)
+            if mseq == seq:
+                if mtype == NLMSG_ERROR:
+                    return -struct.unpack_from("=i", data, off + 16)[0], answer
+                answer = data[off + 16:off + ln]
+            off += (ln + 3) & ~3
+
+
+def l2tp_take(fd):
+    """Makes socket fd the socket of a new L2TPv3-over-UDP tunnel. Returns
+    (netlink socket, 0) or (None, errno): the tunnel lives as long as the
+    UDP socket does."""
+    nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    name = b"l2tp\0"
+    err, answer = genl_request(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                               [nla(CTRL_ATTR_FAMILY_NAME, name)], 1)
+    if err or not answer:
+        nl.close()
+        return None, err or 2
+    family, off = None, 4
+    while off + 4 <= len(answer):
+        ln, atype = struct.unpack_from("=HH", answer, off)
+        if atype == CTRL_ATTR_FAMILY_ID:
+            family = struct.unpack_from("=H", answer, off + 4)[0]
+        off += (ln + 3) & ~3
+    err, _ = genl_request(nl, family, L2TP_CMD_TUNNEL_CREATE, [
+        nla(L2TP_ATTR_CONN_ID, struct.pack("=I", 4242)),
+        nla(L2TP_ATTR_PEER_CONN_ID, struct.pack("=I", 4243)),
+        nla(L2TP_ATTR_PROTO_VERSION, struct.pack("=B", 3)),
+        nla(L2TP_ATTR_ENCAP_TYPE, struct.pack("=H", 0)),
+        nla(L2TP_ATTR_FD, struct.pack("=I", fd))], 2)
+    if err:
+        nl.close()
+        return None, err
+    return nl, 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -98,6 +177,8 @@ def main():
     ap.add_argument("--encap-before", type=int)
     ap.add_argument("--encap-later", type=int)
     ap.add_argument("--sockmap", action="store_true")
+    ap.add_argument("--l2tp", action="store_true")
+    ap.add_argument("--l2tp-later", action="store_true")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -126,6 +207,13 @@ def main():
         map_fd, err = sockmap_insert(fd)  # kept open: the map holds the socket
         emit({"event": "sockmap", "rc": err})
 
+    def l2tp():
+        _nl, err = l2tp_take(fd)
+        emit({"event": "l2tp", "rc": err})
+
+    if args.l2tp:
+        l2tp()
+
     def handover():
         argv = [a.replace("{fd}", str(fd)) for a in cmd]
         return subprocess.run(argv, pass_fds=(fd,), check=False).returncode
@@ -152,6 +240,8 @@ def main():
             state["encap"] = False
             if sock is not None and args.encap_later is not None:
                 set_encap(args.encap_later)
+            if sock is not None and args.l2tp_later:
+                l2tp()
         if state["close"] and sock is not None:
             sock.close()
             sock = None
