@@ -15,6 +15,7 @@
 #include "netlink.h"
 #include "replay.h"
 #include "sa.h"
+#include "udp.h"
 
 #define ESPVTI_VERSION "0.1"
 
@@ -22,7 +23,8 @@
  * Order: the SA machinery, then the generic netlink family (every later
  * part may send its events), then the devices, then reception. Exit undoes
  * it in reverse: reception stops, the devices go (their timers, float work
- * and sockets with them, each of which could send an event), and only then
+ * and sockets with them, each of which could send an event; a handed-over
+ * socket that its process was closing at that moment is waited for), and only then
  * the family; last the SA machinery, whose rcu_barrier() also waits for the
  * sockets freed after a grace period (udp.c).
  */
@@ -65,6 +67,8 @@ static void __exit espvti_exit(void)
 {
 	espvti_input_exit();
 	espvti_device_exit();
+	/* Sockets whose process was closing them as their device let go. */
+	espvti_udp_module_exit();
 	/* Receivers that saw a socket hook of ours are done. */
 	synchronize_net();
 	espvti_genl_exit();

@@ -196,19 +196,53 @@ static struct espvti_sock *espvti_sock_find_user(struct espvti_net *en,
 }
 
 /*
+ * Handed-over sockets that a device let go of while their process was
+ * closing them (espvti_sock_put()): the hooks stay until the closing
+ * process's call of espvti_udp_destroy() gives them back. Module exit waits
+ * until there are none (espvti_udp_module_exit()).
+ */
+static atomic_t espvti_orphans = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(espvti_orphans_wq);
+
+static void espvti_sock_unhook(struct espvti_sock *esock);
+static void espvti_sock_free_rcu(struct rcu_head *head);
+
+/*
  * encap_destroy of a handed-over socket: its process closed it (last file
- * reference; also when the process dies). Process context, no lock held.
+ * reference; also when the process dies). Process context, no lock held;
+ * udp_destroy_sock() has marked the socket SOCK_DEAD under its lock, then
+ * read this hook and called it without any lock.
  *
- * While the module is being unloaded try_module_get() fails: its exit deletes
- * every device and so gives every socket back (the socket stays allocated,
- * we hold a reference), and this function returns at once. Only while the
- * encap_destroy hook is ours can the core call it, and espvti_sock_put()
- * removes the hook under the socket's lock before the module's exit ends.
+ * An orphan (no device holds it any more, see espvti_sock_put()) is given
+ * back here and freed. Otherwise the esock is marked closed, so that a
+ * device letting go later unhooks it at once, and every device lets go of
+ * it. While the module is being unloaded try_module_get() fails: its exit
+ * deletes every device and so gives every socket back (the socket stays
+ * allocated, we hold a reference), and this function returns at once.
  */
 static void espvti_udp_destroy(struct sock *sk)
 {
 	struct espvti_sock *esock;
 	struct espvti_net *en;
+
+	lock_sock(sk);
+	rcu_read_lock();
+	esock = rcu_dereference_sk_user_data(sk);
+	rcu_read_unlock();
+	/* Under the socket's lock, sk_user_data is ours while the hook is. */
+	if (READ_ONCE(udp_sk(sk)->encap_destroy) != espvti_udp_destroy)
+		esock = NULL;
+	if (esock && esock->orphan) {
+		espvti_sock_unhook(esock);
+		release_sock(sk);
+		call_rcu(&esock->rcu, espvti_sock_free_rcu);
+		if (atomic_dec_and_test(&espvti_orphans))
+			wake_up(&espvti_orphans_wq);
+		return;
+	}
+	if (esock)
+		esock->closed = true;
+	release_sock(sk);
 
 	if (!try_module_get(THIS_MODULE))
 		return;
@@ -220,6 +254,18 @@ static void espvti_udp_destroy(struct sock *sk)
 		espvti_sock_abandon(en, esock, "closed its socket");
 	rtnl_unlock();
 	module_put(THIS_MODULE);
+}
+
+/**
+ * espvti_udp_module_exit() - wait for the orphaned sockets (module exit)
+ *
+ * Called after every device is gone: a socket whose process was closing it
+ * when its device let go still has our hooks until the process's call of
+ * espvti_udp_destroy(), which is already on its way.
+ */
+void espvti_udp_module_exit(void)
+{
+	wait_event(espvti_orphans_wq, !atomic_read(&espvti_orphans));
 }
 
 /*
@@ -564,7 +610,26 @@ void espvti_sock_put(struct espvti_sock *esock)
 		kernel_sock_shutdown(esock->sock, SHUT_RDWR);
 		sock_release(esock->sock);
 	} else {
+		struct udp_sock *up = udp_sk(sk);
+
 		lock_sock(sk);
+		/*
+		 * The process is closing the socket: udp_destroy_sock() has
+		 * marked it dead under this lock and, seeing an encapsulation
+		 * type, reads our encap_destroy and calls it without any lock
+		 * (it may have read it already). Unhooking now would let the
+		 * module go while that call is on its way into its code. The
+		 * hooks stay; espvti_udp_destroy() gives them back and frees
+		 * the orphan, and module exit waits for it.
+		 */
+		if (sock_flag(sk, SOCK_DEAD) && !esock->closed &&
+		    READ_ONCE(up->encap_type) &&
+		    READ_ONCE(up->encap_destroy) == espvti_udp_destroy) {
+			esock->orphan = true;
+			atomic_inc(&espvti_orphans);
+			release_sock(sk);
+			return;
+		}
 		espvti_sock_unhook(esock);
 		release_sock(sk);
 	}

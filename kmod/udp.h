@@ -58,6 +58,11 @@ struct espvti_sock_saved {
  * @user: handed over by a process (ESPVTI_A_ENCAP_FD): unhooked and given
  *	back, not closed, when the last user lets go; and let go of by every
  *	device when the process closes it (exits, crashes).
+ * @closed: a handed-over socket whose process closed it
+ *	(espvti_udp_destroy() ran); under the socket's lock.
+ * @orphan: a handed-over socket that the last device let go of while its
+ *	process was closing it: still hooked until espvti_udp_destroy();
+ *	under the socket's lock.
  * @saved: a handed-over socket's state before we hooked it.
  * @rcu: frees the structure (and drops our socket reference) after the
  *	receivers that may still see it as sk_user_data are done.
@@ -72,6 +77,8 @@ struct espvti_sock {
 	u8 family;
 	__be16 port;
 	bool user;
+	bool closed;
+	bool orphan;
 };
 
 struct espvti_sock *espvti_sock_kernel(struct net *net, u8 family,
@@ -81,6 +88,7 @@ struct espvti_sock *espvti_sock_user(struct net *net, int fd,
 				     const struct nlattr *attr,
 				     struct netlink_ext_ack *extack);
 void espvti_sock_put(struct espvti_sock *esock);
+void espvti_udp_module_exit(void);
 struct espvti_dev *espvti_dev_by_remote(struct net *net, u8 family,
 					const void *addr);
 void espvti_udp_net_init(struct espvti_net *en);

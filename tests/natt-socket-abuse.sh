@@ -38,34 +38,18 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
 . "$(dirname "$0")/lib-esp.sh"
+# shellcheck source=tests/lib-handover.sh
+. "$(dirname "$0")/lib-handover.sh"
 
-HANDOVER=$REPO/tests/tools/udp-handover.py
 
 test_cleanup() {
 	esp_cleanup
 	ip link del vq0 2>/dev/null
 }
 
-# got FILE JQ_FILTER: the helper's output FILE has an event matching it.
-got() {
-	jq -e -s "map(select($2)) | length > 0" "$1" >/dev/null 2>&1
-}
-
 # random_hex N: N random bytes as hex digits.
 random_hex() {
 	head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
-}
-
-# socket_of NS DEV: "user", "own" or "none" (espctl show --json).
-socket_of() {
-	esp_show_json "$1" "$2" | jq -r --arg dev "$2" "$ESP_JQ_DEFS"' devices | select(.ifname == $dev) | .encap.socket'
-}
-
-# socket_is NS DEV WANT
-socket_is() {
-	local s
-	s=$(socket_of "$1" "$2")
-	[ "$s" = "$3" ] || { echo "$2 in $1: socket $s, want $3"; return 1; }
 }
 
 # send_to PORT HEX: one datagram from $a to 127.0.0.1:PORT.
@@ -83,27 +67,6 @@ lands_on() {
 	wait_for 10 got "$1" ".event == \"datagram\" and .hex == \"$3\"" && return 0
 	echo "sent $3; the process received:"
 	cat "$1"
-	return 1
-}
-
-# helper NS FILE PORT DEV [HELPER-OPTION...]: starts udp-handover.py in NS
-# on PORT handing the socket to DEV (made here); its pid in HELPER_PID.
-helper() {
-	local ns=$1 out=$2 port=$3 dev=$4
-	shift 4
-	ip -n "$ns" link add "$dev" type espvti || return 1
-	ip netns exec "$ns" python3 "$HANDOVER" --port "$port" "$@" -- \
-		"$ESPCTL" set "$dev" local 192.0.2.1 remote 192.0.2.2 \
-		encap udp fd '{fd}' >"$out" 2>"$out.err" &
-	HELPER_PID=$!
-	ESP_BG_PIDS+=("$HELPER_PID")
-	wait_for 10 got "$out" '.event == "ready"' || { echo "helper not ready"; return 1; }
-}
-
-# handed FILE: the helper's espctl succeeded.
-handed() {
-	got "$1" '.event == "ready" and .rc == 0' && return 0
-	cat "$1" "$1.err"
 	return 1
 }
 
