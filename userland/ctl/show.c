@@ -26,106 +26,7 @@
 #include "nl.h"
 #include "parse.h"
 #include "print.h"
-
-/**
- * struct show_sa - one SA as the kernel reported it
- * @dir: ESPVTI_DIR_IN or ESPVTI_DIR_OUT
- * @spi: the SPI
- * @alg: algorithm name
- * @icv_bits: ICV length in bits
- * @esn: extended sequence numbers
- * @replay_window: window in packets (inbound only), @has_window says if sent
- * @has_window: @replay_window was reported
- * @seq: last sequence number sent (out) or highest received (in)
- * @limits: soft bytes, soft packets, hard bytes, hard packets (0: none)
- * @expired: 0 live, 1 soft, 2 hard
- * @reason: why it expired (enum espvti_expire_reason), 0 if not
- * @ts_local: local traffic selectors, @n_ts_local of them
- * @n_ts_local: count
- * @ts_remote: remote traffic selectors, @n_ts_remote of them
- * @n_ts_remote: count
- * @stats: counters of this SA
- */
-struct show_sa {
-	uint8_t dir;
-	uint32_t spi;
-	char alg[64];
-	uint32_t icv_bits;
-	bool esn;
-	uint32_t replay_window;
-	bool has_window;
-	uint64_t seq;
-	uint64_t limits[4];
-	uint8_t expired;
-	uint8_t reason;
-	struct espctl_prefix ts_local[ESPVTI_MAX_TS];
-	size_t n_ts_local;
-	struct espctl_prefix ts_remote[ESPVTI_MAX_TS];
-	size_t n_ts_remote;
-	uint64_t stats[__ESPVTI_STAT_MAX];
-};
-
-/**
- * struct show_dev - one device as the kernel reported it
- * @ifindex: interface index
- * @ifname: name
- * @mtu: MTU
- * @local: outer source (family 0: unset)
- * @remote: outer destination (family 0: unset)
- * @underlay: underlay ifindex, 0 if unbound
- * @ttl: outer TTL
- * @n_in: inbound SA count
- * @out_spi: SPI of the outbound SA, valid if @has_out
- * @has_out: an outbound SA exists
- * @encap: ESPVTI_ENCAP_*
- * @sport: UDP source port
- * @dport: UDP destination port
- * @keepalive: keepalive interval, seconds
- * @floating: peer floating on
- * @socket: 1 module socket, 2 user socket, 0 none (its process closed it)
- * @crypto: ESPVTI_CRYPTO_*, implementation for new SAs
- * @crypto_inflight: crypto requests in flight, valid if @has_crypto
- * @has_crypto: the module reported ESPVTI_A_CRYPTO (older ones do not)
- * @mss_clamp: ESPVTI_A_MSS_CLAMP, valid if @has_mss_clamp
- * @has_mss_clamp: the module reported it (older ones do not)
- * @stats: device totals
- * @sas: its SAs, @n_sas of them
- * @n_sas: count
- */
-struct show_dev {
-	uint32_t ifindex;
-	char ifname[ESPCTL_IFNAMSIZ];
-	uint32_t mtu;
-	struct espctl_addr local, remote;
-	uint32_t underlay;
-	uint8_t ttl;
-	uint32_t n_in;
-	uint32_t out_spi;
-	bool has_out;
-	uint8_t encap;
-	uint16_t sport, dport;
-	uint32_t keepalive;
-	bool floating;
-	uint8_t socket;
-	uint8_t crypto;
-	uint32_t crypto_inflight;
-	bool has_crypto;
-	uint16_t mss_clamp;
-	bool has_mss_clamp;
-	uint64_t stats[__ESPVTI_STAT_MAX];
-	struct show_sa *sas;
-	size_t n_sas;
-};
-
-/**
- * struct show_list - what was read
- * @devs: devices, @n of them
- * @n: count
- */
-struct show_list {
-	struct show_dev *devs;
-	size_t n;
-};
+#include "state.h"
 
 static const char *const limit_names[4] = {
 	"soft_bytes", "soft_packets", "hard_bytes", "hard_packets"
@@ -135,190 +36,6 @@ static const char *const limit_names[4] = {
 static const char *espctl_socket_str(uint8_t socket)
 {
 	return socket == 2 ? "user" : socket == 1 ? "kernel" : "none";
-}
-
-static void read_stats(const struct nlattr *nest, uint64_t *stats)
-{
-	const struct nlattr *a;
-	int rem;
-
-	memset(stats, 0, sizeof(uint64_t) * __ESPVTI_STAT_MAX);
-	if (!nest)
-		return;
-	nla_for_each_nested(a, nest, rem) {
-		int t = nla_type(a);
-
-		if (t > 0 && t < __ESPVTI_STAT_MAX && nla_len(a) >= 8)
-			stats[t] = nla_get_u64((struct nlattr *)a);
-	}
-}
-
-static void read_ts(const struct nlattr *list, struct espctl_prefix *out,
-		    size_t *n)
-{
-	const struct nlattr *entry, *a;
-	int rem, rem2;
-
-	*n = 0;
-	if (!list)
-		return;
-	nla_for_each_nested(entry, list, rem) {
-		struct espctl_prefix p = { 0 };
-
-		if (*n == ESPVTI_MAX_TS)
-			break;
-		nla_for_each_nested(a, entry, rem2) {
-			switch (nla_type(a)) {
-			case ESPVTI_TS_A_IPV4:
-				if (nla_len(a) >= 4) {
-					p.addr.family = AF_INET;
-					memcpy(&p.addr.v4, nla_data(a), 4);
-				}
-				break;
-			case ESPVTI_TS_A_IPV6:
-				if (nla_len(a) >= 16) {
-					p.addr.family = AF_INET6;
-					memcpy(&p.addr.v6, nla_data(a), 16);
-				}
-				break;
-			case ESPVTI_TS_A_PLEN:
-				p.plen = nla_get_u8((struct nlattr *)a);
-				break;
-			}
-		}
-		if (p.addr.family)
-			out[(*n)++] = p;
-	}
-}
-
-static int dev_reply(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *tb[ESPVTI_A_MAX + 1];
-	struct show_list *list = arg;
-	struct show_dev *d, *grown;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, ESPVTI_A_MAX, NULL) ||
-	    !tb[ESPVTI_A_IFINDEX] || !tb[ESPVTI_A_IFNAME])
-		return -EBADMSG;
-	grown = realloc(list->devs, (list->n + 1) * sizeof(*d));
-	if (!grown)
-		return -ENOMEM;
-	list->devs = grown;
-	d = &list->devs[list->n++];
-	memset(d, 0, sizeof(*d));
-	d->ifindex = nla_get_u32(tb[ESPVTI_A_IFINDEX]);
-	snprintf(d->ifname, sizeof(d->ifname), "%s", nla_get_string(tb[ESPVTI_A_IFNAME]));
-	if (tb[ESPVTI_A_MTU])
-		d->mtu = nla_get_u32(tb[ESPVTI_A_MTU]);
-	espctl_attr_addr(tb[ESPVTI_A_LOCAL_IPV4], tb[ESPVTI_A_LOCAL_IPV6], &d->local);
-	espctl_attr_addr(tb[ESPVTI_A_REMOTE_IPV4], tb[ESPVTI_A_REMOTE_IPV6], &d->remote);
-	if (tb[ESPVTI_A_UNDERLAY_IFINDEX])
-		d->underlay = nla_get_u32(tb[ESPVTI_A_UNDERLAY_IFINDEX]);
-	d->ttl = tb[ESPVTI_A_TTL] ? nla_get_u8(tb[ESPVTI_A_TTL]) : ESPVTI_DEFAULT_TTL;
-	if (tb[ESPVTI_A_SA_COUNT_IN])
-		d->n_in = nla_get_u32(tb[ESPVTI_A_SA_COUNT_IN]);
-	if (tb[ESPVTI_A_OUT_SPI]) {
-		d->has_out = true;
-		d->out_spi = nla_get_u32(tb[ESPVTI_A_OUT_SPI]);
-	}
-	if (tb[ESPVTI_A_ENCAP])
-		d->encap = nla_get_u8(tb[ESPVTI_A_ENCAP]);
-	if (tb[ESPVTI_A_ENCAP_SPORT])
-		d->sport = nla_get_u16(tb[ESPVTI_A_ENCAP_SPORT]);
-	if (tb[ESPVTI_A_ENCAP_DPORT])
-		d->dport = nla_get_u16(tb[ESPVTI_A_ENCAP_DPORT]);
-	if (tb[ESPVTI_A_ENCAP_KEEPALIVE])
-		d->keepalive = nla_get_u32(tb[ESPVTI_A_ENCAP_KEEPALIVE]);
-	if (tb[ESPVTI_A_ENCAP_FLOAT])
-		d->floating = nla_get_u8(tb[ESPVTI_A_ENCAP_FLOAT]);
-	if (tb[ESPVTI_A_ENCAP_SOCKET])
-		d->socket = nla_get_u8(tb[ESPVTI_A_ENCAP_SOCKET]);
-	if (tb[ESPVTI_A_CRYPTO]) {
-		d->has_crypto = true;
-		d->crypto = nla_get_u8(tb[ESPVTI_A_CRYPTO]);
-	}
-	if (tb[ESPVTI_A_MSS_CLAMP]) {
-		d->has_mss_clamp = true;
-		d->mss_clamp = nla_get_u16(tb[ESPVTI_A_MSS_CLAMP]);
-	}
-	if (tb[ESPVTI_A_CRYPTO_INFLIGHT])
-		d->crypto_inflight = nla_get_u32(tb[ESPVTI_A_CRYPTO_INFLIGHT]);
-	read_stats(tb[ESPVTI_A_STATS], d->stats);
-	return 0;
-}
-
-static int sa_reply(struct nl_msg *msg, void *arg)
-{
-	static const int limit_attrs[4] = {
-		ESPVTI_SA_A_SOFT_BYTES, ESPVTI_SA_A_SOFT_PACKETS,
-		ESPVTI_SA_A_HARD_BYTES, ESPVTI_SA_A_HARD_PACKETS,
-	};
-	struct nlattr *tb[ESPVTI_A_MAX + 1], *sb[ESPVTI_SA_A_MAX + 1];
-	struct show_dev *d = arg;
-	struct show_sa *s, *grown;
-	int i;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, ESPVTI_A_MAX, NULL) ||
-	    !tb[ESPVTI_A_SA] ||
-	    nla_parse_nested(sb, ESPVTI_SA_A_MAX, tb[ESPVTI_A_SA], NULL) ||
-	    !sb[ESPVTI_SA_A_DIR] || !sb[ESPVTI_SA_A_SPI])
-		return -EBADMSG;
-	grown = realloc(d->sas, (d->n_sas + 1) * sizeof(*s));
-	if (!grown)
-		return -ENOMEM;
-	d->sas = grown;
-	s = &d->sas[d->n_sas++];
-	memset(s, 0, sizeof(*s));
-	s->dir = nla_get_u8(sb[ESPVTI_SA_A_DIR]);
-	s->spi = nla_get_u32(sb[ESPVTI_SA_A_SPI]);
-	if (sb[ESPVTI_SA_A_ALG])
-		snprintf(s->alg, sizeof(s->alg), "%s", nla_get_string(sb[ESPVTI_SA_A_ALG]));
-	if (sb[ESPVTI_SA_A_ICV_BITS])
-		s->icv_bits = nla_get_u32(sb[ESPVTI_SA_A_ICV_BITS]);
-	s->esn = !!sb[ESPVTI_SA_A_ESN];
-	if (sb[ESPVTI_SA_A_REPLAY_WINDOW]) {
-		s->has_window = true;
-		s->replay_window = nla_get_u32(sb[ESPVTI_SA_A_REPLAY_WINDOW]);
-	}
-	if (sb[ESPVTI_SA_A_SEQ])
-		s->seq = nla_get_u64(sb[ESPVTI_SA_A_SEQ]);
-	for (i = 0; i < 4; i++)
-		if (sb[limit_attrs[i]])
-			s->limits[i] = nla_get_u64(sb[limit_attrs[i]]);
-	if (sb[ESPVTI_SA_A_EXPIRED])
-		s->expired = nla_get_u8(sb[ESPVTI_SA_A_EXPIRED]);
-	if (sb[ESPVTI_SA_A_EXPIRE_REASON])
-		s->reason = nla_get_u8(sb[ESPVTI_SA_A_EXPIRE_REASON]);
-	read_ts(sb[ESPVTI_SA_A_TS_LOCAL], s->ts_local, &s->n_ts_local);
-	read_ts(sb[ESPVTI_SA_A_TS_REMOTE], s->ts_remote, &s->n_ts_remote);
-	read_stats(sb[ESPVTI_SA_A_STATS], s->stats);
-	return 0;
-}
-
-static void free_list(struct show_list *list)
-{
-	size_t i;
-
-	for (i = 0; i < list->n; i++)
-		free(list->devs[i].sas);
-	free(list->devs);
-}
-
-/* Outbound first, then inbound, each by SPI: a stable order to read. */
-static int sa_cmp(const void *a, const void *b)
-{
-	const struct show_sa *x = a, *y = b;
-
-	if (x->dir != y->dir)
-		return x->dir == ESPVTI_DIR_OUT ? -1 : 1;
-	return x->spi < y->spi ? -1 : x->spi > y->spi;
-}
-
-static int dev_cmp(const void *a, const void *b)
-{
-	const struct show_dev *x = a, *y = b;
-
-	return strcmp(x->ifname, y->ifname);
 }
 
 /* ---- text output ---- */
@@ -361,7 +78,7 @@ static void print_ts(const char *label, const struct espctl_prefix *ts, size_t n
 	printf("\n");
 }
 
-static void print_sa_text(const struct show_sa *s)
+static void print_sa_text(const struct espctl_sa_info *s)
 {
 	const char *kind[2] = { "soft", "hard" };
 	int k;
@@ -391,7 +108,7 @@ static void print_sa_text(const struct show_sa *s)
 	print_counters("    ", s->stats, false);
 }
 
-static void print_dev_text(const struct show_dev *d)
+static void print_dev_text(const struct espctl_dev_info *d)
 {
 	char a[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
 	size_t i;
@@ -468,7 +185,7 @@ static void json_addr(struct espctl_json *j, const char *key,
 		espctl_json_null(j, key);
 }
 
-static void json_sa(struct espctl_json *j, const struct show_sa *s)
+static void json_sa(struct espctl_json *j, const struct espctl_sa_info *s)
 {
 	int i;
 
@@ -498,7 +215,7 @@ static void json_sa(struct espctl_json *j, const struct show_sa *s)
 	espctl_json_obj_close(j);
 }
 
-static void json_dev(struct espctl_json *j, const struct show_dev *d)
+static void json_dev(struct espctl_json *j, const struct espctl_dev_info *d)
 {
 	char name[IF_NAMESIZE];
 	size_t i;
@@ -562,51 +279,9 @@ static void json_dev(struct espctl_json *j, const struct show_dev *d)
 
 /* ---- the command ---- */
 
-static int read_all(struct esplib_nl *nl, const char *dev, struct show_list *list,
-		    const char *what)
-{
-	struct nl_msg *msg;
-	size_t i;
-	int err;
-
-	msg = esplib_nl_msg(nl, ESPVTI_CMD_DEV_GET, dev ? 0 : NLM_F_DUMP);
-	if (!msg || (dev && nla_put_string(msg, ESPVTI_A_IFNAME, dev))) {
-		nlmsg_free(msg);
-		espctl_nl_nomem(what);
-		return 1;
-	}
-	err = esplib_nl_talk(nl, msg, dev_reply, list);
-	if (err == -ENODEV && dev) {
-		fprintf(stderr, "espctl: %s: no espvti device named '%s'%s%s\n",
-			what, dev, nl->ext_msg[0] ? ": " : "", nl->ext_msg);
-		return 1;
-	}
-	if (err)
-		return espctl_nl_perror(nl, what, err);
-	for (i = 0; i < list->n; i++) {
-		struct show_dev *d = &list->devs[i];
-
-		msg = esplib_nl_msg(nl, ESPVTI_CMD_SA_GET, NLM_F_DUMP);
-		if (!msg || nla_put_u32(msg, ESPVTI_A_IFINDEX, d->ifindex)) {
-			nlmsg_free(msg);
-			espctl_nl_nomem(what);
-			return 1;
-		}
-		err = esplib_nl_talk(nl, msg, sa_reply, d);
-		/* The device may have gone since the first dump. */
-		if (err == -ENODEV)
-			continue;
-		if (err)
-			return espctl_nl_perror(nl, what, err);
-		qsort(d->sas, d->n_sas, sizeof(*d->sas), sa_cmp);
-	}
-	qsort(list->devs, list->n, sizeof(*list->devs), dev_cmp);
-	return 0;
-}
-
 int espctl_show(int argc, char **argv)
 {
-	struct show_list list = { 0 };
+	struct espctl_dev_list list = { 0 };
 	const char *dev = NULL;
 	struct esplib_nl nl;
 	struct espctl_err e;
@@ -631,7 +306,7 @@ int espctl_show(int argc, char **argv)
 	snprintf(what, sizeof(what), "show%s%s", dev ? " " : "", dev ? dev : "");
 	if (espctl_nl_open(&nl, what))
 		return 1;
-	ret = read_all(&nl, dev, &list, what);
+	ret = espctl_dev_list_read(&nl, dev, &list, what);
 	esplib_nl_close(&nl);
 	if (ret)
 		goto out_free;
@@ -661,7 +336,7 @@ int espctl_show(int argc, char **argv)
 		ret = 1;
 	}
 out_free:
-	free_list(&list);
+	espctl_dev_list_free(&list);
 	return ret;
 }
 
