@@ -33,12 +33,14 @@ int espctl_set(int argc, char **argv);
 int espctl_sa(int argc, char **argv);
 int espctl_monitor(int argc, char **argv);
 int espctl_ike(int argc, char **argv);
+int espctl_diagnose(int argc, char **argv);
 
 extern const struct espctl_cmd espctl_show_cmd;
 extern const struct espctl_cmd espctl_set_cmd;
 extern const struct espctl_cmd espctl_sa_cmd;
 extern const struct espctl_cmd espctl_monitor_cmd;
 extern const struct espctl_cmd espctl_ike_cmd;
+extern const struct espctl_cmd espctl_diagnose_cmd;
 
 /* Prints "espctl: CMD: usage: ..." to stderr; returns the exit status 1. */
 int espctl_usage_error(const struct espctl_cmd *cmd, const char *fmt, ...)

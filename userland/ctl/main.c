@@ -21,6 +21,7 @@ static const struct espctl_cmd *const commands[] = {
 	&espctl_sa_cmd,
 	&espctl_monitor_cmd,
 	&espctl_ike_cmd,
+	&espctl_diagnose_cmd,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

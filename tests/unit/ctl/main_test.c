@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * main_test.c - runs every espctl unit test (value parsing, the JSON writer,
- * the names of print.c). TAP output, the plan last; exit status 1 when any
+ * the names of print.c, the checks of diagnose). TAP output, the plan last; exit status 1 when any
  * test failed.
  */
 
@@ -16,6 +16,7 @@ int main(void)
 	test_parse();
 	test_json();
 	test_print();
+	test_diag();
 	printf("1..%d\n", t_tests());
 	if (t_failures())
 		printf("# %d of %d tests failed\n", t_failures(), t_tests());

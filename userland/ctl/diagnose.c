@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * espctl diagnose [DEV] [--interval SECONDS] [--json]: reads the devices
+ * twice, SECONDS apart (default 2; 0 reads once and judges the counters
+ * since each device was created), with their link flags and the routes
+ * into them, runs the checks of diag.c and prints each finding with its
+ * evidence and fix. Exit status: 0 nothing found, 2 findings, 1 failure.
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "diag.h"
+#include "espctl.h"
+#include "json.h"
+#include "nl.h"
+#include "parse.h"
+#include "state.h"
+
+/**
+ * struct diagnose_routes - routes read for the devices being diagnosed
+ * @list: the devices (their ifindex says which routes are theirs)
+ * @in: one input per device of @list, whose routes are filled
+ */
+struct diagnose_routes {
+	const struct espctl_dev_list *list;
+	struct diag_input *in;
+};
+
+static int diagnose_route(struct nl_msg *msg, void *arg)
+{
+	struct diagnose_routes *ctx = arg;
+	struct nlmsghdr *hdr = nlmsg_hdr(msg);
+	struct nlattr *tb[RTA_MAX + 1];
+	struct espctl_prefix p = { 0 };
+	struct rtmsg *rtm;
+	uint32_t oif;
+	size_t i;
+
+	if (hdr->nlmsg_type != RTM_NEWROUTE ||
+	    hdr->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+		return NL_OK;
+	rtm = nlmsg_data(hdr);
+	if (rtm->rtm_type != RTN_UNICAST || rtm->rtm_table == RT_TABLE_LOCAL ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
+	    nlmsg_parse(hdr, sizeof(*rtm), tb, RTA_MAX, NULL) || !tb[RTA_OIF])
+		return NL_OK;
+	oif = nla_get_u32(tb[RTA_OIF]);
+	p.addr.family = rtm->rtm_family;
+	p.plen = rtm->rtm_dst_len;
+	if (tb[RTA_DST])
+		memcpy(&p.addr.v6, nla_data(tb[RTA_DST]),
+		       rtm->rtm_family == AF_INET ? 4 : 16);
+	/* IPv6 link-local: the device's own, never sent through an SA. */
+	if (rtm->rtm_family == AF_INET6 && p.plen >= 10 &&
+	    p.addr.v6.s6_addr[0] == 0xfe && (p.addr.v6.s6_addr[1] & 0xc0) == 0x80)
+		return NL_OK;
+	for (i = 0; i < ctx->list->n; i++) {
+		struct diag_input *in = &ctx->in[i];
+
+		if (ctx->list->devs[i].ifindex != oif)
+			continue;
+		if (in->n_routes == DIAG_MAX_ROUTES)
+			in->routes_truncated = true;
+		else
+			in->routes[in->n_routes++] = p;
+	}
+	return NL_OK;
+}
+
+/* Routes of every table but local whose output device is one of ours. */
+static int diagnose_read_routes(struct diagnose_routes *ctx)
+{
+	struct rtmsg rtm = { .rtm_family = AF_UNSPEC };
+	struct nl_sock *sk;
+	int err;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (!err)
+		err = nl_send_simple(sk, RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm));
+	if (err >= 0)
+		err = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM,
+					  diagnose_route, ctx);
+	if (err >= 0)
+		err = nl_recvmsgs_default(sk);
+	nl_socket_free(sk);
+	return err < 0 ? -EIO : 0;
+}
+
+/* IFF_UP of device @name; -1 when it cannot be read. */
+static int diagnose_is_up(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd, up = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+		up = !!(ifr.ifr_flags & IFF_UP);
+	close(fd);
+	return up;
+}
+
+static const char *diagnose_severity(enum diag_severity s)
+{
+	return s == DIAG_ERROR ? "error" : "warning";
+}
+
+static void diagnose_text(const char *ifname, const struct diag_result *r,
+			  const struct diag_input *in)
+{
+	const char *line, *nl;
+	size_t i;
+
+	if (!r->n) {
+		printf("%s: nothing to fix (%u checks, %s)\n", ifname, r->checks,
+		       in->before ? "counters over the interval" : "counters since creation");
+		return;
+	}
+	printf("%s: %zu finding%s (%u checks)\n", ifname, r->n, r->n == 1 ? "" : "s",
+	       r->checks);
+	for (i = 0; i < r->n; i++) {
+		const struct diag_finding *f = &r->f[i];
+
+		printf("  %s: %s [%s]\n", diagnose_severity(f->severity), f->summary, f->id);
+		for (line = f->evidence; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			printf("    %s %.*s\n", line == f->evidence ? "seen:" : "     ",
+			       nl ? (int)(nl - line) : (int)strlen(line), line);
+			if (!nl)
+				break;
+		}
+		printf("    fix:  %s\n", f->fix);
+	}
+}
+
+static void diagnose_json(struct espctl_json *j, const char *ifname,
+			  const struct diag_result *r, double interval)
+{
+	char buf[DIAG_TEXT];
+	char *line, *save;
+	size_t i;
+
+	espctl_json_obj_open(j, NULL);
+	espctl_json_str(j, "ifname", ifname);
+	espctl_json_u64(j, "checks", r->checks);
+	espctl_json_u64(j, "interval", (uint64_t)interval);
+	espctl_json_arr_open(j, "findings");
+	for (i = 0; i < r->n; i++) {
+		const struct diag_finding *f = &r->f[i];
+
+		espctl_json_obj_open(j, NULL);
+		espctl_json_str(j, "id", f->id);
+		espctl_json_str(j, "severity", diagnose_severity(f->severity));
+		espctl_json_str(j, "summary", f->summary);
+		espctl_json_arr_open(j, "evidence");
+		snprintf(buf, sizeof(buf), "%s", f->evidence);
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			espctl_json_str(j, NULL, line);
+		espctl_json_arr_close(j);
+		espctl_json_str(j, "fix", f->fix);
+		espctl_json_obj_close(j);
+	}
+	espctl_json_arr_close(j);
+	espctl_json_obj_close(j);
+}
+
+static const struct espctl_dev_info *diagnose_find(const struct espctl_dev_list *l,
+						   uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->devs[i].ifindex == ifindex)
+			return &l->devs[i];
+	return NULL;
+}
+
+int espctl_diagnose(int argc, char **argv)
+{
+	struct espctl_dev_list first = { 0 }, list = { 0 };
+	struct diagnose_routes routes;
+	struct diag_input *in = NULL;
+	struct diag_result *res = NULL;
+	const char *dev = NULL;
+	uint64_t interval = 2;
+	struct esplib_nl nl;
+	struct espctl_err e;
+	bool json = false, found = false;
+	char what[64];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--interval") || !strcmp(argv[i], "-i")) {
+			if (++i == (size_t)argc)
+				return espctl_usage_error(&espctl_diagnose_cmd,
+							  "--interval needs a number of seconds");
+			if (espctl_parse_num("--interval", argv[i], 0, 3600, &interval, &e))
+				return espctl_usage_error(&espctl_diagnose_cmd, "%s", e.msg);
+		} else if (argv[i][0] == '-') {
+			return espctl_usage_error(&espctl_diagnose_cmd, "unknown option '%s'",
+						  argv[i]);
+		} else if (dev) {
+			return espctl_usage_error(&espctl_diagnose_cmd,
+						  "unexpected argument '%s'", argv[i]);
+		} else {
+			if (espctl_parse_ifname("device", argv[i], &e))
+				return espctl_usage_error(&espctl_diagnose_cmd, "%s", e.msg);
+			dev = argv[i];
+		}
+	}
+	snprintf(what, sizeof(what), "diagnose%s%s", dev ? " " : "", dev ? dev : "");
+	if (espctl_nl_open(&nl, what))
+		return 1;
+	ret = espctl_dev_list_read(&nl, dev, interval ? &first : &list, what);
+	if (!ret && interval) {
+		struct timespec ts = { .tv_sec = (time_t)interval };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		ret = espctl_dev_list_read(&nl, dev, &list, what);
+	}
+	esplib_nl_close(&nl);
+	if (ret)
+		goto out_free_lists;
+	ret = 1;
+	in = calloc(list.n ? list.n : 1, sizeof(*in));
+	res = calloc(list.n ? list.n : 1, sizeof(*res));
+	if (!in || !res) {
+		fprintf(stderr, "espctl: %s: out of memory\n", what);
+		goto out_free_results;
+	}
+	for (i = 0; i < list.n; i++) {
+		in[i].now = &list.devs[i];
+		in[i].before = interval ? diagnose_find(&first, list.devs[i].ifindex) : NULL;
+		in[i].seconds = (double)interval;
+		in[i].up = diagnose_is_up(list.devs[i].ifname) == 1;
+	}
+	routes.list = &list;
+	routes.in = in;
+	if (diagnose_read_routes(&routes)) {
+		fprintf(stderr, "espctl: %s: cannot read the routing tables (rtnetlink)\n", what);
+		goto out_free_results;
+	}
+	for (i = 0; i < list.n; i++) {
+		diag_device(&in[i], &res[i]);
+		found |= res[i].n > 0;
+	}
+	if (json) {
+		struct espctl_json j;
+
+		espctl_json_init(&j, stdout, true);
+		if (dev) {
+			diagnose_json(&j, list.devs[0].ifname, &res[0], (double)interval);
+		} else {
+			espctl_json_arr_open(&j, NULL);
+			for (i = 0; i < list.n; i++)
+				diagnose_json(&j, list.devs[i].ifname, &res[i], (double)interval);
+			espctl_json_arr_close(&j);
+		}
+		espctl_json_end(&j);
+	} else {
+		if (!list.n)
+			printf("no espvti devices in this network namespace\n");
+		for (i = 0; i < list.n; i++)
+			diagnose_text(list.devs[i].ifname, &res[i], &in[i]);
+	}
+	ret = found ? 2 : 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "espctl: %s: cannot write the output: %s\n", what,
+			strerror(errno));
+		ret = 1;
+	}
+out_free_results:
+	free(res);
+	free(in);
+out_free_lists:
+	espctl_dev_list_free(&first);
+	espctl_dev_list_free(&list);
+	return ret;
+}
+
+const struct espctl_cmd espctl_diagnose_cmd = {
+	.name = "diagnose",
+	.fn = espctl_diagnose,
+	.usage = "diagnose [DEV] [--interval SECONDS] [--json]",
+	.help =
+	"Looks for the usual reasons why a tunnel does not work, on the espvti\n"
+	"devices of this network namespace (or only DEV), and prints each finding\n"
+	"with what was seen and what to do: device down, no endpoint, missing SAs,\n"
+	"expired SAs or SAs near their limits, packets sent but none received\n"
+	"(ESP dropped on the way), no route to the peer, integrity failures (wrong\n"
+	"key), replayed packets, packets outside the traffic selectors, routes into\n"
+	"the device that the outbound selectors do not cover, packets too big for\n"
+	"the path, crypto overload. Drop counters are judged by how they move\n"
+	"over the interval.\n\n"
+	"  --interval SECONDS, -i   time between the two readings (default 2, at\n"
+	"                           most 3600); 0 reads once and judges the\n"
+	"                           counters since the device was created\n"
+	"  --json, -j               an array of devices (one object with DEV), each\n"
+	"                           with its findings (see espctl(8))\n\n"
+	"Exit status: 0 nothing found, 2 findings, 1 the check itself failed.\n",
+};
