@@ -13,7 +13,8 @@
 # whole burst before pcrypt's workers complete any of it. Checked:
 #   - every forged packet is counted once, as rx_crypto_busy (beyond the
 #     bound) or rx_auth_fail (decrypted, ICV wrong), and rx_crypto_busy > 0;
-#     the device's rx_dropped includes rx_crypto_busy;
+#     the device's rx_dropped includes rx_crypto_busy, and espctl diagnose
+#     reports crypto-busy;
 #   - the real SA of the tunnel never hits the bound, and a ping through the
 #     tunnel passes between the bursts and after the flood (not during a
 #     burst: the plug would hold the pings and release them together);
@@ -92,7 +93,7 @@ tx_burst() {
 	return 0
 }
 
-ktap_plan 16
+ktap_plan 17
 espvti_load
 esp_require_tools jq python3 tc
 esp_topo
@@ -132,6 +133,9 @@ check "all $sent forged packets counted: rx_crypto_busy + rx_auth_fail" \
 busy=$(sa_x_stat rx_crypto_busy)
 ktap_diag "rx_crypto_busy $busy, rx_auth_fail $(sa_x_stat rx_auth_fail)"
 check "rx_crypto_busy counted packets beyond the bound" esp_ge "${busy:-0}" 1
+check "espctl diagnose on b names it: crypto-busy" \
+	eval 'ns_exec "$b" "$ESPCTL" diagnose esp0 --json -i 0 |
+		jq -e "[.findings[] | select(.id == \"crypto-busy\")] | length == 1"'
 check "device rx_dropped includes rx_crypto_busy" \
 	eval 'esp_ge "$(ns_exec "$b" cat /sys/class/net/esp0/statistics/rx_dropped)" "$busy"'
 check "the tunnel's own SA never hit the bound" \
