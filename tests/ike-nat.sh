@@ -22,7 +22,9 @@
 #    that side forces encapsulation (both sides on 4500, encap udp).
 # 3. espiked behind the NAT against strongSwan's charon as responder:
 #    charon sees the NAT, its xfrm state is espinudp to the NAT's port, the
-#    client's device is encap udp 4500 -> 4500, pings both ways.
+#    client's device is encap udp 4500 -> 4500, pings both ways; then the
+#    client's device is set to plain ESP behind espiked's back: espctl
+#    diagnose reports nat-no-encap.
 #
 #   netns $c (client)          netns $nat (NAT)                 netns $s (server)
 #   +---------------------+    +---------------------------+    +----------------------+
@@ -167,7 +169,7 @@ pings() {	# pings NS-A ADDR-A NS-B ADDR-B: one answered echo each way
 flush_nat() { nat_rules 30000 30100 && ns_exec "$nat" conntrack -F; }
 
 esp_require_tools jq nft conntrack ping
-ktap_plan 24
+ktap_plan 25
 ike_require
 espvti_load
 topology || ktap_bail "client - NAT - server topology"
@@ -300,4 +302,9 @@ check "pings espvti <-> xfrm both ways" pings "$c" 10.99.0.2 "$s" 10.99.0.1
 check "espvti encrypted and decrypted, charon's xfrm states too" \
 	eval '[ "$(esp0_tx "$c")" -gt "$tx0" ] && [ "$(esp0_rx "$c")" -gt "$rx0" ] &&
 		[ "$(sw_xfrm_packets "$s")" -gt "$xf0" ]'
+# Someone turns encapsulation off behind espiked's back: diagnose says so.
+ns_exec "$c" "$ESPCTL" set esp0 encap none
+check "client esp0 set to encap none with a NAT found: espctl diagnose reports nat-no-encap" \
+	eval 'ns_exec "$c" "$ESPCTL" diagnose esp0 --json -i 0 -s "$IKE_W/c.sock" |
+		jq -e "[.findings[] | select(.id == \"nat-no-encap\" and .severity == \"error\")] | length == 1"'
 ktap_finish

@@ -402,6 +402,62 @@ static void diag_routes(const struct diag_input *in, struct diag_result *out)
 			 in->routes_truncated ? "; more routes were not checked" : "");
 }
 
+static void diag_ike(const struct diag_input *in, struct diag_result *out)
+{
+	const struct espctl_dev_info *d = in->now;
+	struct diag_finding *f;
+	size_t i;
+
+	if (in->ike == DIAG_IKE_NONE)
+		return;
+	out->checks++;
+	if (in->ike == DIAG_IKE_DEAD) {
+		f = diag_add(out, "espiked-down", DIAG_ERROR,
+			     "espiked does not answer on %s", in->ike_path);
+		snprintf(f->evidence, sizeof(f->evidence), "connecting to %s: %s",
+			 in->ike_path, strerror(in->ike_err));
+		snprintf(f->fix, sizeof(f->fix),
+			 "start espiked (a socket left behind means it stopped without removing it); its log says why it stopped");
+		return;
+	}
+	out->checks += 3;
+	for (i = 0; i < in->n_conns; i++) {
+		const struct diag_conn *cn = &in->conns[i];
+		bool ts = strstr(cn->last_failure, "TS_UNACCEPTABLE") != NULL;
+
+		if (!cn->up) {
+			f = diag_add(out, "ike-down", DIAG_ERROR,
+				     "espiked's connection %s for %s has no established IKE SA",
+				     cn->name, d->ifname);
+			snprintf(f->evidence, sizeof(f->evidence), "espctl ike list %s: no IKE SA up",
+				 cn->name);
+			snprintf(f->fix, sizeof(f->fix),
+				 "espctl ike up %s, then read espiked's log: the peer's address and port, the identities and the PSK must match",
+				 cn->name);
+		}
+		/* Older than the IKE SA that is up: resolved since. */
+		if (cn->last_failure[0] && (!cn->up || cn->failure_age <= cn->up_age)) {
+			f = diag_add(out, "ike-failure", DIAG_WARNING,
+				     "the last negotiation of espiked's connection %s was refused, %llu s ago",
+				     cn->name, cn->failure_age);
+			snprintf(f->evidence, sizeof(f->evidence), "%s", cn->last_failure);
+			snprintf(f->fix, sizeof(f->fix), "%s", ts ?
+				 "the two sides' traffic selectors differ: local_ts here must be what the peer has as remote_ts, and remote_ts what it has as local_ts" :
+				 "the two sides have no proposal in common: give both an ike (or esp) proposal that the other accepts");
+		}
+		if (cn->up && cn->nat && d->encap != ESPVTI_ENCAP_UDP) {
+			f = diag_add(out, "nat-no-encap", DIAG_ERROR,
+				     "espiked found a NAT on connection %s, but %s sends plain ESP",
+				     cn->name, d->ifname);
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "IKE SA of %s: NAT detected; %s: encap none", cn->name, d->ifname);
+			snprintf(f->fix, sizeof(f->fix),
+				 "espctl set %s encap udp (espiked sets it when it installs the CHILD_SA: something turned it off since)",
+				 d->ifname);
+		}
+	}
+}
+
 void diag_device(const struct diag_input *in, struct diag_result *out)
 {
 	struct diag_finding tmp;
@@ -413,6 +469,7 @@ void diag_device(const struct diag_input *in, struct diag_result *out)
 	diag_silence(in, out);
 	diag_drops(in, out);
 	diag_routes(in, out);
+	diag_ike(in, out);
 	/* Errors first, otherwise in the order found. */
 	for (i = 1; i < out->n; i++)
 		for (j = i; j > 0 && out->f[j].severity > out->f[j - 1].severity; j--) {

@@ -19,7 +19,35 @@
 #define DIAG_MAX_ROUTES		64
 #define DIAG_TEXT		1024
 
+#define DIAG_MAX_CONNS		8
+
 enum diag_severity { DIAG_WARNING, DIAG_ERROR };
+
+/**
+ * enum diag_ike - what espiked's control socket said
+ * @DIAG_IKE_NONE: no socket: keyed by hand (or another daemon), no IKE checks
+ * @DIAG_IKE_DEAD: the socket exists but nobody answers
+ * @DIAG_IKE_READ: its connections were read
+ */
+enum diag_ike { DIAG_IKE_NONE, DIAG_IKE_DEAD, DIAG_IKE_READ };
+
+/**
+ * struct diag_conn - an espiked connection that keys the device
+ * @name: its name
+ * @up: it has an established IKE SA (ESTABLISHED or REKEYING)
+ * @nat: that IKE SA found a NAT (either side)
+ * @last_failure: its last refused negotiation, as espiked logged it ("": none)
+ * @failure_age: seconds since then
+ * @up_age: seconds since the newest established IKE SA came up (with @up)
+ */
+struct diag_conn {
+	char name[64];
+	bool up;
+	bool nat;
+	char last_failure[640];
+	unsigned long long failure_age;
+	unsigned long long up_age;
+};
 
 /**
  * struct diag_finding - one problem found
@@ -46,6 +74,11 @@ struct diag_finding {
  * @routes: routes whose output device is this one, @n_routes of them
  * @n_routes: count
  * @routes_truncated: more routes than @routes holds
+ * @ike: whether espiked was asked, and what came of it
+ * @ike_path: its control socket
+ * @ike_err: errno of the failed attempt (DIAG_IKE_DEAD)
+ * @conns: espiked's connections whose device this is, @n_conns of them
+ * @n_conns: count
  */
 struct diag_input {
 	const struct espctl_dev_info *before;
@@ -55,6 +88,11 @@ struct diag_input {
 	struct espctl_prefix routes[DIAG_MAX_ROUTES];
 	size_t n_routes;
 	bool routes_truncated;
+	enum diag_ike ike;
+	const char *ike_path;
+	int ike_err;
+	struct diag_conn conns[DIAG_MAX_CONNS];
+	size_t n_conns;
 };
 
 /**

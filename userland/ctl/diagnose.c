@@ -2,11 +2,13 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * espctl diagnose [DEV] [--interval SECONDS] [--json]: reads the devices
- * twice, SECONDS apart (default 2; 0 reads once and judges the counters
- * since each device was created), with their link flags and the routes
- * into them, runs the checks of diag.c and prints each finding with its
- * evidence and fix. Exit status: 0 nothing found, 2 findings, 1 failure.
+ * espctl diagnose [DEV] [--interval SECONDS] [-s PATH] [--json]: reads the
+ * devices twice, SECONDS apart (default 2; 0 reads once and judges the
+ * counters since each device was created), with their link flags, the
+ * routes into them and, when espiked's control socket exists, the
+ * connections that key them; runs the checks of diag.c and prints each
+ * finding with its evidence and fix. Exit status: 0 nothing found, 2
+ * findings, 1 failure.
  */
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +27,9 @@
 #include <netlink/netlink.h>
 
 #include "diag.h"
+#include "esplib_ike.h"
 #include "espctl.h"
+#include "ike.h"
 #include "json.h"
 #include "nl.h"
 #include "parse.h"
@@ -119,6 +124,87 @@ static int diagnose_is_up(const char *name)
 	return up;
 }
 
+/* The connections of espiked's "status" whose device is one of @list. */
+static void diagnose_conns(const struct ike_status *s,
+			   const struct espctl_dev_list *list, struct diag_input *in)
+{
+	struct diag_conn *cn = NULL;
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++) {
+		const struct ike_rec *r = &s->recs[i];
+		const char *state = espctl_ike_get(r, "state");
+
+		if (!strcmp(r->type, "conn")) {
+			cn = NULL;
+			for (k = 0; k < list->n; k++) {
+				if (strcmp(list->devs[k].ifname, espctl_ike_get(r, "device")) ||
+				    in[k].n_conns == DIAG_MAX_CONNS)
+					continue;
+				cn = &in[k].conns[in[k].n_conns++];
+				snprintf(cn->name, sizeof(cn->name), "%s", espctl_ike_get(r, "name"));
+				snprintf(cn->last_failure, sizeof(cn->last_failure), "%s",
+					 espctl_ike_get(r, "last_failure"));
+				cn->failure_age = strtoull(espctl_ike_get(r, "last_failure_age"),
+							   NULL, 10);
+			}
+		} else if (cn && !strcmp(r->type, "ike_sa") &&
+			   (!strcmp(state, "ESTABLISHED") || !strcmp(state, "REKEYING"))) {
+			unsigned long long age = strtoull(espctl_ike_get(r, "established"), NULL, 10);
+
+			if (!cn->up || age < cn->up_age)
+				cn->up_age = age;
+			cn->up = true;
+			cn->nat |= !strcmp(espctl_ike_get(r, "nat_local"), "1") ||
+				   !strcmp(espctl_ike_get(r, "nat_remote"), "1");
+		}
+	}
+}
+
+/*
+ * Asks espiked at @path for its connections. No socket file: no IKE
+ * checks (keyed by hand); a socket that cannot be asked because of its
+ * permissions (not root) neither.
+ */
+static void diagnose_read_ike(const char *path, const struct espctl_dev_list *list,
+			      struct diag_input *in)
+{
+	struct ike_status s = { 0 };
+	enum diag_ike state = DIAG_IKE_READ;
+	char *answer = NULL;
+	struct stat st;
+	int fd, err = 0;
+	size_t i;
+
+	if (stat(path, &st)) {
+		state = DIAG_IKE_NONE;
+		goto out_set;
+	}
+	fd = esplib_ike_send(path, "status", 10);
+	if (fd < 0) {
+		err = -fd;
+		state = err == EACCES || err == EPERM ? DIAG_IKE_NONE : DIAG_IKE_DEAD;
+		goto out_set;
+	}
+	err = -esplib_ike_read(fd, 4 << 20, &answer);
+	close(fd);
+	if (err || !answer || !strncmp(answer, "error:", 6) ||
+	    espctl_ike_parse_status(answer, &s)) {
+		err = err ? err : EPROTO;
+		state = DIAG_IKE_DEAD;
+		goto out_set;
+	}
+	diagnose_conns(&s, list, in);
+out_set:
+	for (i = 0; i < list->n; i++) {
+		in[i].ike = state;
+		in[i].ike_path = path;
+		in[i].ike_err = err;
+	}
+	free(s.recs);
+	free(answer);
+}
+
 static const char *diagnose_severity(enum diag_severity s)
 {
 	return s == DIAG_ERROR ? "error" : "warning";
@@ -200,7 +286,7 @@ int espctl_diagnose(int argc, char **argv)
 	struct diagnose_routes routes;
 	struct diag_input *in = NULL;
 	struct diag_result *res = NULL;
-	const char *dev = NULL;
+	const char *dev = NULL, *ike_path = IKE_DEFAULT_SOCK;
 	uint64_t interval = 2;
 	struct esplib_nl nl;
 	struct espctl_err e;
@@ -218,6 +304,11 @@ int espctl_diagnose(int argc, char **argv)
 							  "--interval needs a number of seconds");
 			if (espctl_parse_num("--interval", argv[i], 0, 3600, &interval, &e))
 				return espctl_usage_error(&espctl_diagnose_cmd, "%s", e.msg);
+		} else if (!strcmp(argv[i], "--socket") || !strcmp(argv[i], "-s")) {
+			if (++i == (size_t)argc)
+				return espctl_usage_error(&espctl_diagnose_cmd,
+							  "--socket needs the path of espiked's control socket");
+			ike_path = argv[i];
 		} else if (argv[i][0] == '-') {
 			return espctl_usage_error(&espctl_diagnose_cmd, "unknown option '%s'",
 						  argv[i]);
@@ -263,6 +354,7 @@ int espctl_diagnose(int argc, char **argv)
 		fprintf(stderr, "espctl: %s: cannot read the routing tables (rtnetlink)\n", what);
 		goto out_free_results;
 	}
+	diagnose_read_ike(ike_path, &list, in);
 	for (i = 0; i < list.n; i++) {
 		diag_device(&in[i], &res[i]);
 		found |= res[i].n > 0;
@@ -304,7 +396,7 @@ out_free_lists:
 const struct espctl_cmd espctl_diagnose_cmd = {
 	.name = "diagnose",
 	.fn = espctl_diagnose,
-	.usage = "diagnose [DEV] [--interval SECONDS] [--json]",
+	.usage = "diagnose [DEV] [--interval SECONDS] [-s PATH] [--json]",
 	.help =
 	"Looks for the usual reasons why a tunnel does not work, on the espvti\n"
 	"devices of this network namespace (or only DEV), and prints each finding\n"
@@ -313,11 +405,15 @@ const struct espctl_cmd espctl_diagnose_cmd = {
 	"(ESP dropped on the way), no route to the peer, integrity failures (wrong\n"
 	"key), replayed packets, packets outside the traffic selectors, routes into\n"
 	"the device that the outbound selectors do not cover, packets too big for\n"
-	"the path, crypto overload. Drop counters are judged by how they move\n"
-	"over the interval.\n\n"
+	"the path, crypto overload; and, when espiked runs, its connections for the\n"
+	"device: down, their last refused negotiation (TS_UNACCEPTABLE,\n"
+	"NO_PROPOSAL_CHOSEN), a NAT found while the device sends plain ESP. Drop\n"
+	"counters are judged by how they move over the interval.\n\n"
 	"  --interval SECONDS, -i   time between the two readings (default 2, at\n"
 	"                           most 3600); 0 reads once and judges the\n"
 	"                           counters since the device was created\n"
+	"  --socket PATH, -s        espiked's control socket (default\n"
+	"                           " IKE_DEFAULT_SOCK "; absent: no IKE checks)\n"
 	"  --json, -j               an array of devices (one object with DEV), each\n"
 	"                           with its findings (see espctl(8))\n\n"
 	"Exit status: 0 nothing found, 2 findings, 1 the check itself failed.\n",

@@ -29,52 +29,28 @@
 #include <netlink/genl/genl.h>
 
 #include "esplib_ike.h"
+#include "ike.h"
 #include "esplib_parse.h"
 #include "espctl.h"
 #include "json.h"
 #include "nl.h"
 
-#define IKE_DEFAULT_SOCK	"/run/espiked.sock"
-#define IKE_MAX_FIELDS		32
 #define IKE_ANSWER_MAX		(4 << 20)
 #define IKE_NAME_MAX		32	/* as espiked's CONF_NAME_MAX */
 
-/**
- * struct ike_rec - one record of the daemon's "status" answer
- * @type: "conn", "ike_sa" or "child_sa"
- * @nf: fields used
- * @key: field names
- * @val: field values, unescaped
- * @has_stats: @stats were read from the kernel
- * @stats: received bytes and packets, sent bytes and packets
- */
-struct ike_rec {
-	char *type;
-	unsigned int nf;
-	char *key[IKE_MAX_FIELDS];
-	char *val[IKE_MAX_FIELDS];
-	bool has_stats;
-	uint64_t stats[4];
-};
-
 enum { ST_RX_BYTES, ST_RX_PACKETS, ST_TX_BYTES, ST_TX_PACKETS };
 
-/**
- * struct ike_status - the whole answer
- * @recs: records in the daemon's order, @n of them
- * @n: count
- */
-struct ike_status {
-	struct ike_rec *recs;
-	size_t n;
-};
-
-static const char *get(const struct ike_rec *r, const char *key)
+const char *espctl_ike_get(const struct ike_rec *r, const char *key)
 {
 	for (unsigned int i = 0; i < r->nf; i++)
 		if (!strcmp(r->key[i], key))
 			return r->val[i];
 	return "";
+}
+
+static const char *get(const struct ike_rec *r, const char *key)
+{
+	return espctl_ike_get(r, key);
 }
 
 /* Undo the %XX escapes in place; control characters become '?'. */
@@ -338,6 +314,9 @@ static void text_conn(const struct ike_status *s, size_t i)
 	       get(c, "remote_port"));
 	printf("  device: %s, start: %s\n", get(c, "device"), get(c, "start"));
 	printf("  proposals: ike %s; esp %s\n", get(c, "ike"), get(c, "esp"));
+	if (*get(c, "last_failure"))
+		printf("  last failure, %s s ago: %s\n", get(c, "last_failure_age"),
+		       get(c, "last_failure"));
 	for (size_t k = i + 1; k < s->n && strcmp(s->recs[k].type, "conn"); k++)
 		if (!strcmp(s->recs[k].type, "ike_sa")) {
 			text_sa(s, k);
@@ -435,6 +414,14 @@ static void json_conn(struct espctl_json *j, const struct ike_status *s, size_t 
 	espctl_json_str(j, "start", get(c, "start"));
 	espctl_json_str(j, "ike_proposals", get(c, "ike"));
 	espctl_json_str(j, "esp_proposals", get(c, "esp"));
+	if (*get(c, "last_failure")) {
+		espctl_json_obj_open(j, "last_failure");
+		espctl_json_str(j, "text", get(c, "last_failure"));
+		json_num(j, "age", get(c, "last_failure_age"));
+		espctl_json_obj_close(j);
+	} else {
+		espctl_json_null(j, "last_failure");
+	}
 	espctl_json_arr_open(j, "ike_sas");
 	for (size_t k = i + 1; k < s->n && strcmp(s->recs[k].type, "conn"); k++)
 		if (!strcmp(s->recs[k].type, "ike_sa"))
@@ -445,7 +432,7 @@ static void json_conn(struct espctl_json *j, const struct ike_status *s, size_t 
 
 /* ---- the command ---- */
 
-static int parse_status(char *answer, struct ike_status *s)
+int espctl_ike_parse_status(char *answer, struct ike_status *s)
 {
 	char *save = NULL, *line;
 	bool header = false, end = false;
@@ -494,7 +481,7 @@ static int ike_list(const char *path, const char *name, bool json)
 		ret = daemon_error(answer);
 		goto out;
 	}
-	ret = parse_status(answer, &s);
+	ret = espctl_ike_parse_status(answer, &s);
 	if (ret)
 		goto out;
 	merge_stats(&s);

@@ -223,7 +223,7 @@ static void child_respond(struct ike_sa *sa, const struct ike_msg *m, struct ike
 		return;
 	}
 	if (ike_proposal_select(&sa->conn->esp, &m->sa, IKE_SEL_IGNORE_DH, &c->prop, e, sizeof(e))) {
-		log_warn(SA_FMT " CHILD_SA: NO_PROPOSAL_CHOSEN: ESP %s", SA_ARGS(sa), e);
+		conn_failure(sa->conn, SA_FMT " CHILD_SA: NO_PROPOSAL_CHOSEN: ESP %s", SA_ARGS(sa), e);
 		n.type = IKE_N_NO_PROPOSAL_CHOSEN;
 		ike_build_notify(b, &n);
 		return;
@@ -244,7 +244,7 @@ static void child_respond(struct ike_sa *sa, const struct ike_msg *m, struct ike
 		ts_format(&m->tsr, a2, sizeof(a2));
 		kern_ts_format(sa->conn->remote_ts, sa->conn->nremote_ts, p1, sizeof(p1));
 		kern_ts_format(sa->conn->local_ts, sa->conn->nlocal_ts, p2, sizeof(p2));
-		log_warn(SA_FMT " CHILD_SA: TS_UNACCEPTABLE: peer proposed TSi %s TSr %s; our policy allows remote_ts %s local_ts %s",
+		conn_failure(sa->conn, SA_FMT " CHILD_SA: TS_UNACCEPTABLE: peer proposed TSi %s TSr %s; our policy allows remote_ts %s local_ts %s",
 			 SA_ARGS(sa), a1, a2, p1, p2);
 		n.type = IKE_N_TS_UNACCEPTABLE;
 		ike_build_notify(b, &n);
@@ -389,10 +389,10 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m)
 		kern_ts_format(sa->conn->local_ts, sa->conn->nlocal_ts, l, sizeof(l));
 		kern_ts_format(sa->conn->remote_ts, sa->conn->nremote_ts, r, sizeof(r));
 		if (notify == IKE_N_TS_UNACCEPTABLE)
-			log_warn(SA_FMT " CHILD_SA: TS_UNACCEPTABLE: responder accepts none of our selectors TSi %s (local_ts) TSr %s (remote_ts)",
+			conn_failure(sa->conn, SA_FMT " CHILD_SA: TS_UNACCEPTABLE: responder accepts none of our selectors TSi %s (local_ts) TSr %s (remote_ts)",
 				 SA_ARGS(sa), l, r);
 		else if (notify == IKE_N_NO_PROPOSAL_CHOSEN)
-			log_warn(SA_FMT " CHILD_SA: NO_PROPOSAL_CHOSEN: responder accepts none of our ESP proposals %s",
+			conn_failure(sa->conn, SA_FMT " CHILD_SA: NO_PROPOSAL_CHOSEN: responder accepts none of our ESP proposals %s",
 				 SA_ARGS(sa), sa->conn->esp_str);
 		info_delete_ike(sa);
 		return;

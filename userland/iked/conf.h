@@ -103,6 +103,10 @@ enum conn_dpd_action {
  * @retry_timer: run-time state, not configuration: initiates again after
  *	an attempt the peer never answered (info.c)
  * @retries: attempts in a row that got no answer
+ * @last_failure: run-time state: the last negotiation of this connection
+ *	that failed on a NO_PROPOSAL_CHOSEN or TS_UNACCEPTABLE, as logged
+ *	(empty: none); shown by "status" (conn_failure())
+ * @last_failure_ms: timer_now() when it was recorded
  * @next: next connection in the configuration
  */
 struct conn {
@@ -135,6 +139,8 @@ struct conn {
 	uint16_t remote_natt_port;
 	struct timer retry_timer;
 	unsigned int retries;
+	char last_failure[640];
+	uint64_t last_failure_ms;
 	struct conn *next;
 };
 

@@ -190,6 +190,7 @@ static void list_conn(struct reply *r, const struct conn *cn)
  * %XX. The first line is "status 1" (the format version), the last "end".
  *
  *   conn name= local= remote= remote_port= device= start= ike= esp=
+ *        [last_failure= last_failure_age=SECONDS]  (conn_failure())
  *   ike_sa conn= id= state= role= local= remote= spi_i= spi_r= proposal=
  *          nat_local=0|1 nat_remote=0|1 established=SECONDS|-
  *   child_sa conn= ike_sa= state=INSTALLED|REKEYING|... spi_in= spi_out=
@@ -274,6 +275,23 @@ static void status_sa(struct reply *r, const struct ike_sa *sa)
 	}
 }
 
+/*
+ * The negotiations that fail on the peer's or our choice of proposals or
+ * selectors (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE) are logged here, and the
+ * last one of each connection is kept for "status": espctl diagnose shows
+ * it next to the device it keys.
+ */
+void conn_failure(struct conn *cn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cn->last_failure, sizeof(cn->last_failure), fmt, ap);
+	va_end(ap);
+	cn->last_failure_ms = timer_now();
+	log_warn("%s", cn->last_failure);
+}
+
 static void status_conn(struct reply *r, const struct conn *cn)
 {
 	char a[64];
@@ -289,6 +307,11 @@ static void status_conn(struct reply *r, const struct conn *cn)
 	field(r, "start", start_name(cn->start));
 	field(r, "ike", cn->ike_str);
 	field(r, "esp", cn->esp_str);
+	if (cn->last_failure[0]) {
+		field(r, "last_failure", cn->last_failure);
+		fieldf(r, "last_failure_age", "%llu",
+		       (unsigned long long)((timer_now() - cn->last_failure_ms) / 1000));
+	}
 	say(r, "\n");
 	for (const struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next)
 		if (!sa->dead && sa->conn == cn)

@@ -195,6 +195,9 @@ void ts_format(const struct ike_ts_payload *ts, char *buf, size_t len);
 
 /* ctl.c: control socket */
 int ctl_open(const char *path, char *err, size_t errlen);
+/* Log a refused negotiation of @cn (a warning) and keep it for "status". */
+__attribute__((format(printf, 2, 3)))
+void conn_failure(struct conn *cn, const char *fmt, ...);
 int ctl_fd(void);
 void ctl_accept(void);
 void ctl_close(void);

@@ -313,7 +313,7 @@ void init_request(int fd, const struct sockaddr_storage *local,
 		return;
 	}
 	if (ike_proposal_select(&cn->ike, &m.sa, 0, &chosen, e, sizeof(e))) {
-		log_warn("conn %s: IKE_SA_INIT from %s: NO_PROPOSAL_CHOSEN: %s", cn->name, a, e);
+		conn_failure(cn, "conn %s: IKE_SA_INIT from %s: NO_PROPOSAL_CHOSEN: %s", cn->name, a, e);
 		reply_notify(fd, local, remote, &m.hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -448,7 +448,7 @@ void init_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	notify = exch_error_notify(sa, &m, "IKE_SA_INIT");
 	if (notify) {
 		if (notify == IKE_N_NO_PROPOSAL_CHOSEN)
-			log_warn(SA_FMT " responder accepts none of our IKE proposals %s", SA_ARGS(sa),
+			conn_failure(sa->conn, SA_FMT " IKE_SA_INIT: NO_PROPOSAL_CHOSEN: responder accepts none of our IKE proposals %s", SA_ARGS(sa),
 				 sa->conn->ike_str);
 		ike_sa_close(sa, "IKE_SA_INIT rejected by the responder");
 		return;

@@ -502,7 +502,7 @@ static int child_choose(struct ike_sa *sa, const struct ike_msg *m, struct ike_p
 	char e[600];
 
 	if (ike_proposal_select(&sa->conn->esp, &m->sa, 0, prop, e, sizeof(e))) {
-		log_warn(SA_FMT " CHILD_SA rekey: NO_PROPOSAL_CHOSEN: ESP %s", SA_ARGS(sa), e);
+		conn_failure(sa->conn, SA_FMT " CHILD_SA rekey: NO_PROPOSAL_CHOSEN: ESP %s", SA_ARGS(sa), e);
 		return -1;
 	}
 	if (prop->spi_size != 4) {
@@ -611,7 +611,7 @@ static void child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike
 		ts_format(&m->tsr, a2, sizeof(a2));
 		kern_ts_format(sa->conn->remote_ts, sa->conn->nremote_ts, p1, sizeof(p1));
 		kern_ts_format(sa->conn->local_ts, sa->conn->nlocal_ts, p2, sizeof(p2));
-		log_warn(SA_FMT " CHILD_SA rekey: TS_UNACCEPTABLE: peer proposed TSi %s TSr %s; our policy allows remote_ts %s local_ts %s",
+		conn_failure(sa->conn, SA_FMT " CHILD_SA rekey: TS_UNACCEPTABLE: peer proposed TSi %s TSr %s; our policy allows remote_ts %s local_ts %s",
 			 SA_ARGS(sa), a1, a2, p1, p2);
 		OPENSSL_cleanse(n, sizeof(*n));
 		rekey_notify_reply(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0, 0, 0);

@@ -350,7 +350,7 @@ static uint16_t ike_choose(struct ike_sa *sa, const struct ike_msg *m, struct ik
 	char e[600];
 
 	if (ike_proposal_select(&sa->conn->ike, &m->sa, 0, chosen, e, sizeof(e))) {
-		log_warn(SA_FMT " IKE SA rekey: NO_PROPOSAL_CHOSEN: %s", SA_ARGS(sa), e);
+		conn_failure(sa->conn, SA_FMT " IKE SA rekey: NO_PROPOSAL_CHOSEN: %s", SA_ARGS(sa), e);
 		return IKE_N_NO_PROPOSAL_CHOSEN;
 	}
 	if (chosen->spi_size != 8 || !memcmp(chosen->spi, zero, 8)) {

@@ -64,7 +64,7 @@ no_sas() { ! grep -q '^sa ' "$D/a.kern" && ! grep -q '^sa ' "$D/b.kern"; }
 json_ok() { command -v jq >/dev/null || return 2; jq -e "$1" "$D/out" >/dev/null; }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..18"
 
 conf a $PA $PB 10.1.0.0/24 10.2.0.0/24 initiate
 conf b $PB $PA 10.2.0.0/24 10.1.0.0/24 listen
@@ -151,6 +151,18 @@ pids=""
 ike a list
 [ $RC = 1 ] && [ ! -s "$D/out" ] && err_has "espctl: cannot reach espiked at $D/a.sock: "
 ok $? "daemon stopped: cannot reach espiked at PATH, exit 1"
+
+# Selectors that do not match: the refusal is kept per connection.
+conf b $PB $PA 10.2.0.0/24 10.9.0.0/24 listen
+start b
+start a
+failed_ts() { ike "$1" list tun && out_has "last failure, " && out_has "TS_UNACCEPTABLE"; }
+wait_for failed_ts a && wait_for failed_ts b && ! has_sas
+ok $? "selectors refused: list shows the last failure (TS_UNACCEPTABLE) on both sides"
+ike b list tun --json
+[ $RC = 0 ] && json_ok '.last_failure.text | test("TS_UNACCEPTABLE: peer proposed TSi 10.1.0.0/24 TSr 10.2.0.0/24")' &&
+	json_ok '.last_failure.age >= 0'
+ok $? "list --json: last_failure with the daemon's log line and its age"
 
 echo "# espctl ike host test: $((N - FAILED)) passed, $FAILED failed"
 [ $FAILED = 0 ]
