@@ -177,7 +177,8 @@ static void espvti_get_stats64(struct net_device *dev,
 	s->tx_errors = c[ESPVTI_STAT_TX_ERRORS] + c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_dropped = c[ESPVTI_STAT_TX_NO_SA] + c[ESPVTI_STAT_TX_SEQ_EXHAUSTED] +
 			c[ESPVTI_STAT_TX_TOO_BIG] + c[ESPVTI_STAT_TX_SELECTOR] +
-			c[ESPVTI_STAT_TX_EXPIRED] + c[ESPVTI_STAT_TX_CRYPTO_BUSY];
+			c[ESPVTI_STAT_TX_EXPIRED] + c[ESPVTI_STAT_TX_CRYPTO_BUSY] +
+			c[ESPVTI_STAT_TX_LINK_LOCAL];
 }
 
 static netdev_tx_t espvti_start_xmit(struct sk_buff *skb,

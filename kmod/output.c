@@ -129,8 +129,17 @@ static unsigned int espvti_tx_inner(struct sk_buff *skb,
 	}
 
 	if (!espvti_ts_contains(&sa->ts_local, tx->family, src) ||
-	    !espvti_ts_contains(&sa->ts_remote, tx->family, dst))
+	    !espvti_ts_contains(&sa->ts_remote, tx->family, dst)) {
+		/*
+		 * IPv6 the device sends on its own link (router
+		 * solicitations, MLD from its fe80:: address) outside the
+		 * selectors: not the user's traffic, counted apart.
+		 */
+		if (tx->family == AF_INET6 &&
+		    ((ipv6_addr_type(src) | ipv6_addr_type(dst)) & IPV6_ADDR_LINKLOCAL))
+			return ESPVTI_STAT_TX_LINK_LOCAL;
 		return ESPVTI_STAT_TX_SELECTOR;
+	}
 	return 0;
 }
 

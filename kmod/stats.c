@@ -153,10 +153,11 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_TCP_MSS_CLAMPED]	= "tcp_mss_clamped",
 	[ESPVTI_STAT_RX_CRYPTO_ASYNC]	= "rx_crypto_async",
 	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
+	[ESPVTI_STAT_TX_LINK_LOCAL]	= "tx_link_local",
 };
 
 /* A new counter must be named above: this fails to build until it is. */
-static_assert(ESPVTI_STAT_TX_CRYPTO_ASYNC == __ESPVTI_STAT_MAX - 1,
+static_assert(ESPVTI_STAT_TX_LINK_LOCAL == __ESPVTI_STAT_MAX - 1,
 	      "name the new counter in espvti_stat_names, then move this check");
 
 static bool espvti_stat_named(unsigned int i)

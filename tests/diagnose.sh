@@ -13,7 +13,10 @@
 #   outside the outbound selectors, shown in the table), no-route-to-peer,
 #   too-big (underlay MTU 1280 under a 1400-byte tunnel MTU, DF set),
 #   sa-near-limit (sequence numbers), sa-expired (hard packet limit);
-#   crypto-busy is provoked by tests/crypto-flood.sh.
+#   crypto-busy is provoked by tests/crypto-flood.sh. IPv6 link-scope
+#   traffic (ping ff02::1) outside the selectors counts in tx_link_local,
+#   not tx_selector, so the device's own router solicitations do not look
+#   like a selector mismatch.
 #
 #   netns $a (side 0)                          netns $b (side 1)
 #   +--------------------------+               +--------------------------+
@@ -113,7 +116,7 @@ pings() {
 }
 
 esp_require_tools jq python3
-ktap_plan 16
+ktap_plan 17
 espvti_load
 esp_topo
 fresh
@@ -167,6 +170,18 @@ check "b accepts only 10.99.0.99 from a: rx-selector-drops, evidence shows the s
 SPI_SEL=0x00005e1e
 ns_exec "$a" "$ESPCTL" sa add esp0 dir out spi "$SPI_SEL" aead "$ESP_ALG" \
 	"$(esp_hex 20)" "$ESP_ICV" ts-remote 10.99.0.2/32
+# link_local_apart: pings to ff02::1 on esp0 (link scope, outside the
+# selectors) count in tx_link_local, not tx_selector.
+link_local_apart() {
+	local ll sel
+	pings "$a" ff02::1%esp0 2 -6
+	ll=$(esp_dev_stat "$a" esp0 tx_link_local) && sel=$(esp_dev_stat "$a" esp0 tx_selector) ||
+		return 1
+	echo "tx_link_local $ll, tx_selector $sel"
+	[ "$ll" -ge 2 ] && [ "$sel" = 0 ]
+}
+check "IPv6 link-scope traffic outside the selectors: tx_link_local, not tx_selector" \
+	link_local_apart
 ip -n "$a" route add 10.50.0.0/16 dev esp0
 pings "$a" 10.50.0.1 3
 check "route 10.50.0.0/16 into esp0, outbound selector 10.99.0.2/32: routes-not-covered" \

@@ -467,6 +467,10 @@ enum espvti_ts_attrs {
  *	ESPVTI_A_CRYPTO): not a drop. Zero while every request completes at
  *	once.
  * @ESPVTI_STAT_TX_CRYPTO_ASYNC: likewise, encryptions.
+ * @ESPVTI_STAT_TX_LINK_LOCAL: dropped, IPv6 packets with a link-local
+ *	source or a link-scope destination (router solicitations, MLD: the
+ *	device's own traffic on its link) outside the outbound SA's selectors;
+ *	not counted in ESPVTI_STAT_TX_SELECTOR.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -500,6 +504,7 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_TCP_MSS_CLAMPED,
 	ESPVTI_STAT_RX_CRYPTO_ASYNC,
 	ESPVTI_STAT_TX_CRYPTO_ASYNC,
+	ESPVTI_STAT_TX_LINK_LOCAL,
 
 	__ESPVTI_STAT_MAX
 };
