@@ -198,6 +198,7 @@ static int espvti_dev_init(struct net_device *dev)
 	INIT_WORK(&edev->float_work, espvti_float_work);
 	edev->mss_clamp = ESPVTI_MSS_CLAMP_AUTO;
 	spin_lock_init(&edev->float_lock);
+	spin_lock_init(&edev->sel_lock);
 	edev->stats = espvti_stats_alloc();
 	if (!edev->stats)
 		return -ENOMEM;

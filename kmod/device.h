@@ -85,6 +85,11 @@ struct espvti_endpoint {
  * @mss_mtu: the inner MTU over the path, as the transmit path last
  *	computed it (0 before the first packet); read by the receive path's
  *	clamping. Written and read locklessly: any recent value will do.
+ * @sel_lock: protects @sel_family, @sel_src and @sel_dst.
+ * @sel_family: family of the last packet an inbound SA's selectors
+ *	refused (ESPVTI_STAT_RX_SELECTOR), 0 before the first one.
+ * @sel_src: its inner source (IPv4 in s6_addr32[0]).
+ * @sel_dst: its inner destination.
  */
 struct espvti_dev {
 	struct net_device *dev;
@@ -108,6 +113,10 @@ struct espvti_dev {
 	atomic_t crypto_inflight;
 	u16 mss_clamp;
 	unsigned int mss_mtu;
+	spinlock_t sel_lock;
+	u8 sel_family;
+	struct in6_addr sel_src;
+	struct in6_addr sel_dst;
 };
 
 /**

@@ -81,6 +81,26 @@ static bool espvti_padding_ok(const struct sk_buff *skb, unsigned int off,
 }
 
 /*
+ * Keeps the inner addresses of a packet that the inbound selectors refused,
+ * for espctl diagnose (ESPVTI_A_RX_SEL_*): which traffic the peer sends
+ * that this side does not accept. Only authentic packets get here.
+ */
+static void espvti_rx_sel_note(const struct espvti_sa *sa, u8 family,
+			       const void *src, const void *dst)
+{
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+	size_t len = family == AF_INET ? 4 : 16;
+
+	spin_lock(&edev->sel_lock);
+	edev->sel_family = family;
+	memset(&edev->sel_src, 0, sizeof(edev->sel_src));
+	memset(&edev->sel_dst, 0, sizeof(edev->sel_dst));
+	memcpy(&edev->sel_src, src, len);
+	memcpy(&edev->sel_dst, dst, len);
+	spin_unlock(&edev->sel_lock);
+}
+
+/*
  * Validates the inner IPv4 header at skb->data, drops any TFC padding after
  * the packet and checks the selectors.
  * Return: ESPVTI_RX_DELIVER or a drop reason.
@@ -106,8 +126,10 @@ static unsigned int espvti_rx_inner4(struct sk_buff *skb,
 		return ESPVTI_RX_NOMEM;
 	iph = ip_hdr(skb);
 	if (!espvti_ts_contains(&sa->ts_remote, AF_INET, &iph->saddr) ||
-	    !espvti_ts_contains(&sa->ts_local, AF_INET, &iph->daddr))
+	    !espvti_ts_contains(&sa->ts_local, AF_INET, &iph->daddr)) {
+		espvti_rx_sel_note(sa, AF_INET, &iph->saddr, &iph->daddr);
 		return ESPVTI_STAT_RX_SELECTOR;
+	}
 	*dsfield = ipv4_get_dsfield(iph);
 	skb->protocol = htons(ETH_P_IP);
 	return ESPVTI_RX_DELIVER;
@@ -132,8 +154,10 @@ static unsigned int espvti_rx_inner6(struct sk_buff *skb,
 		return ESPVTI_RX_NOMEM;
 	ip6h = ipv6_hdr(skb);
 	if (!espvti_ts_contains(&sa->ts_remote, AF_INET6, &ip6h->saddr) ||
-	    !espvti_ts_contains(&sa->ts_local, AF_INET6, &ip6h->daddr))
+	    !espvti_ts_contains(&sa->ts_local, AF_INET6, &ip6h->daddr)) {
+		espvti_rx_sel_note(sa, AF_INET6, &ip6h->saddr, &ip6h->daddr);
 		return ESPVTI_STAT_RX_SELECTOR;
+	}
 	*dsfield = ipv6_get_dsfield(ip6h);
 	skb->protocol = htons(ETH_P_IPV6);
 	return ESPVTI_RX_DELIVER;

@@ -114,7 +114,9 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 {
 	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
 	struct espvti_sa *out = rtnl_dereference(edev->sa_out);
+	struct in6_addr sel_src, sel_dst;
 	u64 c[__ESPVTI_STAT_MAX];
+	u8 sel_family;
 	u32 n_in = 0;
 	void *hdr;
 	int i;
@@ -157,6 +159,17 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 				      ep->esock->user ? 2 : 1))))
 		goto nla_put_failure;
 	if (espvti_stats_fill(skb, ESPVTI_A_STATS, c, true, true))
+		goto nla_put_failure;
+	spin_lock_bh(&edev->sel_lock);
+	sel_family = edev->sel_family;
+	sel_src = edev->sel_src;
+	sel_dst = edev->sel_dst;
+	spin_unlock_bh(&edev->sel_lock);
+	if (sel_family &&
+	    (espvti_nl_put_addr(skb, ESPVTI_A_RX_SEL_SRC_IPV4, ESPVTI_A_RX_SEL_SRC_IPV6,
+				sel_family, &sel_src) ||
+	     espvti_nl_put_addr(skb, ESPVTI_A_RX_SEL_DST_IPV4, ESPVTI_A_RX_SEL_DST_IPV6,
+				sel_family, &sel_dst)))
 		goto nla_put_failure;
 	genlmsg_end(skb, hdr);
 	return 0;

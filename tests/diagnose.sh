@@ -163,9 +163,10 @@ ns_exec "$b" "$ESPCTL" sa del esp0 dir in spi "$ESP_SPI_AB"
 ns_exec "$b" "$ESPCTL" sa add esp0 dir in spi "$ESP_SPI_AB" aead "$ESP_ALG" \
 	"$ESP_KEY_AB" "$ESP_ICV" replay-window "$ESP_WIN" ts-remote 10.99.0.99/32
 pings "$a" "${ESP_I4[1]}" 5
-check "b accepts only 10.99.0.99 from a: rx-selector-drops, evidence shows the selectors" \
+check "b accepts only 10.99.0.99 from a: rx-selector-drops, evidence shows the selectors and the packet" \
 	diag_found "$b" esp0 rx-selector-drops \
-	'[.evidence[] | select(test("remote 10.99.0.99/32"))] | length > 0' -i 0
+	'([.evidence[] | select(test("remote 10.99.0.99/32"))] | length > 0) and
+	 ([.evidence[] | select(. == "last refused packet: 10.99.0.1 -> 10.99.0.2")] | length > 0)' -i 0
 
 SPI_SEL=0x00005e1e
 ns_exec "$a" "$ESPCTL" sa add esp0 dir out spi "$SPI_SEL" aead "$ESP_ALG" \

@@ -315,6 +315,13 @@ static void diag_drops(const struct diag_input *in, struct diag_result *out)
 			     "%s drops decrypted packets outside its traffic selectors", d->ifname);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "rx_selector: %llu packets %s", (unsigned long long)v, since);
+		if (d->sel_src.family) {
+			char s[64], t[64];
+
+			diag_cat(f->evidence, sizeof(f->evidence), "\nlast refused packet: %s -> %s",
+				 espctl_addr_str(&d->sel_src, s, sizeof(s)),
+				 espctl_addr_str(&d->sel_dst, t, sizeof(t)));
+		}
 		diag_sa_selectors(f, d, ESPVTI_DIR_IN);
 		snprintf(f->fix, sizeof(f->fix),
 			 "the peer sends traffic that this side's SAs do not accept: make the selectors of both sides the same (local here = remote there), the Phase 2 (CHILD_SA) mismatch");

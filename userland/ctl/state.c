@@ -126,6 +126,10 @@ static int dev_reply(struct nl_msg *msg, void *arg)
 	if (tb[ESPVTI_A_CRYPTO_INFLIGHT])
 		d->crypto_inflight = nla_get_u32(tb[ESPVTI_A_CRYPTO_INFLIGHT]);
 	read_stats(tb[ESPVTI_A_STATS], d->stats);
+	espctl_attr_addr(tb[ESPVTI_A_RX_SEL_SRC_IPV4], tb[ESPVTI_A_RX_SEL_SRC_IPV6],
+			 &d->sel_src);
+	espctl_attr_addr(tb[ESPVTI_A_RX_SEL_DST_IPV4], tb[ESPVTI_A_RX_SEL_DST_IPV6],
+			 &d->sel_dst);
 	return 0;
 }
 

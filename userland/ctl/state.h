@@ -80,6 +80,9 @@ struct espctl_sa_info {
  * @mss_clamp: ESPVTI_A_MSS_CLAMP, valid if @has_mss_clamp
  * @has_mss_clamp: the module reported it (older ones do not)
  * @stats: device totals
+ * @sel_src: inner source of the last packet the inbound selectors refused
+ *	(family 0: none yet)
+ * @sel_dst: its inner destination
  * @sas: its SAs, @n_sas of them
  * @n_sas: count
  */
@@ -104,6 +107,7 @@ struct espctl_dev_info {
 	uint16_t mss_clamp;
 	bool has_mss_clamp;
 	uint64_t stats[__ESPVTI_STAT_MAX];
+	struct espctl_addr sel_src, sel_dst;
 	struct espctl_sa_info *sas;
 	size_t n_sas;
 };

@@ -246,6 +246,12 @@ enum espvti_cmd {
  *	remote endpoint when that is smaller, less the inner IPv4 or IPv6 and
  *	TCP headers), and ESPVTI_MIN_MSS..65535 is a fixed maximum. Segments
  *	changed are counted in ESPVTI_STAT_TCP_MSS_CLAMPED.
+ * @ESPVTI_A_RX_SEL_SRC_IPV4: be32, read only: inner source of the last
+ *	packet that an inbound SA's selectors refused (ESPVTI_STAT_RX_SELECTOR);
+ *	absent before the first one.
+ * @ESPVTI_A_RX_SEL_SRC_IPV6: 16 bytes, likewise for IPv6.
+ * @ESPVTI_A_RX_SEL_DST_IPV4: be32, read only: its inner destination.
+ * @ESPVTI_A_RX_SEL_DST_IPV6: 16 bytes, likewise for IPv6.
  */
 enum espvti_attrs {
 	ESPVTI_A_UNSPEC,
@@ -279,6 +285,10 @@ enum espvti_attrs {
 	ESPVTI_A_CRYPTO,
 	ESPVTI_A_CRYPTO_INFLIGHT,
 	ESPVTI_A_MSS_CLAMP,
+	ESPVTI_A_RX_SEL_SRC_IPV4,
+	ESPVTI_A_RX_SEL_SRC_IPV6,
+	ESPVTI_A_RX_SEL_DST_IPV4,
+	ESPVTI_A_RX_SEL_DST_IPV6,
 
 	__ESPVTI_A_MAX
 };
