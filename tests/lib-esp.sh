@@ -379,3 +379,65 @@ esp_snmp() {
 esp_espvti_pair() {
 	esp_espvti_up 0 "$1" && esp_espvti_up 1 "$1"
 }
+
+# ---- counter deltas (replay.sh, malformed.sh) ----
+
+# esp_rx_stats NS DEV: the counters of DEV as KEY=VALUE lines: those of its
+# inbound SA $STAT_SPI when that is set (so that nothing else reaching the
+# device can disturb a count), else the device totals.
+esp_rx_stats() {
+	esp_show_json "$1" "$2" | jq -r --arg dev "$2" --arg spi "$((${STAT_SPI:--1}))" \
+		"$ESP_JQ_DEFS"' ($spi | tonumber) as $n | devices | select(.ifname == $dev)
+		| if $n < 0 then .stats
+		  else .sas[]? | select(.dir == "in" and (.spi | spinum) == $n) | .stats end
+		| to_entries[] | "\(.key)=\(.value)"'
+}
+
+# esp_stat_in FILE KEY: the value of KEY in a esp_rx_stats snapshot.
+esp_stat_in() {
+	sed -n "s/^$2=//p" "$1"
+}
+
+# esp_deltas_reached BEFORE SPEC...: every counter given as NAME=+N with N > 0
+# in SPEC has grown by at least N since the snapshot BEFORE.
+esp_deltas_reached() {
+	local before=$1 now=$ESP_TMP/now s k n was v
+	shift
+	esp_rx_stats "$b" esp0 >"$now" || return 1
+	for s in "$@"; do
+		k=${s%%=*} n=${s#*=+}
+		[ "$n" -gt 0 ] || continue
+		was=$(esp_stat_in "$before" "$k") v=$(esp_stat_in "$now" "$k")
+		[ -n "$v" ] && [ "$v" -ge $((was + n)) ] || return 1
+	done
+}
+
+# esp_expect_rx SPEC CMD...: runs CMD, then waits until the counters of esp0
+# in $b (see esp_rx_stats) moved exactly as SPEC says: one NAME=+N per
+# counter (the other counters of the test's RX_COUNTERS array must not move
+# at all). At least one N must be positive.
+esp_expect_rx() {
+	local spec=$1 before=$ESP_TMP/before now=$ESP_TMP/now s k n was v want ok=0
+	local full=()
+	shift
+	for k in "${RX_COUNTERS[@]}"; do
+		n=$(tr ' ' '\n' <<<"$spec" | sed -n "s/^$k=+//p")
+		full+=("$k=+${n:-0}")
+	done
+	esp_rx_stats "$b" esp0 >"$before" || { echo "espctl show failed"; return 1; }
+	"$@" || { echo "command failed: $*"; return 1; }
+	wait_for 10 esp_deltas_reached "$before" "${full[@]}"
+	esp_rx_stats "$b" esp0 >"$now" || return 1
+	for s in "${full[@]}"; do
+		k=${s%%=*} n=${s#*=+}
+		was=$(esp_stat_in "$before" "$k") v=$(esp_stat_in "$now" "$k")
+		want=$((was + n))
+		if [ "$v" != "$want" ]; then
+			echo "$k: $was -> $v, expected +$n"
+			ok=1
+		elif [ "$n" -gt 0 ]; then
+			echo "$k: $was -> $v"
+		fi
+	done
+	return "$ok"
+}

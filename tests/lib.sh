@@ -97,6 +97,26 @@ check() {
 	return $rc
 }
 
+# check_here NAME CMD...: like check, but CMD runs in this shell, not in a
+# subshell, so that it may set variables and start background jobs; its
+# output goes to a file and is shown only when it fails.
+check_here() {
+	local __name=$1 __rc __out
+	shift
+	__out=$(mktemp)
+	"$@" >"$__out" 2>&1
+	__rc=$?
+	if [ $__rc -eq 0 ]; then
+		ktap_ok "$__name"
+	else
+		ktap_fail "$__name"
+		ktap_diag "command: $* (exit $__rc)"
+		sed 's/^/# /' "$__out"
+	fi
+	rm -f "$__out"
+	return $__rc
+}
+
 # check_fails NAME CMD...: like check, for a command that must fail: passed
 # when CMD exits non-zero (its output is shown as diagnostics either way).
 check_fails() {

@@ -46,66 +46,6 @@ test_cleanup() {
 	esp_cleanup
 }
 
-# dev_stats NS DEV: the counters of DEV as KEY=VALUE lines: those of its
-# inbound SA $STAT_SPI when that is set (so that nothing else reaching the
-# device can disturb a count), else the device totals.
-dev_stats() {
-	esp_show_json "$1" "$2" | jq -r --arg dev "$2" --arg spi "$((${STAT_SPI:--1}))" \
-		"$ESP_JQ_DEFS"' ($spi | tonumber) as $n | devices | select(.ifname == $dev)
-		| if $n < 0 then .stats
-		  else .sas[]? | select(.dir == "in" and (.spi | spinum) == $n) | .stats end
-		| to_entries[] | "\(.key)=\(.value)"'
-}
-
-# stat_in FILE KEY: the value of KEY in a dev_stats snapshot.
-stat_in() {
-	sed -n "s/^$2=//p" "$1"
-}
-
-# deltas_reached BEFORE SPEC...: every counter given as NAME=+N with N > 0
-# in SPEC has grown by at least N since the snapshot BEFORE.
-deltas_reached() {
-	local before=$1 now=$ESP_TMP/now s k n was v
-	shift
-	dev_stats "$b" esp0 >"$now" || return 1
-	for s in "$@"; do
-		k=${s%%=*} n=${s#*=+}
-		[ "$n" -gt 0 ] || continue
-		was=$(stat_in "$before" "$k") v=$(stat_in "$now" "$k")
-		[ -n "$v" ] && [ "$v" -ge $((was + n)) ] || return 1
-	done
-}
-
-# expect_rx SPEC CMD...: runs CMD, then waits until the counters of esp0 in
-# $b (see dev_stats) moved exactly as SPEC says: one NAME=+N per counter
-# (the other rx counters must not move at all). At least one N must be
-# positive.
-expect_rx() {
-	local spec=$1 before=$ESP_TMP/before now=$ESP_TMP/now s k n was v want ok=0
-	local full=()
-	shift
-	for k in "${RX_COUNTERS[@]}"; do
-		n=$(tr ' ' '\n' <<<"$spec" | sed -n "s/^$k=+//p")
-		full+=("$k=+${n:-0}")
-	done
-	dev_stats "$b" esp0 >"$before" || { echo "espctl show failed"; return 1; }
-	"$@" || { echo "command failed: $*"; return 1; }
-	wait_for 10 deltas_reached "$before" "${full[@]}"
-	dev_stats "$b" esp0 >"$now" || return 1
-	for s in "${full[@]}"; do
-		k=${s%%=*} n=${s#*=+}
-		was=$(stat_in "$before" "$k") v=$(stat_in "$now" "$k")
-		want=$((was + n))
-		if [ "$v" != "$want" ]; then
-			echo "$k: $was -> $v, expected +$n"
-			ok=1
-		elif [ "$n" -gt 0 ]; then
-			echo "$k: $was -> $v"
-		fi
-	done
-	return "$ok"
-}
-
 # craft SEQ [ESPCRAFT OPTIONS...]: one ICMP echo request from side 0's
 # inner address to side 1's in ESP of $SPI_X (sequence number SEQ), sent
 # from $a to $b's outer address of family $OFAM.
@@ -140,15 +80,15 @@ unknown_spi() {
 	rx_x=$(esp_sa_stat "$b" esp0 in "$SPI_X" rx_packets) || return 1
 	spi=$(printf '0x%08x' $(( (SPI_X ^ 0x5a5a5a) | 0x1000 )))
 	x=$(xfrm_nostates)
-	dev_stats "$b" esp0 >"$before" || return 1
+	esp_rx_stats "$b" esp0 >"$before" || return 1
 	SPI_X=$spi KEY_X=$(esp_hex 20) craft 1000 || return 1
 	if ! wait_for 10 xfrm_nostates_ge $((x + 1)); then
 		echo "XfrmInNoStates stayed at $(xfrm_nostates) (was $x): the packet went nowhere"
 		ok=1
 	fi
-	dev_stats "$b" esp0 >"$now" || return 1
+	esp_rx_stats "$b" esp0 >"$now" || return 1
 	for k in "${RX_COUNTERS[@]:1}"; do
-		was=$(stat_in "$before" "$k") v=$(stat_in "$now" "$k")
+		was=$(esp_stat_in "$before" "$k") v=$(esp_stat_in "$now" "$k")
 		if [ "$k" = rx_no_sa ] && [ "$v" = $((was + 1)) ]; then
 			echo "rx_no_sa: $was -> $v (accepted)"
 		elif [ "$v" != "$was" ]; then
@@ -201,7 +141,7 @@ esp_keying gcm128 0
 SPI_X=$(esp_spi)
 while [ "$SPI_X" = "$ESP_SPI_AB" ] || [ "$SPI_X" = "$ESP_SPI_BA" ]; do SPI_X=$(esp_spi); done
 KEY_X=$(esp_hex 20)
-STAT_SPI=$SPI_X		# expect_rx looks at the counters of that SA
+STAT_SPI=$SPI_X		# esp_expect_rx looks at the counters of that SA
 
 check "espvti pair (outer IPv4)" esp_espvti_pair 4 || ktap_bail "no tunnel"
 check "tunnel works before" tunnel_ok
@@ -211,27 +151,27 @@ for OFAM in 4 6; do
 	tag="outer IPv$OFAM"
 	s=$((OFAM * 100))
 	if [ "$OFAM" = 6 ]; then out_src=fd00:77::1; else out_src=10.77.0.1; fi
-	check "$tag: well-formed packet is delivered" expect_rx "rx_packets=+1" craft $((s + 1))
+	check "$tag: well-formed packet is delivered" esp_expect_rx "rx_packets=+1" craft $((s + 1))
 	check "$tag: cut to ESP header + IV -> rx_malformed" \
-		expect_rx "rx_malformed=+1" craft $((s + 2)) --corrupt truncate=16
+		esp_expect_rx "rx_malformed=+1" craft $((s + 2)) --corrupt truncate=16
 	check "$tag: cut by one byte -> rx_malformed" \
-		expect_rx "rx_malformed=+1" craft $((s + 3)) --corrupt truncate=-1
+		esp_expect_rx "rx_malformed=+1" craft $((s + 3)) --corrupt truncate=-1
 	check "$tag: flipped ciphertext byte -> rx_auth_fail" \
-		expect_rx "rx_auth_fail=+1" craft $((s + 4)) --corrupt flip
+		esp_expect_rx "rx_auth_fail=+1" craft $((s + 4)) --corrupt flip
 	check "$tag: wrong ICV -> rx_auth_fail" \
-		expect_rx "rx_auth_fail=+1" craft $((s + 5)) --corrupt icv
+		esp_expect_rx "rx_auth_fail=+1" craft $((s + 5)) --corrupt icv
 	check "$tag: pad bytes not 1, 2, 3, ... -> rx_bad_trailer" \
-		expect_rx "rx_bad_trailer=+1" craft $((s + 6)) --corrupt padding
+		esp_expect_rx "rx_bad_trailer=+1" craft $((s + 6)) --corrupt padding
 	check "$tag: pad length 255, more than the payload -> rx_bad_trailer" \
-		expect_rx "rx_bad_trailer=+1" craft $((s + 7)) --corrupt padlen
+		esp_expect_rx "rx_bad_trailer=+1" craft $((s + 7)) --corrupt padlen
 	check "$tag: next header 99 -> rx_bad_inner" \
-		expect_rx "rx_bad_inner=+1" craft $((s + 8)) --nexthdr 99
+		esp_expect_rx "rx_bad_inner=+1" craft $((s + 8)) --nexthdr 99
 	check "$tag: next header 59 (dummy packet) -> rx_dummy" \
-		expect_rx "rx_dummy=+1" craft $((s + 11)) --nexthdr 59
+		esp_expect_rx "rx_dummy=+1" craft $((s + 11)) --nexthdr 59
 	check "$tag: inner source $out_src outside the selectors -> rx_selector" \
-		expect_rx "rx_selector=+1" craft $((s + 9)) --isrc "$out_src"
+		esp_expect_rx "rx_selector=+1" craft $((s + 9)) --isrc "$out_src"
 	check "$tag: unknown SPI goes to xfrm, espvti delivers nothing" unknown_spi
-	check "$tag: well-formed packet is still delivered" expect_rx "rx_packets=+1" \
+	check "$tag: well-formed packet is still delivered" esp_expect_rx "rx_packets=+1" \
 		craft $((s + 10))
 done
 

@@ -42,22 +42,6 @@ test_cleanup() {
 	esp_cleanup
 }
 
-# run NAME CMD...: like check, but CMD runs in this shell (it sets PIDS).
-run() {
-	local name=$1 rc
-	shift
-	"$@" >"$ESP_TMP/run.out" 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ktap_ok "$name"
-	else
-		ktap_fail "$name"
-		ktap_diag "command: $* (exit $rc)"
-		sed 's/^/# /' "$ESP_TMP/run.out"
-	fi
-	return $rc
-}
-
 # hand_over R: the module loaded, four devices each given a helper's socket.
 hand_over() {
 	local i
@@ -126,12 +110,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		ktap_skip "$name" "an earlier round failed"
 		continue
 	fi
-	if ! run "round $r: four sockets handed over" hand_over "$r"; then
+	if ! check_here "round $r: four sockets handed over" hand_over "$r"; then
 		failed=1
 		ktap_skip "$name" "no sockets handed over"
 		continue
 	fi
-	run "$name" race "$r" || failed=1
+	check_here "$name" race "$r" || failed=1
 done
 check "the module loads again and makes a device" \
 	eval 'espvti_load && ip link add espx type espvti && ip link del espx'

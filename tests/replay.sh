@@ -36,66 +36,6 @@ test_cleanup() {
 	esp_cleanup
 }
 
-# dev_stats NS DEV: the counters of DEV as KEY=VALUE lines: those of its
-# inbound SA $STAT_SPI when that is set (so that nothing else reaching the
-# device can disturb a count), else the device totals.
-dev_stats() {
-	esp_show_json "$1" "$2" | jq -r --arg dev "$2" --arg spi "$((${STAT_SPI:--1}))" \
-		"$ESP_JQ_DEFS"' ($spi | tonumber) as $n | devices | select(.ifname == $dev)
-		| if $n < 0 then .stats
-		  else .sas[]? | select(.dir == "in" and (.spi | spinum) == $n) | .stats end
-		| to_entries[] | "\(.key)=\(.value)"'
-}
-
-# stat_in FILE KEY: the value of KEY in a dev_stats snapshot.
-stat_in() {
-	sed -n "s/^$2=//p" "$1"
-}
-
-# deltas_reached BEFORE SPEC...: every counter given as NAME=+N with N > 0
-# in SPEC has grown by at least N since the snapshot BEFORE.
-deltas_reached() {
-	local before=$1 now=$ESP_TMP/now s k n was v
-	shift
-	dev_stats "$b" esp0 >"$now" || return 1
-	for s in "$@"; do
-		k=${s%%=*} n=${s#*=+}
-		[ "$n" -gt 0 ] || continue
-		was=$(stat_in "$before" "$k") v=$(stat_in "$now" "$k")
-		[ -n "$v" ] && [ "$v" -ge $((was + n)) ] || return 1
-	done
-}
-
-# expect_rx SPEC CMD...: runs CMD, then waits until the counters of esp0 in
-# $b (see dev_stats) moved exactly as SPEC says: one NAME=+N per counter
-# (the other rx counters must not move at all). At least one N must be
-# positive.
-expect_rx() {
-	local spec=$1 before=$ESP_TMP/before now=$ESP_TMP/now s k n was v want ok=0
-	local full=()
-	shift
-	for k in "${RX_COUNTERS[@]}"; do
-		n=$(tr ' ' '\n' <<<"$spec" | sed -n "s/^$k=+//p")
-		full+=("$k=+${n:-0}")
-	done
-	dev_stats "$b" esp0 >"$before" || { echo "espctl show failed"; return 1; }
-	"$@" || { echo "command failed: $*"; return 1; }
-	wait_for 10 deltas_reached "$before" "${full[@]}"
-	dev_stats "$b" esp0 >"$now" || return 1
-	for s in "${full[@]}"; do
-		k=${s%%=*} n=${s#*=+}
-		was=$(stat_in "$before" "$k") v=$(stat_in "$now" "$k")
-		want=$((was + n))
-		if [ "$v" != "$want" ]; then
-			echo "$k: $was -> $v, expected +$n"
-			ok=1
-		elif [ "$n" -gt 0 ]; then
-			echo "$k: $was -> $v"
-		fi
-	done
-	return "$ok"
-}
-
 # craft SPI KEY TAG SEQ [ESPCRAFT OPTIONS...]: sends one crafted ESP packet
 # from $a to $b carrying the UDP datagram "mark-TAG".
 craft() {
@@ -137,7 +77,7 @@ deliver() {
 	send_all() {
 		for s in "${seqs[@]}"; do craft "$spi" "$key" "$spi-$s" "$s" "${opts[@]}" || return 1; done
 	}
-	expect_rx "rx_packets=+${#seqs[@]}" send_all || return 1
+	esp_expect_rx "rx_packets=+${#seqs[@]}" send_all || return 1
 	for s in "${seqs[@]}"; do marks_are 1 "$spi-$s" || return 1; done
 }
 
@@ -153,7 +93,7 @@ refuse() {
 	fi
 	seq=$1
 	had=$(marks "$spi-$seq")
-	expect_rx "$ctr=+1" craft "$spi" "$key" "$spi-$seq" "$seq" "${opts[@]}" || return 1
+	esp_expect_rx "$ctr=+1" craft "$spi" "$key" "$spi-$seq" "$seq" "${opts[@]}" || return 1
 	marks_are "$had" "$spi-$seq"
 }
 
@@ -230,14 +170,14 @@ replay_real() {
 # real_replayed: that resent packet is dropped as a replay by $SPI_R.
 real_replayed() {
 	local STAT_SPI=$SPI_R
-	expect_rx "rx_replay=+1" replay_real
+	esp_expect_rx "rx_replay=+1" replay_real
 }
 
 # replay_file FILE TAG: FILE (a packet that carried mark-TAG) resent as it
 # is must be dropped as a replay, and mark-TAG not arrive again.
 replay_file() {
 	local STAT_SPI=$SPI_C
-	expect_rx "rx_replay=+1" ns_exec "$a" python3 "$CRAFT" replay --dst "${ESP_O4[1]}" "$1" &&
+	esp_expect_rx "rx_replay=+1" ns_exec "$a" python3 "$CRAFT" replay --dst "${ESP_O4[1]}" "$1" &&
 		marks_are 1 "$2"
 }
 

@@ -71,24 +71,6 @@ async_impl() {
 	if kernel_ge 6 3 && [ $(($1 % 2)) = 0 ]; then echo cryptd; else echo pcrypt; fi
 }
 
-# run NAME CMD...: like check, but CMD runs in this shell, so that it may
-# set variables and start background jobs; its output is shown only when it
-# fails.
-run() {
-	local name=$1 rc
-	shift
-	"$@" >"$ESP_TMP/run.out" 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ktap_ok "$name"
-	else
-		ktap_fail "$name"
-		ktap_diag "command: $* (exit $rc)"
-		sed 's/^/# /' "$ESP_TMP/run.out"
-	fi
-	return $rc
-}
-
 # up: fresh namespaces, espvti on both sides (new keys; the implementation
 # from ESPVTI_TEST_CRYPTO), the flood target SA on b, and a ping each way.
 up() {
@@ -246,19 +228,19 @@ event() {
 	local r=$1 mode=$2 ev=$3 tag="round $1, $2, $3" t0=$SECONDS
 	if [ "$mode" = default ]; then unset ESPVTI_TEST_CRYPTO
 	else export ESPVTI_TEST_CRYPTO=$mode; fi
-	run "$tag: fresh namespaces and tunnel, ping both ways" up ||
+	check_here "$tag: fresh namespaces and tunnel, ping both ways" up ||
 		ktap_bail "no tunnel to tear down"
 	load_start || ktap_bail "load generators did not start"
-	run "$tag: load flowing through the tunnel" load_flowing "$mode"
+	check_here "$tag: load flowing through the tunnel" load_flowing "$mode"
 	ktap_diag "$FLOW"
-	run "$tag: ${WHAT[$ev]} under load" "teardown_$ev"
+	check_here "$tag: ${WHAT[$ev]} under load" "teardown_$ev"
 	esp_stop "${LOAD_A[@]}" "${LOAD_B[@]}"
 	ESP_BG_PIDS=()
 	namespaces_gone
 	if [ "$ev" = rmmod ]; then
-		run "$tag: module loaded again" reload
+		check_here "$tag: module loaded again" reload
 	else
-		run "$tag: rmmod espvti, module loaded again" reload
+		check_here "$tag: rmmod espvti, module loaded again" reload
 	fi
 	ktap_diag "$tag: $((SECONDS - t0)) s"
 }
@@ -278,5 +260,5 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 done
 unset ESPVTI_TEST_CRYPTO
-run "after the last reload: a fresh tunnel works" up
+check_here "after the last reload: a fresh tunnel works" up
 ktap_finish
