@@ -172,7 +172,7 @@ static void espvti_get_stats64(struct net_device *dev,
 	/* Authentic or unverifiable packets refused by policy. */
 	s->rx_dropped = c[ESPVTI_STAT_RX_NO_SA] + c[ESPVTI_STAT_RX_REPLAY] +
 			c[ESPVTI_STAT_RX_SELECTOR] + c[ESPVTI_STAT_RX_EXPIRED] +
-			c[ESPVTI_STAT_RX_CRYPTO_BUSY];
+			c[ESPVTI_STAT_RX_CRYPTO_BUSY] + c[ESPVTI_STAT_RX_LINK_LOCAL];
 	s->tx_carrier_errors = c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_errors = c[ESPVTI_STAT_TX_ERRORS] + c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_dropped = c[ESPVTI_STAT_TX_NO_SA] + c[ESPVTI_STAT_TX_SEQ_EXHAUSTED] +

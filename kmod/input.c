@@ -155,6 +155,10 @@ static unsigned int espvti_rx_inner6(struct sk_buff *skb,
 	ip6h = ipv6_hdr(skb);
 	if (!espvti_ts_contains(&sa->ts_remote, AF_INET6, &ip6h->saddr) ||
 	    !espvti_ts_contains(&sa->ts_local, AF_INET6, &ip6h->daddr)) {
+		/* The peer device's own link chatter (see tx_link_local). */
+		if ((ipv6_addr_type(&ip6h->saddr) | ipv6_addr_type(&ip6h->daddr)) &
+		    IPV6_ADDR_LINKLOCAL)
+			return ESPVTI_STAT_RX_LINK_LOCAL;
 		espvti_rx_sel_note(sa, AF_INET6, &ip6h->saddr, &ip6h->daddr);
 		return ESPVTI_STAT_RX_SELECTOR;
 	}

@@ -76,6 +76,7 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_DUMMY:
 	case ESPVTI_STAT_RX_NON_ESP:
 	case ESPVTI_STAT_RX_CRYPTO_ASYNC:
+	case ESPVTI_STAT_RX_LINK_LOCAL:
 		return true;
 	default:
 		return false;
@@ -154,10 +155,11 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_RX_CRYPTO_ASYNC]	= "rx_crypto_async",
 	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
 	[ESPVTI_STAT_TX_LINK_LOCAL]	= "tx_link_local",
+	[ESPVTI_STAT_RX_LINK_LOCAL]	= "rx_link_local",
 };
 
 /* A new counter must be named above: this fails to build until it is. */
-static_assert(ESPVTI_STAT_TX_LINK_LOCAL == __ESPVTI_STAT_MAX - 1,
+static_assert(ESPVTI_STAT_RX_LINK_LOCAL == __ESPVTI_STAT_MAX - 1,
 	      "name the new counter in espvti_stat_names, then move this check");
 
 static bool espvti_stat_named(unsigned int i)

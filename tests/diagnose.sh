@@ -15,8 +15,9 @@
 #   sa-near-limit (sequence numbers), sa-expired (hard packet limit);
 #   crypto-busy is provoked by tests/crypto-flood.sh. IPv6 link-scope
 #   traffic (ping ff02::1) outside the selectors counts in tx_link_local,
-#   not tx_selector, so the device's own router solicitations do not look
-#   like a selector mismatch.
+#   not tx_selector, and on the receiving side in rx_link_local, not
+#   rx_selector, so the devices' own router solicitations do not look like
+#   a selector mismatch.
 #
 #   netns $a (side 0)                          netns $b (side 1)
 #   +--------------------------+               +--------------------------+
@@ -116,7 +117,7 @@ pings() {
 }
 
 esp_require_tools jq python3
-ktap_plan 17
+ktap_plan 18
 espvti_load
 esp_topo
 fresh
@@ -167,6 +168,23 @@ check "b accepts only 10.99.0.99 from a: rx-selector-drops, evidence shows the s
 	diag_found "$b" esp0 rx-selector-drops \
 	'([.evidence[] | select(test("remote 10.99.0.99/32"))] | length > 0) and
 	 ([.evidence[] | select(. == "last refused packet: 10.99.0.1 -> 10.99.0.2")] | length > 0)' -i 0
+
+# ll_from_a_apart: a's pings to ff02::1 reach b through the tunnel (a's
+# selectors are any) and b's narrower inbound SA drops them as
+# rx_link_local: not rx_selector, not the last refused packet.
+ll_from_a_apart() {
+	local before after
+	before=$(esp_dev_stat "$b" esp0 rx_selector) || return 1
+	pings "$a" ff02::1%esp0 2 -6
+	wait_for 10 eval '[ "$(esp_dev_stat "$b" esp0 rx_link_local)" -ge 2 ]' || {
+		echo "rx_link_local on b: $(esp_dev_stat "$b" esp0 rx_link_local)"; return 1; }
+	after=$(esp_dev_stat "$b" esp0 rx_selector) || return 1
+	[ "$before" = "$after" ] || { echo "rx_selector $before -> $after"; return 1; }
+	diag_found "$b" esp0 rx-selector-drops \
+		'[.evidence[] | select(. == "last refused packet: 10.99.0.1 -> 10.99.0.2")] | length > 0' -i 0
+}
+check "IPv6 link-scope traffic from the peer outside b's selectors: rx_link_local, not rx_selector" \
+	ll_from_a_apart
 
 SPI_SEL=0x00005e1e
 ns_exec "$a" "$ESPCTL" sa add esp0 dir out spi "$SPI_SEL" aead "$ESP_ALG" \

@@ -41,6 +41,7 @@ static const char *const stat_names[__ESPVTI_STAT_MAX] = {
 	[ESPVTI_STAT_RX_CRYPTO_ASYNC]	= "rx_crypto_async",
 	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
 	[ESPVTI_STAT_TX_LINK_LOCAL]	= "tx_link_local",
+	[ESPVTI_STAT_RX_LINK_LOCAL]	= "rx_link_local",
 };
 
 const char *espctl_stat_name(unsigned int stat)

@@ -481,6 +481,9 @@ enum espvti_ts_attrs {
  *	source or a link-scope destination (router solicitations, MLD: the
  *	device's own traffic on its link) outside the outbound SA's selectors;
  *	not counted in ESPVTI_STAT_TX_SELECTOR.
+ * @ESPVTI_STAT_RX_LINK_LOCAL: dropped, the same kind of IPv6 from the peer
+ *	(decrypted, outside the inbound SA's selectors); not counted in
+ *	ESPVTI_STAT_RX_SELECTOR.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -515,6 +518,7 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_RX_CRYPTO_ASYNC,
 	ESPVTI_STAT_TX_CRYPTO_ASYNC,
 	ESPVTI_STAT_TX_LINK_LOCAL,
+	ESPVTI_STAT_RX_LINK_LOCAL,
 
 	__ESPVTI_STAT_MAX
 };
