@@ -57,17 +57,17 @@ hits() {
 	grep -E " $1: \(" "$TRACE/trace" || true
 }
 
-# none_under_rtnl NAME MIN: probe NAME fired at least MIN times, and every
-# time with rtnl_mutex free (owner 0).
-none_under_rtnl() {
-	local lines n held
+# rtnl_seen NAME MIN free|held: probe NAME fired at least MIN times, and
+# every time with rtnl_mutex free (owner 0), or every time held.
+rtnl_seen() {
+	local lines n free
 	lines=$(hits "$1")
 	[ -n "$lines" ] || { echo "$1 never fired"; return 1; }
 	n=$(grep -c . <<<"$lines")
-	held=$(grep -vc 'owner=0x0$' <<<"$lines")
-	echo "$1: $n calls, $held with RTNL held"
+	free=$(grep -c 'owner=0x0$' <<<"$lines")
+	echo "$1: $n calls, $free with RTNL free, $((n - free)) with RTNL held"
 	[ "$n" -ge "$2" ] || { echo "too few calls seen (want $2)"; return 1; }
-	[ "$held" = 0 ] || { grep -v 'owner=0x0$' <<<"$lines"; return 1; }
+	if [ "$3" = free ]; then [ "$free" = "$n" ]; else [ "$free" = 0 ]; fi
 }
 
 # exit_sync_free: the calls of synchronize_net() made by espvti_exit()
@@ -98,18 +98,6 @@ exit_sync_free() {
 	return 1
 }
 
-# all_under_rtnl NAME: the positive control; probe NAME fired, and always
-# with rtnl_mutex held.
-all_under_rtnl() {
-	local lines n free
-	lines=$(hits "$1")
-	[ -n "$lines" ] || { echo "$1 never fired"; return 1; }
-	n=$(grep -c . <<<"$lines")
-	free=$(grep -c 'owner=0x0$' <<<"$lines")
-	echo "$1: $n calls, $free with RTNL free"
-	[ "$free" = 0 ]
-}
-
 # sa_add SPI: an outbound SA on esp0 (its transform allocated on the way).
 sa_add() {
 	"$ESPCTL" sa add esp0 dir out spi "$1" aead "$ALG" \
@@ -135,9 +123,9 @@ check "espctl sa add: an SA on the default AEAD" sa_add 0x100
 check "espctl set esp0 crypto pcrypt, then an SA on it (loads pcrypt)" \
 	eval '"$ESPCTL" set esp0 crypto pcrypt && sa_add 0x101'
 check "control: espvti_sa_install ran with RTNL held, and the probe saw it" \
-	all_under_rtnl install
+	rtnl_seen install 1 held
 check "crypto_alloc_aead never ran with RTNL held (espctl's requests)" \
-	none_under_rtnl alloc 2
+	rtnl_seen alloc 2 free
 # The probe on module code goes before the module does.
 echo 0 >"$TRACE/events/$GROUP/install/enable"
 echo "-:$GROUP/install" >>"$TRACE/kprobe_events"
