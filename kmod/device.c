@@ -16,6 +16,7 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "reserve.h"
 #include "sa.h"
 #include "udp.h"
 
@@ -172,7 +173,8 @@ static void espvti_get_stats64(struct net_device *dev,
 	/* Authentic or unverifiable packets refused by policy. */
 	s->rx_dropped = c[ESPVTI_STAT_RX_NO_SA] + c[ESPVTI_STAT_RX_REPLAY] +
 			c[ESPVTI_STAT_RX_SELECTOR] + c[ESPVTI_STAT_RX_EXPIRED] +
-			c[ESPVTI_STAT_RX_CRYPTO_BUSY] + c[ESPVTI_STAT_RX_LINK_LOCAL];
+			c[ESPVTI_STAT_RX_CRYPTO_BUSY] + c[ESPVTI_STAT_RX_LINK_LOCAL] +
+			c[ESPVTI_STAT_RX_HOLD_FULL] + c[ESPVTI_STAT_RX_HOLD_EXPIRED];
 	s->tx_carrier_errors = c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_errors = c[ESPVTI_STAT_TX_ERRORS] + c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_dropped = c[ESPVTI_STAT_TX_NO_SA] + c[ESPVTI_STAT_TX_SEQ_EXHAUSTED] +
@@ -194,6 +196,7 @@ static int espvti_dev_init(struct net_device *dev)
 
 	edev->dev = dev;
 	INIT_HLIST_NODE(&edev->remote_node);
+	INIT_LIST_HEAD(&edev->resv_list);
 	timer_setup(&edev->keepalive_timer, espvti_keepalive_timer, 0);
 	INIT_WORK(&edev->float_work, espvti_float_work);
 	edev->mss_clamp = ESPVTI_MSS_CLAMP_AUTO;
@@ -329,6 +332,7 @@ static void espvti_dev_uninit(struct net_device *dev)
 	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
 
 	espvti_sa_flush(edev);
+	espvti_resv_flush(edev);
 	hash_del_rcu(&edev->remote_node);
 	RCU_INIT_POINTER(edev->ep, NULL);
 	/* The timer sees no endpoint now and does not come back. */
@@ -431,6 +435,7 @@ static int __net_init espvti_net_init(struct net *net)
 	INIT_LIST_HEAD(&en->devs);
 	hash_init(en->spi_hash);
 	hash_init(en->remote_hash);
+	hash_init(en->resv_hash);
 	espvti_udp_net_init(en);
 	return 0;
 }

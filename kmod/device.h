@@ -90,6 +90,8 @@ struct espvti_endpoint {
  *	refused (ESPVTI_STAT_RX_SELECTOR), 0 before the first one.
  * @sel_src: its inner source (IPv4 in s6_addr32[0]).
  * @sel_dst: its inner destination.
+ * @resv_list: reserved inbound SPIs (struct espvti_resv); under RTNL.
+ * @resv_count: entries in @resv_list; under RTNL.
  */
 struct espvti_dev {
 	struct net_device *dev;
@@ -117,6 +119,8 @@ struct espvti_dev {
 	u8 sel_family;
 	struct in6_addr sel_src;
 	struct in6_addr sel_dst;
+	struct list_head resv_list;
+	unsigned int resv_count;
 };
 
 /**
@@ -128,6 +132,8 @@ struct espvti_dev {
  * @remote_hash: devices by the remote address of their endpoint
  *	(espvti_remote_key()), so that SA-less drops and ICMP errors find their
  *	device in one bucket; written under RTNL, read under RCU.
+ * @resv_hash: reserved inbound SPIs (struct espvti_resv) of all devices of
+ *	the namespace, by SPI; written under RTNL, read under RCU.
  * @socks: UDP encapsulation sockets in use by devices of the namespace;
  *	under RTNL.
  * @reap_work: lets go of handed-over sockets whose process closed them or
@@ -138,6 +144,7 @@ struct espvti_net {
 	struct list_head socks;
 	DECLARE_HASHTABLE(spi_hash, 8);
 	DECLARE_HASHTABLE(remote_hash, 8);
+	DECLARE_HASHTABLE(resv_hash, 4);
 	struct delayed_work reap_work;
 };
 

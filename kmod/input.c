@@ -35,6 +35,7 @@
 #include "esp.h"
 #include "input.h"
 #include "replay.h"
+#include "reserve.h"
 #include "sa.h"
 
 /*
@@ -421,11 +422,14 @@ drop:
 
 /*
  * The chain's .handler: takes the packet when its SPI belongs to an inbound
- * espvti SA of the namespace, else returns -EINVAL to pass it on.
+ * espvti SA of the namespace, or is reserved by a device waiting for its SA
+ * (reserve.c), else returns -EINVAL to pass it on.
  */
 static int espvti_rcv(struct sk_buff *skb, u8 outer_family)
 {
+	struct net *net = dev_net(skb->dev);
 	struct espvti_sa *sa;
+	bool held = false;
 	u32 spi;
 
 	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
@@ -433,10 +437,14 @@ static int espvti_rcv(struct sk_buff *skb, u8 outer_family)
 	spi = ntohl(((struct ip_esp_hdr *)skb->data)->spi);
 
 	rcu_read_lock();
-	sa = espvti_sa_lookup_in(dev_net(skb->dev), spi);
+	sa = espvti_sa_lookup_in(net, spi);
 	if (sa && !espvti_sa_get(sa))
 		sa = NULL;
+	if (!sa)
+		held = espvti_resv_hold(net, spi, skb, outer_family, false, 0);
 	rcu_read_unlock();
+	if (held)
+		return 0;
 	if (!sa)
 		return -EINVAL;
 
@@ -460,6 +468,34 @@ void espvti_input_encap(struct sk_buff *skb, struct espvti_sa *sa,
 			u8 outer_family, __be16 sport)
 {
 	espvti_input(skb, sa, outer_family, true, sport);
+}
+
+/**
+ * espvti_input_held() - pass the packets held for a reserved SPI to its SA
+ * @sa: the inbound SA just installed with that SPI
+ * @held: the packets, in order of arrival (espvti_resv_take()); emptied
+ *
+ * Called in process context without RTNL, with a reference on @sa that the
+ * caller keeps. Each packet then goes the way of any packet of the SA (ICV,
+ * replay window, selectors) and is counted in ESPVTI_STAT_RX_HELD.
+ */
+void espvti_input_held(struct espvti_sa *sa, struct sk_buff_head *held)
+{
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+	struct espvti_hold_cb cb;
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(held))) {
+		cb = *ESPVTI_HOLD_CB(skb);
+		if (!espvti_sa_get(sa)) {
+			espvti_rx_drop(edev, NULL, skb, ESPVTI_STAT_RX_HOLD_EXPIRED);
+			continue;
+		}
+		espvti_count(edev, NULL, ESPVTI_STAT_RX_HELD);
+		local_bh_disable();
+		espvti_input(skb, sa, cb.outer_family, cb.encap, cb.sport);
+		local_bh_enable();
+	}
 }
 
 static int espvti_rcv4(struct sk_buff *skb)

@@ -24,6 +24,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "netlink_priv.h"
+#include "reserve.h"
 #include "udp.h"
 #include "sa.h"
 
@@ -135,6 +136,8 @@ static int espvti_nl_fill_dev(struct sk_buff *skb, struct espvti_dev *edev,
 	    nla_put_u32(skb, ESPVTI_A_MTU, edev->dev->mtu) ||
 	    nla_put_u8(skb, ESPVTI_A_TTL, ep ? ep->ttl : ESPVTI_DEFAULT_TTL) ||
 	    nla_put_u32(skb, ESPVTI_A_SA_COUNT_IN, n_in) ||
+	    nla_put_u32(skb, ESPVTI_A_SA_COUNT_RESERVED, espvti_resv_count(edev)) ||
+	    nla_put_u32(skb, ESPVTI_A_RESERVED_HELD, espvti_resv_held(edev)) ||
 	    nla_put_u8(skb, ESPVTI_A_CRYPTO, edev->crypto) ||
 	    nla_put_u32(skb, ESPVTI_A_CRYPTO_INFLIGHT,
 			atomic_read(&edev->crypto_inflight)) ||
@@ -490,6 +493,11 @@ static const struct genl_small_ops espvti_nl_ops[] = {
 	{
 		.cmd = ESPVTI_CMD_SA_FLUSH,
 		.doit = espvti_nl_sa_flush_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ESPVTI_CMD_SA_RESERVE,
+		.doit = espvti_nl_sa_reserve_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -29,5 +29,6 @@ int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info);
 int espvti_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info);
 int espvti_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int espvti_nl_sa_flush_doit(struct sk_buff *skb, struct genl_info *info);
+int espvti_nl_sa_reserve_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _ESPVTI_NETLINK_PRIV_H */

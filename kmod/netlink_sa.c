@@ -15,7 +15,9 @@
 #include "crypto.h"
 #include "device.h"
 #include "netlink_priv.h"
+#include "input.h"
 #include "replay.h"
+#include "reserve.h"
 #include "sa.h"
 
 static const struct nla_policy espvti_ts_prefix_policy[ESPVTI_TS_A_MAX + 1] = {
@@ -33,6 +35,10 @@ static struct netlink_range_validation espvti_spi_range = {
 };
 static struct netlink_range_validation espvti_replay_window_range = {
 	.min = 0, .max = ESPVTI_MAX_REPLAY_WINDOW,
+};
+
+static struct netlink_range_validation espvti_reserve_ms_range = {
+	.min = ESPVTI_MIN_RESERVE_MS, .max = ESPVTI_MAX_RESERVE_MS,
 };
 
 /*
@@ -57,6 +63,8 @@ const struct nla_policy espvti_sa_policy[ESPVTI_SA_A_MAX + 1] = {
 	[ESPVTI_SA_A_HARD_BYTES]	= { .type = NLA_U64 },
 	[ESPVTI_SA_A_HARD_PACKETS]	= { .type = NLA_U64 },
 	[ESPVTI_SA_A_SEQ]		= { .type = NLA_U64 },
+	[ESPVTI_SA_A_RESERVE_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&espvti_reserve_ms_range),
 };
 
 static int espvti_nl_parse_ts(struct nlattr *list, struct espvti_ts *ts,
@@ -186,6 +194,11 @@ static int espvti_nl_parse_sa(struct genl_info *info, struct nlattr **tb,
 	ret = espvti_nl_parse_sa_id(tb, nest, &cfg->dir, &cfg->spi, extack);
 	if (ret)
 		return ret;
+	if (tb[ESPVTI_SA_A_RESERVE_MS]) {
+		ESPVTI_NL_ERR(extack, tb[ESPVTI_SA_A_RESERVE_MS],
+			      "ESPVTI_SA_A_RESERVE_MS: only for ESPVTI_CMD_SA_RESERVE");
+		return -EINVAL;
+	}
 
 	if (!tb[ESPVTI_SA_A_ALG]) {
 		NL_SET_ERR_ATTR_MISS(extack, nest, ESPVTI_SA_A_ALG);
@@ -270,10 +283,12 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
 	struct espvti_sa_config *cfg;
+	struct sk_buff_head held;
 	struct espvti_dev *edev;
 	struct espvti_sa *sa;
 	int ret;
 
+	__skb_queue_head_init(&held);
 	ret = espvti_nl_parse_sa_nest(info, tb);
 	if (ret)
 		return ret;
@@ -312,9 +327,23 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -EEXIST || ret == -ENOSPC)
 		NL_SET_BAD_ATTR(info->extack, tb[ret == -EEXIST ? ESPVTI_SA_A_SPI :
 						 ESPVTI_SA_A_DIR]);
+	/*
+	 * Packets held for the SPI (reserve.c): taken now that the SA is in
+	 * the table, decrypted once RTNL is released. Our reference keeps the
+	 * SA while they go through it.
+	 */
+	if (!ret && sa->dir == ESPVTI_DIR_IN) {
+		espvti_resv_take(edev, sa->spi, &held);
+		if (!skb_queue_empty(&held))
+			refcount_inc(&sa->refcnt);
+	}
 	rtnl_unlock();
-	if (ret)
+	if (ret) {
 		espvti_sa_put(sa);
+	} else if (!skb_queue_empty(&held)) {
+		espvti_input_held(sa, &held);
+		espvti_sa_put(sa);
+	}
 out_free_cfg:
 	kfree_sensitive(cfg);
 	return ret;
@@ -343,6 +372,9 @@ int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 	ret = espvti_sa_remove(edev, dir, spi);
+	/* An inbound SPI without SA may be a reservation: released. */
+	if (ret == -ENOENT && dir == ESPVTI_DIR_IN && espvti_resv_remove(edev, spi))
+		ret = 0;
 	if (ret)
 		ESPVTI_NL_ERR(info->extack, tb[ESPVTI_SA_A_SPI],
 			      "ESPVTI_SA_A_SPI: the device has no SA with this direction and SPI");
@@ -360,8 +392,52 @@ int espvti_nl_sa_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
 	if (IS_ERR(edev))
 		ret = PTR_ERR(edev);
-	else
+	else {
 		espvti_sa_flush(edev);
+		espvti_resv_flush(edev);
+	}
+	rtnl_unlock();
+	return ret;
+}
+
+/*
+ * ESPVTI_CMD_SA_RESERVE: an inbound SPI whose SA is being negotiated; see
+ * reserve.c and the uapi header.
+ */
+int espvti_nl_sa_reserve_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
+	struct espvti_dev *edev;
+	unsigned int ms;
+	u32 spi;
+	u8 dir;
+	int ret;
+
+	ret = espvti_nl_parse_sa_nest(info, tb);
+	if (ret)
+		return ret;
+	ret = espvti_nl_parse_sa_id(tb, info->attrs[ESPVTI_A_SA], &dir, &spi,
+				    info->extack);
+	if (ret)
+		return ret;
+	if (dir != ESPVTI_DIR_IN) {
+		ESPVTI_NL_ERR(info->extack, tb[ESPVTI_SA_A_DIR],
+			      "ESPVTI_SA_A_DIR: only inbound SPIs can be reserved");
+		return -EINVAL;
+	}
+	ms = tb[ESPVTI_SA_A_RESERVE_MS] ? nla_get_u32(tb[ESPVTI_SA_A_RESERVE_MS]) :
+	     ESPVTI_DEFAULT_RESERVE_MS;
+
+	rtnl_lock();
+	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(edev)) {
+		ret = PTR_ERR(edev);
+		goto out_unlock;
+	}
+	ret = espvti_resv_add(edev, spi, ms, info->extack);
+	if (ret == -EEXIST || ret == -ENOSPC)
+		NL_SET_BAD_ATTR(info->extack, tb[ESPVTI_SA_A_SPI]);
+out_unlock:
 	rtnl_unlock();
 	return ret;
 }

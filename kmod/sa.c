@@ -23,6 +23,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "replay.h"
+#include "reserve.h"
 #include "sa.h"
 
 /* Runs the deferred frees; flushed at module exit. */
@@ -212,7 +213,12 @@ static void espvti_sa_hold_dev(struct espvti_sa *sa, struct espvti_dev *edev)
  * keyer, a retried request) send the same AES-GCM or ChaCha20 nonces twice,
  * which gives the key away. xfrm refuses a duplicate state likewise.
  *
- * Return: 0; -EEXIST for an SPI in use (inbound: in the namespace; outbound:
+ * An inbound SPI this device reserved (ESPVTI_CMD_SA_RESERVE) may be
+ * installed; the caller then takes the packets held for it
+ * (espvti_resv_take()).
+ *
+ * Return: 0; -EEXIST for an SPI in use (inbound: in the namespace or
+ * reserved by another device; outbound:
  * by the device's current outbound SA); -ENOSPC when the device has
  * ESPVTI_MAX_SA_IN inbound SAs already.
  */
@@ -242,6 +248,11 @@ int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 	if (espvti_sa_lookup_in(dev_net(edev->dev), sa->spi)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "ESPVTI_SA_A_SPI: an inbound SA with this SPI exists in this namespace");
+		return -EEXIST;
+	}
+	if (espvti_resv_busy(dev_net(edev->dev), sa->spi, edev)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: another device of this namespace has reserved this SPI");
 		return -EEXIST;
 	}
 	for (i = 0; i < ESPVTI_MAX_SA_IN; i++) {

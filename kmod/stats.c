@@ -77,6 +77,9 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_NON_ESP:
 	case ESPVTI_STAT_RX_CRYPTO_ASYNC:
 	case ESPVTI_STAT_RX_LINK_LOCAL:
+	case ESPVTI_STAT_RX_HELD:
+	case ESPVTI_STAT_RX_HOLD_FULL:
+	case ESPVTI_STAT_RX_HOLD_EXPIRED:
 		return true;
 	default:
 		return false;
@@ -108,7 +111,9 @@ int espvti_stats_fill(struct sk_buff *skb, int attrtype,
 		if (espvti_stat_is_rx(i) ? !rx : !tx)
 			continue;
 		/* Counted per device only: not in an SA's counters. */
-		if (i == ESPVTI_STAT_TCP_MSS_CLAMPED && !(rx && tx))
+		if ((i == ESPVTI_STAT_TCP_MSS_CLAMPED || i == ESPVTI_STAT_RX_HELD ||
+		     i == ESPVTI_STAT_RX_HOLD_FULL ||
+		     i == ESPVTI_STAT_RX_HOLD_EXPIRED) && !(rx && tx))
 			continue;
 		if (nla_put_u64_64bit(skb, i, c[i], ESPVTI_STAT_PAD)) {
 			nla_nest_cancel(skb, nest);
@@ -156,10 +161,13 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
 	[ESPVTI_STAT_TX_LINK_LOCAL]	= "tx_link_local",
 	[ESPVTI_STAT_RX_LINK_LOCAL]	= "rx_link_local",
+	[ESPVTI_STAT_RX_HELD]		= "rx_held",
+	[ESPVTI_STAT_RX_HOLD_FULL]	= "rx_hold_full",
+	[ESPVTI_STAT_RX_HOLD_EXPIRED]	= "rx_hold_expired",
 };
 
 /* A new counter must be named above: this fails to build until it is. */
-static_assert(ESPVTI_STAT_RX_LINK_LOCAL == __ESPVTI_STAT_MAX - 1,
+static_assert(ESPVTI_STAT_RX_HOLD_EXPIRED == __ESPVTI_STAT_MAX - 1,
 	      "name the new counter in espvti_stat_names, then move this check");
 
 static bool espvti_stat_named(unsigned int i)

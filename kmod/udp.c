@@ -41,6 +41,7 @@
 #include "device.h"
 #include "input.h"
 #include "netlink.h"
+#include "reserve.h"
 #include "sa.h"
 #include "udp.h"
 
@@ -134,6 +135,14 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (sa && !espvti_sa_get(sa))
 		sa = NULL;
 	if (!sa) {
+		__skb_pull(skb, sizeof(struct udphdr));
+		skb_reset_transport_header(skb);
+		if (espvti_resv_hold(sock_net(sk), spi, skb,
+				     skb->protocol == htons(ETH_P_IP) ?
+				     AF_INET : AF_INET6, true, sport)) {
+			rcu_read_unlock();
+			return 0;
+		}
 		espvti_udp_count(skb, ESPVTI_STAT_RX_NO_SA);
 		rcu_read_unlock();
 		kfree_skb(skb);

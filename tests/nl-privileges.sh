@@ -202,7 +202,7 @@ userns_step() {
 	return 1
 }
 
-ktap_plan 25
+ktap_plan 26
 
 espvti_load
 [ -x "$ESPCTL" ] || ktap_skip_all "$ESPCTL not built (run: make userland)"
@@ -245,6 +245,8 @@ check "SA_DEL as nobody: EPERM" nobody_cmd SA_DEL A_IFNAME:str=esp0 "${SA_ID[@]}
 check "SA_GET as nobody: EPERM" nobody_cmd SA_GET A_IFNAME:str=esp0 "${SA_ID[@]}"
 check "SA_GET dump as nobody: EPERM" nobody_cmd --dump SA_GET A_IFNAME:str=esp0
 check "SA_FLUSH as nobody: EPERM" nobody_cmd SA_FLUSH A_IFNAME:str=esp0
+check "SA_RESERVE as nobody: EPERM" nobody_cmd SA_RESERVE A_IFNAME:str=esp0 \
+	'A_SA{' SA_A_DIR:u8=1 SA_A_SPI:u32=0x1000 '}'
 check "esp0 unchanged by nobody's requests" esp0_untouched
 
 # rtnetlink: newlink, setlink, dellink.

@@ -20,6 +20,10 @@ mode) encrypted with AES-GCM as RFC 4106 specifies, for the VM tests.
                        bytes not 1,2,3,...), padlen (pad length 255, more
                        than the payload)
       --save FILE      also write the ESP packet (SPI onwards) to FILE
+      --src ADDR       outer source address (one of the sender's own)
+      --udp            send it in UDP (RFC 3948) from and to port 4500
+      --count N        send N packets, sequence numbers N, N+1, ...; "{seq}"
+                       in --data becomes each packet's sequence number
   espcraft.py flood --dst ADDR --spi SPI --seq N --count C [--len BYTES]
       sends C forged ESP packets of SPI with the fresh sequence numbers
       N, N+1, ... and random bytes as IV, ciphertext and ICV (BYTES after
@@ -146,10 +150,19 @@ def esp_build(key, spi, seq_lo, seq_hi, icv_len, inner, nexthdr, corrupt=None):
     return bytes(pkt)
 
 
-def esp_send(dst, pkt):
-    """Sends pkt as the payload of an IP packet of protocol 50 to dst."""
+def esp_send(dst, pkt, src=None, udp=False):
+    """Sends pkt as the payload of an IP packet of protocol 50 to dst, or
+    in a UDP datagram from and to port 4500, from src when given."""
     fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    if udp:
+        with socket.socket(fam, socket.SOCK_DGRAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((src or "", 4500))
+            s.sendto(pkt, (dst, 4500))
+        return
     with socket.socket(fam, socket.SOCK_RAW, IPPROTO_ESP) as s:
+        if src:
+            s.bind((src, 0))
         s.sendto(pkt, (dst, 0))
 
 
@@ -271,6 +284,9 @@ def main():
     p.add_argument("--nexthdr", type=int)
     p.add_argument("--corrupt")
     p.add_argument("--save")
+    p.add_argument("--src")
+    p.add_argument("--udp", action="store_true")
+    p.add_argument("--count", type=int, default=1)
     p = sub.add_parser("flood")
     p.add_argument("--dst", required=True)
     p.add_argument("--spi", required=True, type=lambda x: int(x, 0))
@@ -304,13 +320,17 @@ def main():
             return 0
         if not 0 <= a.seq < 1 << 32 or (a.seq_hi is not None and not 0 <= a.seq_hi < 1 << 32):
             raise ValueError("--seq and --seq-hi are 32-bit numbers")
-        inner, nh = inner_packet(a.inner, a.isrc, a.idst, a.sport, a.dport, a.data.encode())
-        pkt = esp_build(parse_key(a.key), a.spi, a.seq, a.seq_hi, a.icv, inner,
-                        nh if a.nexthdr is None else a.nexthdr, a.corrupt)
-        if a.save:
-            with open(a.save, "wb") as f:
-                f.write(pkt)
-        esp_send(a.dst, pkt)
+        if a.count < 1 or a.seq + a.count > 1 << 32:
+            raise ValueError("--count: 1 or more, within 32-bit sequence numbers")
+        for seq in range(a.seq, a.seq + a.count):
+            data = a.data.replace("{seq}", str(seq)).encode()
+            inner, nh = inner_packet(a.inner, a.isrc, a.idst, a.sport, a.dport, data)
+            pkt = esp_build(parse_key(a.key), a.spi, seq, a.seq_hi, a.icv, inner,
+                            nh if a.nexthdr is None else a.nexthdr, a.corrupt)
+            if a.save:
+                with open(a.save, "wb") as f:
+                    f.write(pkt)
+            esp_send(a.dst, pkt, a.src, a.udp)
         return 0
     except (ValueError, OSError) as e:
         print("espcraft: %s" % e, file=sys.stderr)

@@ -128,6 +128,8 @@ TOP = {
     "A_OLD_ENCAP_DPORT": ("ro",),
     "A_CRYPTO": ("u8", 0, n("CRYPTO_PCRYPT")),
     "A_CRYPTO_INFLIGHT": ("ro",),
+    "A_SA_COUNT_RESERVED": ("ro",),
+    "A_RESERVED_HELD": ("ro",),
 }
 SA = {
     "SA_A_DIR": ("u8", n("DIR_IN"), n("DIR_OUT")),
@@ -148,6 +150,7 @@ SA = {
     "SA_A_EXPIRE_REASON": ("ro",),
     "SA_A_STATS": ("ro",),
     "SA_A_PAD": ("ro",),
+    "SA_A_RESERVE_MS": ("u32", c("ESPVTI_MIN_RESERVE_MS"), c("ESPVTI_MAX_RESERVE_MS")),
 }
 TS = {
     "TS_A_IPV4": ("be32",),
@@ -157,7 +160,7 @@ TS = {
 SIZES = {"u8": 1, "u16": 2, "u32": 4, "s32": 4, "u64": 8, "be32": 4, "ip6": 16}
 FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "s32": "=i", "u64": "=Q", "be32": "!I"}
 ALGS = [N["ESPVTI_ALG_AES_GCM"], N["ESPVTI_ALG_CHACHA20_POLY1305"]]
-CMDS = ["DEV_GET", "DEV_SET", "SA_NEW", "SA_DEL", "SA_GET", "SA_FLUSH"]
+CMDS = ["DEV_GET", "DEV_SET", "SA_NEW", "SA_DEL", "SA_GET", "SA_FLUSH", "SA_RESERVE"]
 DUMPABLE = ("DEV_GET", "SA_GET")
 V4 = ["192.0.2.1", "192.0.2.2", "198.51.100.7", "0.0.0.0", "255.255.255.255", "127.0.0.1"]
 V6 = ["2001:db8:f::1", "2001:db8:f::2", "::", "::1", "fe80::1", "ff02::1"]
@@ -274,6 +277,9 @@ class Gen:
         if r.random() < 0.93:
             spi = r.choice(self.spis) if r.random() < 0.85 else self.edge(256, 0xffffffff, 32)
             body.append(nla(n("SA_A_SPI"), struct.pack("=I", spi)))
+        if cmd == "SA_RESERVE" and r.random() < 0.7:
+            ms = r.choice([100, 1000, 120000]) if r.random() < 0.8 else self.edge(0, 1 << 32, 32)
+            body.append(nla(n("SA_A_RESERVE_MS"), struct.pack("=I", ms & 0xffffffff)))
         if cmd == "SA_NEW" or r.random() < 0.1:
             alg = r.choice(ALGS) if r.random() < 0.9 else None
             if alg is not None:
@@ -400,7 +406,7 @@ class Gen:
         if p < 0.85:
             # SAs made often and flushed rarely, so that SA_GET and SA_DEL
             # find some.
-            name = r.choices(CMDS, weights=[3, 3, 6, 2, 3, 0.5])[0]
+            name = r.choices(CMDS, weights=[3, 3, 6, 2, 3, 0.5, 1.5])[0]
             cmd = n("CMD_" + name)
         elif p < 0.92:
             name = r.choice(["SA_EXPIRE_NTF", "ACQUIRE_NTF", "MAPPING_NTF"])
@@ -408,7 +414,7 @@ class Gen:
             tags.append("nocmd")
         else:
             cmd = r.choice([0, int(N["ESPVTI_CMD_MAX"]) + 1 if "ESPVTI_CMD_MAX" in N else 10,
-                            r.randint(10, 255)])
+                            r.randint(int(N["ESPVTI_CMD_MAX"]) + 1, 255)])
             name = "CMD_%d" % cmd
             tags.append("nocmd")
         dump = r.random() < (0.5 if name in DUMPABLE else 0.05)
@@ -419,7 +425,7 @@ class Gen:
             self.device_attr(attrs)
         if name == "DEV_SET":
             self.dev_set_attrs(attrs)
-        if name in ("SA_NEW", "SA_DEL", "SA_GET") and r.random() < 0.95:
+        if name in ("SA_NEW", "SA_DEL", "SA_GET", "SA_RESERVE") and r.random() < 0.95:
             attrs.append(nla(n("A_SA") | (NLA_F_NESTED if r.random() < 0.9 else 0),
                              self.sa_nest(name)))
         if r.random() < 0.45:

@@ -42,6 +42,9 @@ static const char *const stat_names[__ESPVTI_STAT_MAX] = {
 	[ESPVTI_STAT_TX_CRYPTO_ASYNC]	= "tx_crypto_async",
 	[ESPVTI_STAT_TX_LINK_LOCAL]	= "tx_link_local",
 	[ESPVTI_STAT_RX_LINK_LOCAL]	= "rx_link_local",
+	[ESPVTI_STAT_RX_HELD]		= "rx_held",
+	[ESPVTI_STAT_RX_HOLD_FULL]	= "rx_hold_full",
+	[ESPVTI_STAT_RX_HOLD_EXPIRED]	= "rx_hold_expired",
 };
 
 const char *espctl_stat_name(unsigned int stat)

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * espctl sa add|del|flush: manual keying. The syntax of "sa add" follows
+ * espctl sa add|del|flush|reserve: manual keying. The syntax of "sa add" follows
  * `ip xfrm state add ... aead ALGO KEY ICVBITS` so that one line of key
  * material serves both.
  */
@@ -38,6 +38,8 @@
  * @n_ts_local: count (0: not given)
  * @ts_remote: remote selectors, @n_ts_remote of them
  * @n_ts_remote: count (0: not given)
+ * @reserve_ms: "sa reserve": how long, valid when @has_reserve
+ * @has_reserve: the request is ESPVTI_CMD_SA_RESERVE ("time" may be absent)
  */
 struct sa_args {
 	uint8_t dir;
@@ -56,6 +58,8 @@ struct sa_args {
 	size_t n_ts_local;
 	struct espctl_prefix ts_remote[ESPVTI_MAX_TS];
 	size_t n_ts_remote;
+	uint32_t reserve_ms;
+	bool has_reserve;
 };
 
 enum { LIM_SOFT_BYTES, LIM_SOFT_PACKETS, LIM_HARD_BYTES, LIM_HARD_PACKETS };
@@ -361,6 +365,9 @@ static int put_sa(struct nl_msg *msg, const struct sa_args *a, bool add)
 	if (!nest || nla_put_u8(msg, ESPVTI_SA_A_DIR, a->dir) ||
 	    nla_put_u32(msg, ESPVTI_SA_A_SPI, a->spi))
 		return -1;
+	if (a->has_reserve && a->reserve_ms &&
+	    nla_put_u32(msg, ESPVTI_SA_A_RESERVE_MS, a->reserve_ms))
+		return -1;
 	if (add) {
 		if (nla_put_string(msg, ESPVTI_SA_A_ALG, a->alg) ||
 		    nla_put(msg, ESPVTI_SA_A_KEY, a->key.len, a->key.data) ||
@@ -412,6 +419,50 @@ out_free_msg:
 	return ret;
 }
 
+/* "sa reserve DEV" arguments: spi SPI [time MS]. 0, or -1 with @e set. */
+static int parse_reserve_args(int argc, char **argv, struct sa_args *a,
+			      struct espctl_err *e)
+{
+	uint64_t v;
+	int i;
+
+	a->dir = ESPVTI_DIR_IN;
+	a->has_reserve = true;
+	for (i = 0; i < argc; i += 2) {
+		if (strcmp(argv[i], "spi") && strcmp(argv[i], "time")) {
+			espctl_err_set(e, "unknown argument '%s' (expected spi or time)", argv[i]);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			espctl_err_set(e, "'%s' needs a value", argv[i]);
+			return -1;
+		}
+		if (!strcmp(argv[i], "spi")) {
+			if (a->has_spi) {
+				espctl_err_set(e, "'spi' given twice");
+				return -1;
+			}
+			if (espctl_parse_spi(argv[i + 1], &a->spi, e))
+				return -1;
+			a->has_spi = true;
+		} else {
+			if (a->reserve_ms) {
+				espctl_err_set(e, "'time' given twice");
+				return -1;
+			}
+			if (espctl_parse_num("time (milliseconds)", argv[i + 1],
+					     ESPVTI_MIN_RESERVE_MS, ESPVTI_MAX_RESERVE_MS, &v, e))
+				return -1;
+			a->reserve_ms = v;
+		}
+	}
+	if (!a->has_spi) {
+		espctl_err_set(e, "missing 'spi SPI'");
+		return -1;
+	}
+	return 0;
+}
+
 int espctl_sa(int argc, char **argv)
 {
 	const struct espctl_cmd *cmd = &espctl_sa_cmd;
@@ -423,14 +474,16 @@ int espctl_sa(int argc, char **argv)
 	int ret;
 
 	if (argc < 1)
-		return espctl_usage_error(cmd, "missing add, del or flush");
+		return espctl_usage_error(cmd, "missing add, del, flush or reserve");
 	op = argv[0];
 	if (espctl_wants_help(argc, argv) || !strcmp(op, "help")) {
 		espctl_print_help(cmd);
 		return 0;
 	}
-	if (strcmp(op, "add") && strcmp(op, "del") && strcmp(op, "flush"))
-		return espctl_usage_error(cmd, "unknown sa command '%s' (expected add, del or flush)",
+	if (strcmp(op, "add") && strcmp(op, "del") && strcmp(op, "flush") &&
+	    strcmp(op, "reserve"))
+		return espctl_usage_error(cmd,
+					  "unknown sa command '%s' (expected add, del, flush or reserve)",
 					  op);
 	if (argc < 2)
 		return espctl_usage_error(cmd, "%s: missing device", op);
@@ -447,6 +500,12 @@ int espctl_sa(int argc, char **argv)
 	}
 	add = !strcmp(op, "add");
 	memset(&a, 0, sizeof(a));
+	if (!strcmp(op, "reserve")) {
+		if (parse_reserve_args(argc - 2, argv + 2, &a, &e))
+			return espctl_usage_error(cmd, "%s: %s", what, e.msg);
+		snprintf(what, sizeof(what), "sa %s %s", op, dev);
+		return sa_request(what, dev, ESPVTI_CMD_SA_RESERVE, &a, false);
+	}
 	if (parse_sa_args(argc - 2, argv + 2, add, &a, &e)) {
 		sa_args_wipe(&a);
 		return espctl_usage_error(cmd, "%s: %s", what, e.msg);
@@ -464,7 +523,8 @@ const struct espctl_cmd espctl_sa_cmd = {
 		 "                [replay-window N] [ts-local PREFIX,...] [ts-remote PREFIX,...]\n"
 		 "                [seq N] [limit soft|hard [bytes N] [packets N]]...\n"
 		 "       espctl sa del DEV dir in|out spi SPI\n"
-		 "       espctl sa flush DEV",
+		 "       espctl sa flush DEV\n"
+		 "       espctl sa reserve DEV spi SPI [time MS]",
 	.help =
 	"Adds, deletes or flushes the security associations (SAs) of DEV.\n\n"
 	"  dir in|out            in: decrypts what the peer sends; out: encrypts\n"
@@ -487,5 +547,11 @@ const struct espctl_cmd espctl_sa_cmd = {
 	"                        with a new SPI, as every outbound SA)\n"
 	"  limit soft|hard [bytes N] [packets N]\n"
 	"                        lifetime: soft raises a soft-expire event (time to\n"
-	"                        rekey), hard stops the SA; may be given twice\n",
+	"                        rekey), hard stops the SA; may be given twice\n\n"
+	"`sa reserve` announces an inbound SPI whose SA is being negotiated: ESP\n"
+	"that the peer sends on it before `sa add` installs the SA is held (at most\n"
+	"64 packets) instead of dropped, and goes through the SA once it is added.\n"
+	"  time MS               how long the reservation lasts: 100..120000 ms\n"
+	"                        (default 10000); held packets are then dropped.\n"
+	"                        `sa del DEV dir in spi SPI` releases it sooner.\n",
 };

@@ -142,6 +142,9 @@ static void print_dev_text(const struct espctl_dev_info *d)
 		printf("  sas: %u inbound, outbound spi 0x%08x\n", d->n_in, d->out_spi);
 	else
 		printf("  sas: %u inbound, no outbound SA\n", d->n_in);
+	if (d->n_reserved)
+		printf("  reserved inbound spis: %u, holding %u packets until their SAs come\n",
+		       d->n_reserved, d->n_held);
 	print_counters("  ", d->stats, true);
 	for (i = 0; i < d->n_sas; i++) {
 		printf("\n");
@@ -265,6 +268,8 @@ static void json_dev(struct espctl_json *j, const struct espctl_dev_info *d)
 	else
 		espctl_json_u64(j, "mss_clamp", d->mss_clamp);
 	espctl_json_u64(j, "sa_count_in", d->n_in);
+	espctl_json_u64(j, "sa_count_reserved", d->n_reserved);
+	espctl_json_u64(j, "reserved_held", d->n_held);
 	if (d->has_out)
 		espctl_json_u64(j, "out_spi", d->out_spi);
 	else

@@ -99,6 +99,10 @@ static int dev_reply(struct nl_msg *msg, void *arg)
 	d->ttl = tb[ESPVTI_A_TTL] ? nla_get_u8(tb[ESPVTI_A_TTL]) : ESPVTI_DEFAULT_TTL;
 	if (tb[ESPVTI_A_SA_COUNT_IN])
 		d->n_in = nla_get_u32(tb[ESPVTI_A_SA_COUNT_IN]);
+	if (tb[ESPVTI_A_RESERVED_HELD])
+		d->n_held = nla_get_u32(tb[ESPVTI_A_RESERVED_HELD]);
+	if (tb[ESPVTI_A_SA_COUNT_RESERVED])
+		d->n_reserved = nla_get_u32(tb[ESPVTI_A_SA_COUNT_RESERVED]);
 	if (tb[ESPVTI_A_OUT_SPI]) {
 		d->has_out = true;
 		d->out_spi = nla_get_u32(tb[ESPVTI_A_OUT_SPI]);

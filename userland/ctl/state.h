@@ -66,6 +66,8 @@ struct espctl_sa_info {
  * @underlay: underlay ifindex, 0 if unbound
  * @ttl: outer TTL
  * @n_in: inbound SA count
+ * @n_reserved: reserved inbound SPIs waiting for their SA
+ * @n_held: packets held for them
  * @out_spi: SPI of the outbound SA, valid if @has_out
  * @has_out: an outbound SA exists
  * @encap: ESPVTI_ENCAP_*
@@ -94,6 +96,8 @@ struct espctl_dev_info {
 	uint32_t underlay;
 	uint8_t ttl;
 	uint32_t n_in;
+	uint32_t n_reserved;
+	uint32_t n_held;
 	uint32_t out_spi;
 	bool has_out;
 	uint8_t encap;

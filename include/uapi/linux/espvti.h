@@ -31,7 +31,8 @@
  *     ESPVTI_A_UNDERLAY_IFINDEX (when bound), ESPVTI_A_TTL,
  *     ESPVTI_A_SA_COUNT_IN, ESPVTI_A_OUT_SPI (when an outbound SA exists),
  *     ESPVTI_A_STATS (nest of enum espvti_stat_attrs, device totals),
- *     ESPVTI_A_CRYPTO, ESPVTI_A_CRYPTO_INFLIGHT, ESPVTI_A_MSS_CLAMP.
+ *     ESPVTI_A_CRYPTO, ESPVTI_A_CRYPTO_INFLIGHT, ESPVTI_A_MSS_CLAMP,
+ *     ESPVTI_A_SA_COUNT_RESERVED, ESPVTI_A_RESERVED_HELD.
  *
  * ESPVTI_CMD_DEV_SET
  *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, then any of:
@@ -93,7 +94,10 @@
  *
  * ESPVTI_CMD_SA_DEL
  *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, ESPVTI_A_SA with ESPVTI_SA_A_DIR and
- *   ESPVTI_SA_A_SPI. -ENOENT (with a message) when no such SA exists.
+ *   ESPVTI_SA_A_SPI. -ENOENT (with a message) when no such SA exists. An
+ *   inbound SPI that has no SA but is reserved (ESPVTI_CMD_SA_RESERVE) loses
+ *   its reservation, and the packets held for it are dropped
+ *   (ESPVTI_STAT_RX_HOLD_EXPIRED).
  *
  * ESPVTI_CMD_SA_GET
  *   do:   device and ESPVTI_A_SA with ESPVTI_SA_A_DIR and ESPVTI_SA_A_SPI.
@@ -105,7 +109,34 @@
  *   ESPVTI_SA_A_STATS (nest of enum espvti_stat_attrs, this SA only).
  *
  * ESPVTI_CMD_SA_FLUSH
- *   device; deletes every SA of the device (used on dead peer detection).
+ *   device; deletes every SA and every SPI reservation of the device (used
+ *   on dead peer detection).
+ *
+ * ESPVTI_CMD_SA_RESERVE
+ *   ESPVTI_A_IFINDEX or ESPVTI_A_IFNAME, ESPVTI_A_SA with ESPVTI_SA_A_DIR
+ *   (ESPVTI_DIR_IN), ESPVTI_SA_A_SPI and optionally
+ *   ESPVTI_SA_A_RESERVE_MS (default ESPVTI_DEFAULT_RESERVE_MS).
+ *   Reserves an inbound SPI whose SA is being negotiated, so that a peer
+ *   that starts sending on it before the SA is installed loses nothing: a
+ *   keyer that offers the SPI to its peer (IKE_AUTH, CREATE_CHILD_SA) may
+ *   only be able to compute the keys once the answer arrives, and RFC 7296
+ *   2.8 lets the peer send on its new SA as soon as it has answered.
+ *   ESP for a reserved SPI, from the device's remote address, is held (at
+ *   most ESPVTI_RESERVE_MAX_PACKETS packets and ESPVTI_RESERVE_MAX_BYTES
+ *   bytes of buffer per SPI; beyond that dropped, ESPVTI_STAT_RX_HOLD_FULL)
+ *   until ESPVTI_CMD_SA_NEW installs the inbound SA with that SPI on this
+ *   device: the held packets then go through it in their order of arrival,
+ *   with the usual ICV and replay checks (ESPVTI_STAT_RX_HELD). Nothing is
+ *   decrypted or trusted before: the key is not known yet. When the
+ *   reservation ends without an SA (its time runs out, ESPVTI_CMD_SA_DEL,
+ *   ESPVTI_CMD_SA_FLUSH, device deleted), the held packets are dropped
+ *   (ESPVTI_STAT_RX_HOLD_EXPIRED). ESP for an SPI that has neither an SA
+ *   nor a reservation is dropped at once as before (ESPVTI_STAT_RX_NO_SA).
+ *   A device has at most ESPVTI_MAX_RESERVED live reservations (-ENOSPC);
+ *   the SPI must not be in use by an inbound SA or another device's
+ *   reservation in the namespace (-EEXIST). Reserving an SPI this device
+ *   has reserved already restarts its time. Reservations are counted in
+ *   ESPVTI_A_SA_COUNT_RESERVED.
  *
  * Notifications (multicast group ESPVTI_MCGRP_EVENTS)
  * ----------------------------------------------------
@@ -144,6 +175,10 @@
 #define ESPVTI_MAX_TS			16	/* prefixes per selector list */
 #define ESPVTI_MAX_REPLAY_WINDOW	65536	/* packets; 0 turns replay protection off */
 #define ESPVTI_DEFAULT_TTL		64
+#define ESPVTI_MAX_RESERVED		8	/* live SPI reservations per device */
+#define ESPVTI_RESERVE_MAX_PACKETS	64	/* packets held per reserved SPI */
+#define ESPVTI_RESERVE_MAX_BYTES	262144	/* bytes of buffer held per reserved SPI */
+#define ESPVTI_DEFAULT_RESERVE_MS	10000
 
 /*
  * Ranges of the numeric attributes, enforced by the kernel's attribute
@@ -168,6 +203,8 @@
 #define ESPVTI_MIN_ICV_BITS		64	/* ESPVTI_SA_A_ICV_BITS: 64..128 */
 #define ESPVTI_MAX_ICV_BITS		128
 #define ESPVTI_MAX_PLEN			128	/* ESPVTI_TS_A_PLEN: 0..128 (IPv4: 0..32) */
+#define ESPVTI_MIN_RESERVE_MS		100	/* ESPVTI_SA_A_RESERVE_MS: 100..120000 */
+#define ESPVTI_MAX_RESERVE_MS		120000
 /* ESPVTI_A_IFINDEX: 1..INT_MAX; ESPVTI_A_UNDERLAY_IFINDEX: 0..INT_MAX;
  * ESPVTI_A_ENCAP_FD: 0..INT_MAX; ESPVTI_SA_A_DIR: 1..2 (enum espvti_dir);
  * ESPVTI_SA_A_REPLAY_WINDOW: 0..ESPVTI_MAX_REPLAY_WINDOW. */
@@ -190,6 +227,7 @@ enum espvti_cmd {
 	ESPVTI_CMD_SA_EXPIRE_NTF,
 	ESPVTI_CMD_ACQUIRE_NTF,
 	ESPVTI_CMD_MAPPING_NTF,
+	ESPVTI_CMD_SA_RESERVE,
 
 	__ESPVTI_CMD_MAX
 };
@@ -252,6 +290,10 @@ enum espvti_cmd {
  * @ESPVTI_A_RX_SEL_SRC_IPV6: 16 bytes, likewise for IPv6.
  * @ESPVTI_A_RX_SEL_DST_IPV4: be32, read only: its inner destination.
  * @ESPVTI_A_RX_SEL_DST_IPV6: 16 bytes, likewise for IPv6.
+ * @ESPVTI_A_SA_COUNT_RESERVED: u32, read only: inbound SPIs reserved with
+ *	ESPVTI_CMD_SA_RESERVE and not yet installed, expired or released.
+ * @ESPVTI_A_RESERVED_HELD: u32, read only: packets held now for those
+ *	SPIs, waiting for their SAs.
  */
 enum espvti_attrs {
 	ESPVTI_A_UNSPEC,
@@ -289,6 +331,8 @@ enum espvti_attrs {
 	ESPVTI_A_RX_SEL_SRC_IPV6,
 	ESPVTI_A_RX_SEL_DST_IPV4,
 	ESPVTI_A_RX_SEL_DST_IPV6,
+	ESPVTI_A_SA_COUNT_RESERVED,
+	ESPVTI_A_RESERVED_HELD,
 
 	__ESPVTI_A_MAX
 };
@@ -378,6 +422,9 @@ enum espvti_expire_reason {
  * @ESPVTI_SA_A_EXPIRED: u8, 0 live, 1 soft-expired, 2 hard-expired.
  * @ESPVTI_SA_A_EXPIRE_REASON: u8, enum espvti_expire_reason.
  * @ESPVTI_SA_A_STATS: nest of enum espvti_stat_attrs.
+ * @ESPVTI_SA_A_PAD: padding for 64-bit alignment.
+ * @ESPVTI_SA_A_RESERVE_MS: u32, ESPVTI_CMD_SA_RESERVE only: how long the
+ *	reservation lasts, ESPVTI_MIN_RESERVE_MS..ESPVTI_MAX_RESERVE_MS.
  */
 enum espvti_sa_attrs {
 	ESPVTI_SA_A_UNSPEC,
@@ -399,6 +446,7 @@ enum espvti_sa_attrs {
 	ESPVTI_SA_A_EXPIRE_REASON,
 	ESPVTI_SA_A_STATS,
 	ESPVTI_SA_A_PAD,
+	ESPVTI_SA_A_RESERVE_MS,
 
 	__ESPVTI_SA_A_MAX
 };
@@ -484,6 +532,13 @@ enum espvti_ts_attrs {
  * @ESPVTI_STAT_RX_LINK_LOCAL: dropped, the same kind of IPv6 from the peer
  *	(decrypted, outside the inbound SA's selectors); not counted in
  *	ESPVTI_STAT_RX_SELECTOR.
+ * @ESPVTI_STAT_RX_HELD: packets that arrived for a reserved SPI
+ *	(ESPVTI_CMD_SA_RESERVE), were held, and went through the SA once it
+ *	was installed (where they count like any other packet): not a drop.
+ * @ESPVTI_STAT_RX_HOLD_FULL: dropped, a reserved SPI already held
+ *	ESPVTI_RESERVE_MAX_PACKETS packets or ESPVTI_RESERVE_MAX_BYTES bytes.
+ * @ESPVTI_STAT_RX_HOLD_EXPIRED: dropped, held for a reserved SPI whose
+ *	reservation ended (timed out, released or flushed) without an SA.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -519,6 +574,9 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_TX_CRYPTO_ASYNC,
 	ESPVTI_STAT_TX_LINK_LOCAL,
 	ESPVTI_STAT_RX_LINK_LOCAL,
+	ESPVTI_STAT_RX_HELD,
+	ESPVTI_STAT_RX_HOLD_FULL,
+	ESPVTI_STAT_RX_HOLD_EXPIRED,
 
 	__ESPVTI_STAT_MAX
 };

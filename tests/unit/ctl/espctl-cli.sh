@@ -251,7 +251,7 @@ notloaded "set encap off" set esp0 encap off
 
 # ---- sa --------------------------------------------------------------------
 
-fails "sa without subcommand" "missing add, del or flush" sa
+fails "sa without subcommand" "missing add, del, flush or reserve" sa
 fails "sa: unknown subcommand" "unknown sa command 'frob'" sa frob esp0
 fails "sa add without device" "add: missing device" sa add
 fails "sa flush without device" "flush: missing device" sa flush
@@ -378,6 +378,15 @@ notloaded "sa add: replay-window 65536" \
 notloaded "sa del" sa del esp0 dir in spi 256
 notloaded "sa del, hexadecimal SPI" sa del esp0 dir out spi 0x1001
 notloaded "sa flush" sa flush esp0
+notloaded "sa reserve" sa reserve esp0 spi 0x1001
+notloaded "sa reserve with time" sa reserve esp0 spi 4097 time 2500
+fails "sa reserve without spi" "missing 'spi SPI'" sa reserve esp0 time 1000
+fails "sa reserve: time too short" "expected 100..120000" sa reserve esp0 spi 256 time 99
+fails "sa reserve: time too long" "expected 100..120000" sa reserve esp0 spi 256 time 120001
+fails "sa reserve: dir is implied" "unknown argument 'dir' (expected spi or time)" \
+	sa reserve esp0 dir in spi 256
+fails "sa reserve: time without value" "'time' needs a value" sa reserve esp0 spi 256 time
+fails "sa reserve: spi twice" "'spi' given twice" sa reserve esp0 spi 256 spi 257
 
 # ---- show and monitor ------------------------------------------------------
 

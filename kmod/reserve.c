@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copyright (C) 2026 The espvti authors.
+ *
+ * Reserved inbound SPIs. A keyer offers its peer an inbound SPI (IKE_AUTH,
+ * CREATE_CHILD_SA) before it can know the SA's keys; RFC 7296 2.8 lets the
+ * peer send on the new SA as soon as it has answered, so ESP for that SPI
+ * can arrive before the answer has reached the keyer and the SA is in the
+ * module. ESPVTI_CMD_SA_RESERVE announces the SPI: such packets are then
+ * held here instead of dropped, and go through the SA, in their order of
+ * arrival, once ESPVTI_CMD_SA_NEW installs it.
+ *
+ * Nothing held is trusted: it is not decrypted before the SA exists, and then
+ * it passes the same ICV and replay checks as any packet. What a sender can
+ * make the module hold is bounded: only SPIs a keyer with CAP_NET_ADMIN
+ * reserved (ESPVTI_MAX_RESERVED per device), only from the device's remote
+ * address, at most ESPVTI_RESERVE_MAX_PACKETS packets and
+ * ESPVTI_RESERVE_MAX_BYTES of buffer per SPI, and only for the reservation's
+ * time (at most ESPVTI_MAX_RESERVE_MS). ESP for any other SPI without an SA
+ * is dropped at once, as before.
+ *
+ * The reservation lookup runs only for packets whose SPI has no SA, so the
+ * receive path of established SAs does not pay for it.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "device.h"
+#include "reserve.h"
+#include "sa.h"
+#include "stats.h"
+
+static struct espvti_resv *espvti_resv_lookup(struct net *net, u32 spi)
+{
+	struct espvti_net *en = espvti_pernet(net);
+	struct espvti_resv *r;
+
+	hash_for_each_possible_rcu(en->resv_hash, r, spi_node, spi,
+				   lockdep_rtnl_is_held())
+		if (r->spi == spi)
+			return r;
+	return NULL;
+}
+
+/* Ends a reservation's holding; returns its packets in @out (may be NULL). */
+static void espvti_resv_kill(struct espvti_resv *r, struct sk_buff_head *out)
+{
+	struct sk_buff_head q;
+
+	__skb_queue_head_init(&q);
+	spin_lock_bh(&r->lock);
+	r->dead = true;
+	skb_queue_splice_init(&r->queue, &q);
+	r->bytes = 0;
+	spin_unlock_bh(&r->lock);
+	if (out) {
+		skb_queue_splice_tail(&q, out);
+		return;
+	}
+	if (!skb_queue_empty(&q))
+		espvti_stats_add(r->edev->stats, ESPVTI_STAT_RX_HOLD_EXPIRED,
+				 skb_queue_len(&q));
+	__skb_queue_purge(&q);
+}
+
+static void espvti_resv_expire(struct timer_list *t)
+{
+	struct espvti_resv *r = from_timer(r, t, timer);
+
+	espvti_resv_kill(r, NULL);
+}
+
+/* Out of the hash and the device's list, timer stopped, freed after RCU. */
+static void espvti_resv_unlink(struct espvti_resv *r, struct sk_buff_head *out)
+{
+	ASSERT_RTNL();
+	hash_del_rcu(&r->spi_node);
+	list_del(&r->dev_node);
+	r->edev->resv_count--;
+	timer_delete_sync(&r->timer);
+	espvti_resv_kill(r, out);
+	kfree_rcu(r, rcu);
+}
+
+/* Removes the device's reservations whose time has run out (RTNL held). */
+static void espvti_resv_reap(struct espvti_dev *edev)
+{
+	struct espvti_resv *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &edev->resv_list, dev_node)
+		if (READ_ONCE(r->dead))
+			espvti_resv_unlink(r, NULL);
+}
+
+/**
+ * espvti_resv_busy() - is @spi reserved by another device? (RTNL held)
+ * @net: the namespace
+ * @spi: the SPI
+ * @edev: the device asking (its own reservation does not count)
+ *
+ * An expired reservation of another device is removed on the way.
+ *
+ * Return: true when a live reservation of another device holds @spi.
+ */
+bool espvti_resv_busy(struct net *net, u32 spi, struct espvti_dev *edev)
+{
+	struct espvti_resv *r = espvti_resv_lookup(net, spi);
+
+	if (!r || r->edev == edev)
+		return false;
+	if (READ_ONCE(r->dead)) {
+		espvti_resv_unlink(r, NULL);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * espvti_resv_add() - reserve an inbound SPI of a device (RTNL held)
+ * @edev: the device
+ * @spi: the SPI
+ * @ms: how long the reservation lasts
+ * @extack: for the reason of a refusal
+ *
+ * Return: 0 (a reservation of the same SPI by the same device restarts its
+ * time); -EEXIST when an inbound SA or another device's reservation has the
+ * SPI; -ENOSPC when the device has ESPVTI_MAX_RESERVED already; -ENOMEM.
+ */
+int espvti_resv_add(struct espvti_dev *edev, u32 spi, unsigned int ms,
+		    struct netlink_ext_ack *extack)
+{
+	struct net *net = dev_net(edev->dev);
+	struct espvti_resv *r;
+
+	ASSERT_RTNL();
+	espvti_resv_reap(edev);
+	if (espvti_sa_lookup_in(net, spi)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: an inbound SA with this SPI exists in this namespace");
+		return -EEXIST;
+	}
+	if (espvti_resv_busy(net, spi, edev)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: another device of this namespace has reserved this SPI");
+		return -EEXIST;
+	}
+	r = espvti_resv_lookup(net, spi);
+	if (r) {
+		mod_timer(&r->timer, jiffies + msecs_to_jiffies(ms));
+		return 0;
+	}
+	if (edev->resv_count >= ESPVTI_MAX_RESERVED) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: the device already has the maximum number of reserved SPIs");
+		return -ENOSPC;
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->edev = edev;
+	r->spi = spi;
+	spin_lock_init(&r->lock);
+	__skb_queue_head_init(&r->queue);
+	timer_setup(&r->timer, espvti_resv_expire, 0);
+	list_add_tail(&r->dev_node, &edev->resv_list);
+	edev->resv_count++;
+	hash_add_rcu(espvti_pernet(net)->resv_hash, &r->spi_node, spi);
+	mod_timer(&r->timer, jiffies + msecs_to_jiffies(ms));
+	return 0;
+}
+
+/**
+ * espvti_resv_hold() - hold a packet for a reserved SPI that has no SA yet
+ * @net: the namespace the packet arrived in
+ * @spi: its SPI (no inbound SA has it)
+ * @skb: the packet; skb->data is the ESP header, the network header the
+ *	outer IP header
+ * @outer_family: AF_INET or AF_INET6
+ * @encap: it came in UDP
+ * @sport: its UDP source port
+ *
+ * Called in softirq, under RCU, by the receive paths when the SPI lookup
+ * failed. Held packets get the espvti device as skb->dev (the underlay may
+ * go while they wait) and lose their route and socket references.
+ *
+ * Return: true when the packet was taken (held, or dropped as
+ * ESPVTI_STAT_RX_HOLD_FULL); false when the SPI is not reserved, its
+ * reservation has ended or the packet is not from the device's remote
+ * address: the caller treats it as a packet without SA.
+ */
+bool espvti_resv_hold(struct net *net, u32 spi, struct sk_buff *skb,
+		      u8 outer_family, bool encap, __be16 sport)
+{
+	struct espvti_endpoint *ep;
+	struct espvti_hold_cb *cb;
+	struct espvti_resv *r;
+	const void *saddr;
+
+	r = espvti_resv_lookup(net, spi);
+	if (!r || READ_ONCE(r->dead))
+		return false;
+	ep = rcu_dereference(r->edev->ep);
+	if (outer_family == AF_INET)
+		saddr = &ip_hdr(skb)->saddr;
+	else
+		saddr = &ipv6_hdr(skb)->saddr;
+	if (!ep || !espvti_ep_remote_is(ep, outer_family, saddr))
+		return false;
+
+	skb_dst_drop(skb);
+	skb_orphan(skb);
+	skb->dev = r->edev->dev;
+	cb = ESPVTI_HOLD_CB(skb);
+	cb->outer_family = outer_family;
+	cb->encap = encap;
+	cb->sport = sport;
+
+	spin_lock(&r->lock);
+	if (unlikely(r->dead)) {
+		/* Ended since the check: too late to hold, counted as such. */
+		spin_unlock(&r->lock);
+		espvti_count(r->edev, NULL, ESPVTI_STAT_RX_HOLD_EXPIRED);
+		kfree_skb(skb);
+		return true;
+	}
+	if (skb_queue_len(&r->queue) >= ESPVTI_RESERVE_MAX_PACKETS ||
+	    r->bytes + skb->truesize > ESPVTI_RESERVE_MAX_BYTES) {
+		spin_unlock(&r->lock);
+		espvti_count(r->edev, NULL, ESPVTI_STAT_RX_HOLD_FULL);
+		kfree_skb(skb);
+		return true;
+	}
+	r->bytes += skb->truesize;
+	/* The lockless reader is espvti_resv_held(). */
+	__skb_queue_tail(&r->queue, skb);
+	spin_unlock(&r->lock);
+	return true;
+}
+
+/**
+ * espvti_resv_take() - end the reservation of an SPI now installed (RTNL)
+ * @edev: the device the inbound SA joined
+ * @spi: its SPI
+ * @held: receives the packets held for it, in order of arrival
+ *
+ * Called after the SA joined the SPI table, so no packet is held for the
+ * SPI any more; the caller passes @held to espvti_input_held().
+ */
+void espvti_resv_take(struct espvti_dev *edev, u32 spi,
+		      struct sk_buff_head *held)
+{
+	struct espvti_resv *r = espvti_resv_lookup(dev_net(edev->dev), spi);
+
+	if (r && r->edev == edev)
+		espvti_resv_unlink(r, held);
+}
+
+/**
+ * espvti_resv_remove() - release a reserved SPI (RTNL held)
+ * @edev: the device
+ * @spi: the SPI
+ *
+ * The packets held for it are dropped (ESPVTI_STAT_RX_HOLD_EXPIRED).
+ *
+ * Return: true when the device had reserved @spi.
+ */
+bool espvti_resv_remove(struct espvti_dev *edev, u32 spi)
+{
+	struct espvti_resv *r = espvti_resv_lookup(dev_net(edev->dev), spi);
+
+	if (!r || r->edev != edev)
+		return false;
+	espvti_resv_unlink(r, NULL);
+	return true;
+}
+
+/**
+ * espvti_resv_flush() - release every reservation of a device (RTNL held)
+ * @edev: the device
+ */
+void espvti_resv_flush(struct espvti_dev *edev)
+{
+	struct espvti_resv *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &edev->resv_list, dev_node)
+		espvti_resv_unlink(r, NULL);
+}
+
+/**
+ * espvti_resv_count() - the device's live reservations (RTNL held)
+ * @edev: the device
+ *
+ * Return: how many; expired ones are removed first.
+ */
+unsigned int espvti_resv_count(struct espvti_dev *edev)
+{
+	espvti_resv_reap(edev);
+	return edev->resv_count;
+}
+
+/**
+ * espvti_resv_held() - packets held now for the device's SPIs (RTNL held)
+ * @edev: the device
+ *
+ * Return: their number (a snapshot: the receive path adds to it).
+ */
+unsigned int espvti_resv_held(struct espvti_dev *edev)
+{
+	struct espvti_resv *r;
+	unsigned int n = 0;
+
+	list_for_each_entry(r, &edev->resv_list, dev_node)
+		n += skb_queue_len_lockless(&r->queue);
+	return n;
+}
