@@ -162,6 +162,8 @@ FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "s32": "=i", "u64": "=Q", "be32": "
 ALGS = [N["ESPVTI_ALG_AES_GCM"], N["ESPVTI_ALG_CHACHA20_POLY1305"]]
 CMDS = ["DEV_GET", "DEV_SET", "SA_NEW", "SA_DEL", "SA_GET", "SA_FLUSH", "SA_RESERVE"]
 DUMPABLE = ("DEV_GET", "SA_GET")
+# The first number past the family's last command.
+CMD_PAST = max(n("CMD_" + c) for c in CMDS + ["SA_EXPIRE_NTF", "ACQUIRE_NTF", "MAPPING_NTF"]) + 1
 V4 = ["192.0.2.1", "192.0.2.2", "198.51.100.7", "0.0.0.0", "255.255.255.255", "127.0.0.1"]
 V6 = ["2001:db8:f::1", "2001:db8:f::2", "::", "::1", "fe80::1", "ff02::1"]
 
@@ -413,8 +415,7 @@ class Gen:
             cmd = n("CMD_" + name)
             tags.append("nocmd")
         else:
-            cmd = r.choice([0, int(N["ESPVTI_CMD_MAX"]) + 1 if "ESPVTI_CMD_MAX" in N else 10,
-                            r.randint(int(N["ESPVTI_CMD_MAX"]) + 1, 255)])
+            cmd = r.choice([0, CMD_PAST, r.randint(CMD_PAST, 255)])
             name = "CMD_%d" % cmd
             tags.append("nocmd")
         dump = r.random() < (0.5 if name in DUMPABLE else 0.05)

@@ -199,6 +199,8 @@ int auth_start(struct ike_sa *sa)
 	ts_from_prefixes(sa->conn->remote_ts, sa->conn->nremote_ts, &tsr);
 	ike_build_ts(&b, IKE_PL_TSI, &tsi);
 	ike_build_ts(&b, IKE_PL_TSR, &tsr);
+	/* The responder may send ESP before its answer reaches us. */
+	child_reserve_in(sa, sa->child[0].spi_in);
 	if (exch_request(sa, IKE_EXCH_AUTH, &b, REQ_AUTH))
 		return -1;
 	return ike_sa_set_state(sa, IKE_STATE_AUTH_SENT);

@@ -170,6 +170,50 @@ static void fill(const struct ike_sa *sa, const struct child_sa *c, uint8_t dir,
 	k->nts_remote = c->nts_remote;
 }
 
+/*
+ * How long a reserved SPI waits: as long as our request can go unanswered
+ * (every retransmission), plus a little for the answer to be processed;
+ * within what the module accepts.
+ */
+static uint32_t reserve_ms(const struct conn *cn)
+{
+	double t = cn->retransmit_timeout, span = 0;
+
+	for (unsigned int i = 0; i <= cn->retransmit_tries && span < ESPVTI_MAX_RESERVE_MS; i++) {
+		span += t;
+		t *= cn->retransmit_base;
+	}
+	span += 2000;
+	return span > ESPVTI_MAX_RESERVE_MS ? ESPVTI_MAX_RESERVE_MS : (uint32_t)span;
+}
+
+int child_reserve_in(struct ike_sa *sa, uint32_t spi)
+{
+	char err[512];
+
+	if (ikd.kern->ops->sa_reserve(ikd.kern, sa->conn->device, spi, reserve_ms(sa->conn), err,
+				      sizeof(err))) {
+		/* Not fatal: without it, ESP that outruns the answer is dropped. */
+		log_warn(SA_FMT " reserving inbound SPI 0x%08x on %s: %s", SA_ARGS(sa), spi,
+			 sa->conn->device, err);
+		return -1;
+	}
+	log_debug(SA_FMT " inbound SPI 0x%08x reserved on %s until its SA is installed",
+		  SA_ARGS(sa), spi, sa->conn->device);
+	return 0;
+}
+
+void child_release_in(struct ike_sa *sa, uint32_t spi)
+{
+	char err[512];
+
+	/* Gone already (timed out, or taken by its SA): nothing to say. */
+	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, spi, err,
+				  sizeof(err)) == 0)
+		log_debug(SA_FMT " inbound SPI 0x%08x released on %s", SA_ARGS(sa), spi,
+			  sa->conn->device);
+}
+
 int child_install_in(struct ike_sa *sa, struct child_sa *c)
 {
 	struct sockaddr_storage l = sa->local, r = sa->remote;

@@ -150,6 +150,13 @@ int child_derive(struct ike_sa *sa, struct child_sa *c);
 int child_derive_keys(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		      const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t ni_len,
 		      const uint8_t *nr, size_t nr_len);
+/*
+ * Reserve the inbound SPI @spi that our request offers (the module holds
+ * ESP the peer sends there before the SA is installed); 0, or -1 logged
+ * (not fatal). Release it when the exchange ends without the SA.
+ */
+int child_reserve_in(struct ike_sa *sa, uint32_t spi);
+void child_release_in(struct ike_sa *sa, uint32_t spi);
 /* Inbound SA, outbound SA (replaces the device's), or both. */
 int child_install_in(struct ike_sa *sa, struct child_sa *c);
 int child_install_out(struct ike_sa *sa, struct child_sa *c);

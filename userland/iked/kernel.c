@@ -161,6 +161,25 @@ static int nk_sa_del(struct kern *k, const char *dev, uint8_t dir, uint32_t spi,
 	return nl_request(nk, msg, "SA_DEL", err, errlen);
 }
 
+static int nk_sa_reserve(struct kern *k, const char *dev, uint32_t spi, uint32_t ms,
+			 char *err, size_t errlen)
+{
+	struct nl_kern *nk = k->priv;
+	struct nl_msg *msg = nl_new(nk, ESPVTI_CMD_SA_RESERVE, dev);
+	struct nlattr *nest;
+
+	if (!msg || !(nest = nla_nest_start(msg, ESPVTI_A_SA)) ||
+	    nla_put_u8(msg, ESPVTI_SA_A_DIR, ESPVTI_DIR_IN) ||
+	    nla_put_u32(msg, ESPVTI_SA_A_SPI, spi) ||
+	    nla_put_u32(msg, ESPVTI_SA_A_RESERVE_MS, ms)) {
+		nlmsg_free(msg);
+		snprintf(err, errlen, "SA_RESERVE %s: message too large", dev);
+		return -1;
+	}
+	nla_nest_end(msg, nest);
+	return nl_request(nk, msg, "SA_RESERVE", err, errlen);
+}
+
 static int nk_flush(struct kern *k, const char *dev, char *err, size_t errlen)
 {
 	struct nl_kern *nk = k->priv;
@@ -299,6 +318,7 @@ static const struct kern_ops nl_ops = {
 	.dev_set = nk_dev_set,
 	.sa_new = nk_sa_new,
 	.sa_del = nk_sa_del,
+	.sa_reserve = nk_sa_reserve,
 	.flush = nk_flush,
 	.encap_set = nk_encap_set,
 	.event_fd = nk_event_fd,

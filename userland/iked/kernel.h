@@ -114,7 +114,10 @@ struct kern;
  *	reason (the kernel's extended ACK message when there is one) in @err
  * @dev_set: set the outer endpoints of @dev
  * @sa_new: add an SA
- * @sa_del: delete an SA
+ * @sa_del: delete an SA (an inbound SPI that only has a reservation loses it)
+ * @sa_reserve: reserve an inbound SPI offered to the peer, so that ESP it
+ *	sends there before the SA is installed is held, not dropped
+ *	(ESPVTI_CMD_SA_RESERVE); lasts @ms milliseconds
  * @flush: delete every SA of @dev
  * @encap_set: set or clear the UDP encapsulation of @dev
  * @event_fd: descriptor to poll for events, -1 when the backend has none
@@ -127,6 +130,8 @@ struct kern_ops {
 	int (*sa_new)(struct kern *k, const struct kern_sa *sa, char *err, size_t errlen);
 	int (*sa_del)(struct kern *k, const char *dev, uint8_t dir, uint32_t spi,
 		      char *err, size_t errlen);
+	int (*sa_reserve)(struct kern *k, const char *dev, uint32_t spi, uint32_t ms,
+			  char *err, size_t errlen);
 	int (*flush)(struct kern *k, const char *dev, char *err, size_t errlen);
 	int (*encap_set)(struct kern *k, const char *dev, const struct kern_encap *e,
 			 char *err, size_t errlen);

@@ -52,6 +52,9 @@ struct fake_dev {
  * @dev: devices that have been configured
  * @nsa: entries in @sa
  * @sa: SAs
+ * @nresv: entries in @resv
+ * @resv: reserved inbound SPIs (kept in memory only: they are consumed by
+ *	the SA that follows, or released)
  */
 struct fake_kern {
 	char path[4096];
@@ -59,7 +62,23 @@ struct fake_kern {
 	struct fake_dev dev[FAKE_MAX_DEV];
 	unsigned int nsa;
 	struct kern_sa sa[FAKE_MAX_SA];
+	unsigned int nresv;
+	struct {
+		char dev[CONF_IFNAME_MAX];
+		uint32_t spi;
+	} resv[FAKE_MAX_SA];
 };
+
+/* Drops the reservation of @spi on @dev; true when there was one. */
+static bool fake_unreserve(struct fake_kern *fk, const char *dev, uint32_t spi)
+{
+	for (unsigned int i = 0; i < fk->nresv; i++)
+		if (fk->resv[i].spi == spi && !strcmp(fk->resv[i].dev, dev)) {
+			fk->resv[i] = fk->resv[--fk->nresv];
+			return true;
+		}
+	return false;
+}
 
 static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -229,6 +248,8 @@ static int fake_sa_new(struct kern *k, const struct kern_sa *sa, char *err, size
 		snprintf(err, errlen, "SA_NEW %s: fake kernel has no room", sa->dev);
 		return -1;
 	}
+	if (sa->dir == ESPVTI_DIR_IN)
+		fake_unreserve(fk, sa->dev, sa->spi);
 	fk->sa[fk->nsa++] = *sa;
 	return fake_write(fk, err, errlen);
 }
@@ -243,14 +264,45 @@ static int fake_sa_del(struct kern *k, const char *dev, uint8_t dir, uint32_t sp
 			fake_remove(fk, i);
 			return fake_write(fk, err, errlen);
 		}
+	if (dir == ESPVTI_DIR_IN && fake_unreserve(fk, dev, spi))
+		return 0;
 	snprintf(err, errlen, "SA_DEL %s: no %s SA with SPI 0x%08x", dev,
 		 dir == ESPVTI_DIR_IN ? "inbound" : "outbound", spi);
+	return -1;
+}
+
+static int fake_sa_reserve(struct kern *k, const char *dev, uint32_t spi, uint32_t ms,
+			   char *err, size_t errlen)
+{
+	struct fake_kern *fk = k->priv;
+
+	if (ms < ESPVTI_MIN_RESERVE_MS || ms > ESPVTI_MAX_RESERVE_MS) {
+		snprintf(err, errlen, "SA_RESERVE %s: time %u ms out of range", dev, ms);
+		return -1;
+	}
+	for (unsigned int i = 0; i < fk->nsa; i++)
+		if (fk->sa[i].dir == ESPVTI_DIR_IN && fk->sa[i].spi == spi) {
+			snprintf(err, errlen, "SA_RESERVE %s: inbound SPI 0x%08x in use", dev, spi);
+			return -1;
+		}
+	if (fake_unreserve(fk, dev, spi) || fk->nresv < FAKE_MAX_SA) {
+		snprintf(fk->resv[fk->nresv].dev, sizeof(fk->resv[0].dev), "%s", dev);
+		fk->resv[fk->nresv++].spi = spi;
+		return 0;
+	}
+	snprintf(err, errlen, "SA_RESERVE %s: fake kernel has no room", dev);
 	return -1;
 }
 
 static int fake_flush(struct kern *k, const char *dev, char *err, size_t errlen)
 {
 	struct fake_kern *fk = k->priv;
+
+	for (unsigned int i = 0; i < fk->nresv;)
+		if (!strcmp(fk->resv[i].dev, dev))
+			fk->resv[i] = fk->resv[--fk->nresv];
+		else
+			i++;
 
 	for (unsigned int i = 0; i < fk->nsa;)
 		if (!strcmp(fk->sa[i].dev, dev))
@@ -282,6 +334,7 @@ static const struct kern_ops fake_ops = {
 	.dev_set = fake_dev_set,
 	.sa_new = fake_sa_new,
 	.sa_del = fake_sa_del,
+	.sa_reserve = fake_sa_reserve,
 	.flush = fake_flush,
 	.encap_set = fake_encap_set,
 	.event_fd = fake_event_fd,

@@ -140,6 +140,9 @@ void rekey_nonce_min(const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t
 
 void rekey_pend_clear(struct ike_sa *sa)
 {
+	/* The SPI we offered and reserved, if no CHILD_SA came of it. */
+	if (sa->pend.new_spi && !child_find_in(sa, sa->pend.new_spi))
+		child_release_in(sa, sa->pend.new_spi);
 	ike_dh_free(sa->pend.dh);
 	OPENSSL_cleanse(&sa->pend, sizeof(sa->pend));
 }
@@ -289,10 +292,16 @@ static int child_rekey_start(struct ike_sa *sa, struct child_sa *c, uint16_t gro
 	ts_from_prefixes(sa->conn->remote_ts, sa->conn->nremote_ts, &tsr);
 	ike_build_ts(&b, IKE_PL_TSI, &tsi);
 	ike_build_ts(&b, IKE_PL_TSR, &tsr);
+	/*
+	 * Before the request leaves: the responder may send on the new SA as
+	 * soon as it has answered (RFC 7296 2.8), and with PFS we cannot
+	 * install it before the answer is here. The module holds that ESP.
+	 */
+	child_reserve_in(sa, spi);
+	sa->pend.new_spi = spi;
 	if (exch_request(sa, IKE_EXCH_CREATE_CHILD_SA, &b, REQ_REKEY_CHILD))
 		goto clear_pend;
 	sa->pend.old_spi = c->spi_in;
-	sa->pend.new_spi = spi;
 	log_info(SA_FMT " rekeying CHILD_SA 0x%08x/0x%08x%s%s", SA_ARGS(sa), c->spi_in,
 		 c->spi_out, group ? " with PFS group " : "", group ? ike_dh_name(group) : "");
 	if (c->state == CHILD_INSTALLED)

@@ -133,6 +133,10 @@ void ike_sa_close(struct ike_sa *sa, const char *why)
 		return;
 	log_info(SA_FMT " closing: %s", SA_ARGS(sa), why);
 	rekey_abort(sa);
+	/* Our IKE_AUTH offered (and reserved) an SPI that never got its SA. */
+	if (sa->state == IKE_STATE_AUTH_SENT && sa->child[0].spi_in &&
+	    sa->child[0].state == CHILD_FREE)
+		child_release_in(sa, sa->child[0].spi_in);
 	child_free_all(sa);
 	timer_stop(&sa->rtx_timer);
 	timer_stop(&sa->dpd_timer);
