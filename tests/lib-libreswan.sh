@@ -40,8 +40,11 @@ LSW_ES_ID=es.espvti.test
 LSW_ID=lsw.espvti.test
 
 lsw_require() {
-	[ -x "$LSW_EXEC/pluto" ] && [ -x "$LSW_EXEC/whack" ] && [ -x "$LSW_EXEC/addconn" ] ||
-		ktap_skip_all "Libreswan is not unpacked in $LSW_ROOT (scripts/install-deps)"
+	local t
+	for t in pluto whack addconn; do
+		[ -x "$LSW_EXEC/$t" ] ||
+			ktap_skip_all "Libreswan is not unpacked in $LSW_ROOT (scripts/install-deps)"
+	done
 	command -v certutil >/dev/null || ktap_skip_all "certutil is not installed (libnss3-tools)"
 }
 
