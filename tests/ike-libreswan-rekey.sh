@@ -63,16 +63,21 @@ one_pair_everywhere() {
 		[ "$(lsw_xfrm_states)" = 2 ]
 }
 
-# drops NAME: prints, as diagnostics, the device's counters that are not
-# zero (beside the packet and byte counts) and the xfrm error counters of
-# both namespaces that are not: where the packets lost went.
-drops() {
-	ktap_diag "$1: esp0 counters: $(ip netns exec "$a" "$ESPCTL" show esp0 --json |
+# counters: the device's counters that are not zero (beside the packet and
+# byte counts) and the xfrm error counters of both namespaces that are not.
+# drops NAME BEFORE: prints them as diagnostics, with BEFORE (counters
+# before the ping): where the packets lost went.
+counters() {
+	echo "esp0 $(ip netns exec "$a" "$ESPCTL" show esp0 --json |
 		jq -c 'if type == "array" then .[0] else . end | .stats |
-		       with_entries(select(.value != 0 and (.key | test("^(rx|tx)_(packets|bytes)$") | not)))')"
-	ktap_diag "$1: xfrm errors in espiked's namespace: $(xfrm_errors "$a"), pluto's: $(xfrm_errors "$b")"
+		       with_entries(select(.value != 0 and (.key | test("^(rx|tx)_(packets|bytes)$") | not)))')," \
+		"xfrm errors in espiked's namespace: $(xfrm_errors "$a")pluto's: $(xfrm_errors "$b")"
 }
 xfrm_errors() { ip netns exec "$1" awk '$2 != 0 { printf "%s %s ", $1, $2 }' /proc/net/xfrm_stat; }
+drops() {
+	ktap_diag "$1: before the ping: $2"
+	ktap_diag "$1: after the ping:  $(counters)"
+}
 
 # start: both daemons, the CHILD_SA up; EXTRA... are more lines of
 # espiked's connection.
@@ -93,11 +98,12 @@ lsw_topology
 # Round 1: espiked rekeys
 ktap_result "espiked rekeys: CHILD_SA up on both sides" start "child_lifetime 5s"
 spi0=$(dev_spi_out)
+c0=$(counters)
 sum=$(ping_all)
 ktap_diag "espiked rekeys: $sum"
 rk=$(ike_count "$IKE_W/a.log" 'rekeyed: new SPI.*with PFS')
 ktap_diag "espiked rekeys: espiked rekeyed the CHILD_SA $rk times with PFS"
-drops "espiked rekeys"
+drops "espiked rekeys" "$c0"
 ktap_result "espiked rekeys: 60 s of ping at 10/s across the rekeys, none lost" no_loss "$sum"
 ktap_result "espiked rekeys: CHILD_SA rekeyed at least 8 times, with PFS" [ "$rk" -ge 8 ]
 ktap_result "espiked rekeys: the device's outbound SPI changed" \
@@ -111,6 +117,7 @@ lsw_stop
 : > "$IKE_W/a.log"
 ktap_result "pluto rekeys: CHILD_SA up on both sides" start "child_lifetime 0"
 spi0=$(dev_spi_out)
+c0=$(counters)
 ping_all > "$IKE_W/ping.out" &
 ping_pid=$!
 rk=0 rk_fail=
@@ -129,7 +136,7 @@ sum=$(cat "$IKE_W/ping.out")
 pfs=$(ike_count "$IKE_W/a.log" 'peer rekeys CHILD_SA.*with PFS')
 ktap_diag "pluto rekeys: $sum"
 ktap_diag "pluto rekeys: pluto rekeyed the CHILD_SA $rk times, $pfs with PFS ${rk_fail:+($rk_fail)}"
-drops "pluto rekeys"
+drops "pluto rekeys" "$c0"
 ktap_result "pluto rekeys: 60 s of ping at 10/s across the rekeys, none lost" no_loss "$sum"
 ktap_result "pluto rekeys: CHILD_SA rekeyed at least 5 times, all with PFS" \
 	eval '[ -z "$rk_fail" ] && [ "$rk" -ge 5 ] && [ "$pfs" -ge "$rk" ]'
