@@ -12,7 +12,10 @@
 #            ecp256, IKE SA 9 s, on both sides): both roles, collisions
 #            possible
 #   round 2: espiked <-> charon (strongSwan, swanctl): espiked rekeys the
-#            CHILD_SA (5 s), charon the IKE SA (rekey_time 8s)
+#            CHILD_SA (5 s, with PFS ecp384), charon the IKE SA (rekey_time
+#            8s)
+#   round 3: espiked <-> charon: charon rekeys the CHILD_SA (rekey_time 5s,
+#            PFS ecp384), espiked answers and never rekeys itself
 #
 #   netns $a: espiked (initiator)              netns $b: espiked, then charon
 #   +-------------------------------+           +----------------------------------+
@@ -21,7 +24,7 @@
 #   | va 192.0.2.1 UDP 500 (IKE) +==+== veth ===+== vb 192.0.2.2 UDP 500 (IKE)    |
 #   +-------------------------------+           +----------------------------------+
 #
-# vmtest-timeout: 420
+# vmtest-timeout: 600
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-ike.sh
@@ -72,7 +75,7 @@ gone_everywhere() {
 		! ip -n "$b" xfrm state | grep -qiE "spi 0x($1|$2)"
 }
 
-ktap_plan 13
+ktap_plan 17
 ike_require
 espvti_load
 ike_pair_topology
@@ -110,9 +113,12 @@ ip -n "$b" link del esp0
 ip -n "$b" addr add 10.99.0.2/32 dev lo
 ip -n "$b" route add 10.99.0.1/32 dev vb src 10.99.0.2
 : > "$IKE_W/a.log"
-ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16" \
+ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16-ecp384" \
 	"child_lifetime 5s" "ike_lifetime 60s"
-cat > "$IKE_W/swanctl.conf" <<-EOF
+# sw_conf CHILD_REKEY: swanctl.conf for rounds 2 and 3, the CHILD_SA's
+# rekey_time CHILD_REKEY (life_time twice that).
+sw_conf() {
+	cat > "$IKE_W/swanctl.conf" <<-EOF
 connections {
 	tun {
 		version = 2
@@ -134,9 +140,9 @@ connections {
 			tun {
 				local_ts = 10.99.0.2/32
 				remote_ts = 10.99.0.1/32
-				esp_proposals = aes256gcm16
-				rekey_time = 20s
-				life_time = 40s
+				esp_proposals = aes256gcm16-ecp384
+				rekey_time = ${1}s
+				life_time = $(($1 * 2))s
 				rand_time = 1s
 				start_action = none
 			}
@@ -151,6 +157,8 @@ secrets {
 	}
 }
 EOF
+}
+sw_conf 20
 sw_start "$b"
 sw_load >> "$IKE_W/swanctl.log" 2>&1
 espiked_run a "$a"
@@ -174,4 +182,28 @@ ktap_result "strongSwan: the device's outbound SPI changed" \
 # shellcheck disable=SC2086 # two SPIs
 ktap_result "strongSwan: the first SA pair is gone from esp0, espiked, charon and xfrm" \
 	eval '[ -n "$first" ] && wait_secs 30 gone_everywhere $first'
+
+# Round 3: charon rekeys the CHILD_SA with PFS, espiked answers.
+espiked_stop
+sw_stop
+: > "$IKE_W/a.log"
+ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 initiate "esp aes256gcm16-ecp384" \
+	"child_lifetime 0" "ike_lifetime 0"
+sw_conf 5
+sw_start "$b"
+sw_load >> "$IKE_W/swanctl.log" 2>&1
+espiked_run a "$a"
+ktap_result "strongSwan rekeys: CHILD_SA up on both sides" \
+	wait_secs 60 eval 'espiked_child_up a && sw_child_up'
+spi0=$(dev_spi_out "$a")
+sum=$(ping_all "$a" 10.99.0.2)
+ktap_diag "strongSwan rekeys: $sum"
+ktap_result "strongSwan rekeys: 60 s of ping at 10/s across charon's rekeys, none lost" \
+	no_loss "$sum"
+peer_rk=$(ike_count "$IKE_W/a.log" 'peer rekeys CHILD_SA')
+ktap_diag "strongSwan rekeys: charon rekeyed the CHILD_SA $peer_rk times"
+ktap_result "strongSwan rekeys: charon rekeyed the CHILD_SA at least 8 times, espiked never" \
+	eval '[ "$peer_rk" -ge 8 ] && ! grep -q "rekeying CHILD_SA" "$IKE_W/a.log"'
+ktap_result "strongSwan rekeys: the device's outbound SPI changed" \
+	eval '[ "$(dev_spi_out "$a")" != "$spi0" ]'
 ktap_finish
