@@ -17,11 +17,16 @@
 #   | va 192.0.2.1 =================+== veth ====+== vb 192.0.2.2                   |
 #   +-------------------------------+            +----------------------------------+
 #
-#   round  IKE initiator  IKE proposal (espiked / Libreswan)       ESP              delete
-#   1      espiked        aes256gcm16-prfsha384-ecp384             aes256gcm16      espiked
-#                         aes_gcm256-sha2_384;ecp384
-#   2      pluto          aes128-sha256-modp2048                   chacha20poly1305 pluto
-#                         aes128-sha2_256;modp2048
+#   round  IKE initiator  IKE proposal (espiked / Libreswan)  ESP (PFS group)            delete
+#   1      espiked        aes256gcm16-prfsha384-ecp384        aes256gcm16-ecp384         espiked
+#                         aes_gcm256-sha2_384;ecp384          aes_gcm256;ecp384
+#   2      pluto          aes128-sha256-modp2048              chacha20poly1305-modp2048  pluto
+#                         aes128-sha2_256;modp2048            chacha20_poly1305;modp2048
+#
+# The ESP proposals name a Diffie-Hellman group (for the rekeys' PFS): the
+# IKE_AUTH SA payloads must carry none (RFC 7296 1.2), which Libreswan
+# enforces; espiked must leave it out of its offer (round 1) and accept
+# pluto's offer without it (round 2).
 #   3      espiked        as round 1, different keys
 #   4      pluto          as round 2, different keys
 #
@@ -105,8 +110,8 @@ espvti_load
 modprobe -q -a chacha20poly1305 chacha20_x86_64 poly1305_x86_64 2>/dev/null
 lsw_topology
 
-round 1 espiked "$ES_IKE1" aes256gcm16 "$LSW_IKE1" aes_gcm256
-round 2 pluto "$ES_IKE2" chacha20poly1305 "$LSW_IKE2" chacha20_poly1305
+round 1 espiked "$ES_IKE1" aes256gcm16-ecp384 "$LSW_IKE1" 'aes_gcm256;ecp384'
+round 2 pluto "$ES_IKE2" chacha20poly1305-modp2048 "$LSW_IKE2" 'chacha20_poly1305;modp2048'
 bad_key 3 espiked "$ES_IKE1" aes256gcm16 "$LSW_IKE1" aes_gcm256
 bad_key 4 pluto "$ES_IKE2" chacha20poly1305 "$LSW_IKE2" chacha20_poly1305
 ktap_finish

@@ -3,7 +3,7 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * daemon.h - espiked's global state and the functions the daemon's files
- * call across: transport (net.c), exchanges (init.c, auth.c, info.c,
+ * call across: transport (net.c), exchanges (ike_sa_init.c, auth.c, info.c,
  * rekey.c, rekey_ike.c), CHILD_SA keying (child.c), traffic selectors
  * (ts.c), control socket (ctl.c).
  */
@@ -85,7 +85,7 @@ int exch_respond(struct ike_sa *sa, uint8_t exch, uint32_t msgid, struct ike_bui
 /* Log the error notifies of @m; returns the first error type or 0. */
 uint16_t exch_error_notify(const struct ike_sa *sa, const struct ike_msg *m, const char *what);
 
-/* init.c: IKE_SA_INIT */
+/* ike_sa_init.c: IKE_SA_INIT */
 int init_start(struct conn *conn);
 void init_request(int fd, const struct sockaddr_storage *local,
 		  const struct sockaddr_storage *remote, const uint8_t *buf, size_t len);

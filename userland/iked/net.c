@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -298,16 +299,60 @@ static void sa_refuse(struct ike_sa *sa, const struct ike_hdr *h, const struct i
 	exch_respond(sa, h->exchange, h->msgid, &b);
 }
 
-/* A protected message for an existing IKE SA, from @remote to @local on @fd. */
+/* The decrypted message to the handler of its exchange. */
+static void sa_dispatch(struct ike_sa *sa, const struct ike_hdr *h, struct ike_msg *m,
+			enum ike_req_kind kind)
+{
+	bool response = h->flags & IKE_FLAG_RESPONSE;
+
+	switch (h->exchange) {
+	case IKE_EXCH_AUTH:
+		if (response)
+			auth_response(sa, m);
+		else
+			auth_request(sa, m);
+		break;
+	case IKE_EXCH_INFORMATIONAL:
+		if (response)
+			info_response(sa, m, kind);
+		else
+			info_request(sa, m);
+		break;
+	case IKE_EXCH_CREATE_CHILD_SA:
+		if (response)
+			rekey_response(sa, m, kind);
+		else
+			rekey_request(sa, m);
+		break;
+	default:
+		log_warn(SA_FMT " %s %s not supported", SA_ARGS(sa),
+			 ike_exchange_name(h->exchange), response ? "response" : "request");
+		if (!response) {
+			struct ike_builder b;
+			struct ike_notify n = { .type = IKE_N_NO_ADDITIONAL_SAS };
+			uint8_t chain[64];
+
+			ike_build_chain(&b, chain, sizeof(chain));
+			ike_build_notify(&b, &n);
+			exch_respond(sa, h->exchange, h->msgid, &b);
+		}
+	}
+}
+
+/*
+ * A protected message for an existing IKE SA, from @remote to @local on @fd.
+ * The parsed message and its plaintext live on this call's stack and heap:
+ * no handler sees a buffer that outlives the message.
+ */
 static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *buf,
 		     size_t len, int fd, const struct sockaddr_storage *local,
 		     const struct sockaddr_storage *remote)
 {
-	static struct ike_msg m;
-	static uint8_t plain[IKE_MAX_MSG];
 	bool response = h->flags & IKE_FLAG_RESPONSE;
-	struct ike_err err = { 0 };
 	enum ike_req_kind kind = sa->req_kind;
+	struct ike_err err = { 0 };
+	uint8_t *plain = NULL;
+	struct ike_msg m;
 
 	if (response && (!sa->req.buf || h->msgid != sa->req_msgid)) {
 		log_debug(SA_FMT " dropped a response with message ID %u: %s", SA_ARGS(sa),
@@ -336,7 +381,13 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 			 response ? "response" : "request", h->msgid, err.msg);
 		return;
 	}
-	if (ike_sk_open(&sa->sk_in, &m, plain, sizeof(plain), &err)) {
+	plain = malloc(IKE_MAX_MSG);
+	if (!plain) {
+		log_err(SA_FMT " dropped %s %s %u: out of memory", SA_ARGS(sa),
+			ike_exchange_name(h->exchange), response ? "response" : "request", h->msgid);
+		return;
+	}
+	if (ike_sk_open(&sa->sk_in, &m, plain, IKE_MAX_MSG, &err)) {
 		log_warn(SA_FMT " dropped %s %s %u: %s", SA_ARGS(sa), ike_exchange_name(h->exchange),
 			 response ? "response" : "request", h->msgid, err.msg);
 		/*
@@ -346,8 +397,7 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 		 */
 		if (!response && err.notify)
 			sa_refuse(sa, h, &err);
-		explicit_bzero(plain, sizeof(plain));
-		return;
+		goto free_plain;
 	}
 	sa->last_rx = timer_now();
 	nat_peer_seen(sa, fd, local, remote);
@@ -356,39 +406,12 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 	} else {
 		sa->peer_next++;
 	}
-	switch (h->exchange) {
-	case IKE_EXCH_AUTH:
-		if (response)
-			auth_response(sa, &m);
-		else
-			auth_request(sa, &m);
-		break;
-	case IKE_EXCH_INFORMATIONAL:
-		if (response)
-			info_response(sa, &m, kind);
-		else
-			info_request(sa, &m);
-		break;
-	case IKE_EXCH_CREATE_CHILD_SA:
-		if (response)
-			rekey_response(sa, &m, kind);
-		else
-			rekey_request(sa, &m);
-		break;
-	default:
-		log_warn(SA_FMT " %s %s not supported", SA_ARGS(sa),
-			 ike_exchange_name(h->exchange), response ? "response" : "request");
-		if (!response) {
-			struct ike_builder b;
-			struct ike_notify n = { .type = IKE_N_NO_ADDITIONAL_SAS };
-			uint8_t chain[64];
-
-			ike_build_chain(&b, chain, sizeof(chain));
-			ike_build_notify(&b, &n);
-			exch_respond(sa, h->exchange, h->msgid, &b);
-		}
-	}
-	explicit_bzero(plain, len < sizeof(plain) ? len : sizeof(plain));
+	sa_dispatch(sa, h, &m, kind);
+free_plain:
+	/* The plaintext never exceeds the datagram. */
+	explicit_bzero(plain, len < IKE_MAX_MSG ? len : IKE_MAX_MSG);
+	free(plain);
+	explicit_bzero(&m, sizeof(m));
 }
 
 /* Local address of a received datagram from its IP_PKTINFO/IPV6_PKTINFO. */

@@ -2,10 +2,11 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * rekey.h - private to the two halves of the CREATE_CHILD_SA exchange:
- * rekey.c (CHILD_SA rekey, lifetimes, dispatch, and the helpers below)
- * and rekey_ike.c (IKE SA rekey). The rest of the daemon uses the
- * rekey_* functions declared in daemon.h.
+ * rekey.h - private to the files of the CREATE_CHILD_SA exchange: rekey.c
+ * (dispatch, lifetimes, kernel events, and the helpers below),
+ * rekey_child_init.c and rekey_child_resp.c (CHILD_SA rekey, as initiator
+ * and as responder) and rekey_ike.c (IKE SA rekey). The rest of the daemon
+ * uses the rekey_* functions declared in daemon.h.
  */
 #ifndef ESPIKED_REKEY_H
 #define ESPIKED_REKEY_H
@@ -19,6 +20,7 @@
 #define REKEY_NONCE_LEN		32
 #define REKEY_RETRY_MS		2000	/* busy, TEMPORARY_FAILURE, refusals: try again */
 #define REKEY_MAX_KE_TRIES	2
+#define REKEY_OUT_WAIT_MS	10000	/* responder: outbound SA without the peer's Delete */
 
 /* rekey.c: helpers of both halves */
 
@@ -53,6 +55,19 @@ long rekey_dh_secret(struct ike_sa *sa, struct ike_dh *dh, const struct ike_msg 
 int rekey_add_ke(struct ike_sa *sa, struct ike_builder *b, const struct ike_dh *dh);
 /* A new DH key pair of @group, NULL logged. */
 struct ike_dh *rekey_dh_new(struct ike_sa *sa, uint16_t group);
+
+/* rekey_child_init.c: rekeying a CHILD_SA, initiator */
+
+/* Rekey @c (@group: the DH group to offer, 0 for the first of our ESP
+ * proposals). 0 sent, 1 not now (an exchange is outstanding), -1 failed. */
+int rekey_child_start(struct ike_sa *sa, struct child_sa *c, uint16_t group);
+/* The answer to ours (REQ_REKEY_CHILD). */
+void rekey_child_response(struct ike_sa *sa, struct ike_msg *m);
+
+/* rekey_child_resp.c: rekeying a CHILD_SA, responder */
+
+/* The peer's CREATE_CHILD_SA request with the REKEY_SA notify @rn. */
+void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike_notify *rn);
 
 /* rekey_ike.c: the IKE SA rekey (RFC 7296 1.3.2, 2.18) */
 

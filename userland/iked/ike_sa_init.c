@@ -2,7 +2,7 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * init.c - the IKE_SA_INIT exchange (RFC 7296 1.2) in both roles: SA
+ * ike_sa_init.c - the IKE_SA_INIT exchange (RFC 7296 1.2) in both roles: SA
  * proposals, KE, nonces, NAT_DETECTION_*_IP (2.23, built and checked by
  * nat.c), COOKIE under load and in answer to the peer's (2.6),
  * INVALID_KE_PAYLOAD with a retry on the group the responder asks for
@@ -236,102 +236,194 @@ static struct conn *conn_for(const struct sockaddr_storage *local,
 	return best;
 }
 
-void init_request(int fd, const struct sockaddr_storage *local,
-		  const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+/*
+ * Responder, step 1: a request that does not parse is dropped; two of the
+ * errors are answered (RFC 7296 2.5) when a connection is configured for
+ * the sender.
+ */
+static void init_unparsed(int fd, const struct sockaddr_storage *local,
+			  const struct sockaddr_storage *remote, const struct ike_msg *m,
+			  const struct ike_err *err, const char *a)
 {
-	static struct ike_msg m;
 	static const uint8_t zero[8];
-	const struct ike_notify *cn_cookie;
-	const struct ike_transform *dh;
-	struct ike_err err = { 0 };
-	struct ike_proposal chosen;
-	uint8_t cookie[IKE_PRF_MAX_LEN], pub[IKE_DH_MAX_PUB], out[IKE_BUF_MAX];
-	char a[64], e[600], prop[128];
-	struct ike_builder b;
-	struct ike_sa_payload sap;
-	struct ike_sa *sa;
-	struct ike_hdr h;
-	struct conn *cn;
-	size_t clen;
-	long publen, mlen;
 
-	addr_format(remote, true, a, sizeof(a));
-	if (ike_msg_parse(buf, len, &m, &err)) {
-		log_warn("IKE_SA_INIT from %s dropped: %s", a, err.msg);
-		if (!err.notify || m.hdr.msgid != 0 || !(m.hdr.flags & IKE_FLAG_INITIATOR) ||
-		    !conn_for(local, remote))
-			return;
-		/* RFC 7296 2.5: the answer names the unknown critical payload type. */
-		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD) {
-			log_info("IKE_SA_INIT from %s: answering UNSUPPORTED_CRITICAL_PAYLOAD (type %u)",
-				 a, err.data);
-			reply_notify(fd, local, remote, &m.hdr, err.notify, &err.data, 1);
-		}
-		/*
-		 * 2.5: a higher major version is dropped and answered with
-		 * INVALID_MAJOR_VERSION; the reply's header (2.0) gives ours.
-		 */
-		if (err.notify == IKE_N_INVALID_MAJOR_VERSION && m.hdr.version >> 4 > 2 &&
-		    memcmp(m.hdr.spi_i, zero, 8)) {
-			log_info("IKE_SA_INIT from %s: version %u.%u, answering INVALID_MAJOR_VERSION (we speak 2.0)",
-				 a, m.hdr.version >> 4, m.hdr.version & 0xf);
-			reply_notify(fd, local, remote, &m.hdr, err.notify, NULL, 0);
-		}
+	log_warn("IKE_SA_INIT from %s dropped: %s", a, err->msg);
+	if (!err->notify || m->hdr.msgid != 0 || !(m->hdr.flags & IKE_FLAG_INITIATOR) ||
+	    !conn_for(local, remote))
 		return;
+	/* RFC 7296 2.5: the answer names the unknown critical payload type. */
+	if (err->notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD) {
+		log_info("IKE_SA_INIT from %s: answering UNSUPPORTED_CRITICAL_PAYLOAD (type %u)",
+			 a, err->data);
+		reply_notify(fd, local, remote, &m->hdr, err->notify, &err->data, 1);
 	}
-	if (memcmp(m.hdr.spi_r, zero, 8) || m.hdr.msgid != 0 ||
-	    !(m.hdr.flags & IKE_FLAG_INITIATOR)) {
+	/*
+	 * 2.5: a higher major version is dropped and answered with
+	 * INVALID_MAJOR_VERSION; the reply's header (2.0) gives ours.
+	 */
+	if (err->notify == IKE_N_INVALID_MAJOR_VERSION && m->hdr.version >> 4 > 2 &&
+	    memcmp(m->hdr.spi_i, zero, 8)) {
+		log_info("IKE_SA_INIT from %s: version %u.%u, answering INVALID_MAJOR_VERSION (we speak 2.0)",
+			 a, m->hdr.version >> 4, m->hdr.version & 0xf);
+		reply_notify(fd, local, remote, &m->hdr, err->notify, NULL, 0);
+	}
+}
+
+/* Step 2: the header and payloads of a first request, and its connection. */
+static struct conn *init_request_conn(const struct sockaddr_storage *local,
+				      const struct sockaddr_storage *remote,
+				      const struct ike_msg *m, const char *a)
+{
+	static const uint8_t zero[8];
+	struct conn *cn;
+
+	if (memcmp(m->hdr.spi_r, zero, 8) || m->hdr.msgid != 0 ||
+	    !(m->hdr.flags & IKE_FLAG_INITIATOR)) {
 		log_warn("IKE_SA_INIT from %s dropped: responder SPI, message ID or Initiator flag wrong for a first request",
 			 a);
-		return;
+		return NULL;
 	}
-	if (!(m.present & IKE_HAS(IKE_PL_SA)) || !(m.present & IKE_HAS(IKE_PL_KE)) ||
-	    !(m.present & IKE_HAS(IKE_PL_NONCE))) {
+	if (!(m->present & IKE_HAS(IKE_PL_SA)) || !(m->present & IKE_HAS(IKE_PL_KE)) ||
+	    !(m->present & IKE_HAS(IKE_PL_NONCE))) {
 		log_warn("IKE_SA_INIT from %s dropped: SA, KE and Nonce payloads are required", a);
-		return;
+		return NULL;
 	}
 	cn = conn_for(local, remote);
-	if (!cn) {
+	if (!cn)
 		log_warn("IKE_SA_INIT from %s dropped: no connection configured for this peer", a);
-		return;
-	}
+	return cn;
+}
+
+/*
+ * Step 3: under load, only a request that returns our COOKIE (2.6), and
+ * never more than half_open_max half-open IKE SAs. True to go on.
+ */
+static bool init_admit(int fd, const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote, const struct ike_msg *m,
+		       const struct conn *cn, const char *a)
+{
+	uint8_t cookie[IKE_PRF_MAX_LEN];
+	const struct ike_notify *cn_cookie;
+	size_t clen;
+
 	if (ike_sa_half_open() >= ikd.conf->cookie_threshold) {
-		cookie_make(&m, remote, cookie, &clen);
-		cn_cookie = ike_msg_notify(&m, IKE_N_COOKIE);
+		cookie_make(m, remote, cookie, &clen);
+		cn_cookie = ike_msg_notify(m, IKE_N_COOKIE);
 		if (!cn_cookie || cn_cookie->data.len != clen ||
 		    ike_memeq_ct(cn_cookie->data.p, cookie, clen)) {
 			log_info("conn %s: IKE_SA_INIT from %s %s a COOKIE (%u half-open IKE SAs, threshold %u): sending one",
 				 cn->name, a, cn_cookie ? "with a wrong" : "without", ike_sa_half_open(),
 				 ikd.conf->cookie_threshold);
-			reply_notify(fd, local, remote, &m.hdr, IKE_N_COOKIE, cookie, clen);
-			return;
+			reply_notify(fd, local, remote, &m->hdr, IKE_N_COOKIE, cookie, clen);
+			return false;
 		}
 	}
 	if (ike_sa_half_open() >= ikd.conf->half_open_max) {
 		log_warn("conn %s: IKE_SA_INIT from %s dropped: %u half-open IKE SAs (half_open_max)",
 			 cn->name, a, ike_sa_half_open());
-		return;
+		return false;
 	}
-	if (ike_proposal_select(&cn->ike, &m.sa, 0, &chosen, e, sizeof(e))) {
+	return true;
+}
+
+/*
+ * Step 4: our choice among the proposals, which the KE payload's group must
+ * match (else INVALID_KE_PAYLOAD naming ours), and the nonce's length.
+ * Returns the DH group, 0 when refused (answered or logged).
+ */
+static uint16_t init_choose(int fd, const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote, const struct ike_msg *m,
+			    struct conn *cn, const char *a, struct ike_proposal *chosen)
+{
+	const struct ike_transform *dh;
+	char e[600];
+
+	if (ike_proposal_select(&cn->ike, &m->sa, 0, chosen, e, sizeof(e))) {
 		conn_failure(cn, "conn %s: IKE_SA_INIT from %s: NO_PROPOSAL_CHOSEN: %s", cn->name, a, e);
-		reply_notify(fd, local, remote, &m.hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		return;
+		reply_notify(fd, local, remote, &m->hdr, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return 0;
 	}
-	dh = ike_proposal_get(&chosen, IKE_XF_DH);
-	if (!dh || dh->id != m.ke.group) {
+	dh = ike_proposal_get(chosen, IKE_XF_DH);
+	if (!dh || dh->id != m->ke.group) {
 		uint8_t g[2] = { dh ? dh->id >> 8 : 0, dh ? dh->id & 0xff : 0 };
 
 		log_info("conn %s: IKE_SA_INIT from %s: KE payload of group %s but we chose %s: INVALID_KE_PAYLOAD",
-			 cn->name, a, ike_dh_name(m.ke.group) ? ike_dh_name(m.ke.group) : "?",
+			 cn->name, a, ike_dh_name(m->ke.group) ? ike_dh_name(m->ke.group) : "?",
 			 dh && ike_dh_name(dh->id) ? ike_dh_name(dh->id) : "none");
-		reply_notify(fd, local, remote, &m.hdr, IKE_N_INVALID_KE_PAYLOAD, g, 2);
-		return;
+		reply_notify(fd, local, remote, &m->hdr, IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return 0;
 	}
-	if (m.nonce.len < IKE_NONCE_MIN || m.nonce.len > IKE_NONCE_MAX) {
+	if (m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
 		log_warn("conn %s: IKE_SA_INIT from %s dropped: nonce of %zu octets", cn->name, a,
-			 m.nonce.len);
+			 m->nonce.len);
+		return 0;
+	}
+	return dh->id;
+}
+
+/*
+ * Step 5: our answer (SA, KE with our public value @pub, Nonce, NAT
+ * detection), kept and sent.
+ */
+static void init_answer(struct ike_sa *sa, const uint8_t *pub, size_t publen, const char *a)
+{
+	uint8_t out[IKE_BUF_MAX];
+	struct ike_sa_payload sap;
+	struct ike_builder b;
+	struct ike_hdr h;
+	char prop[128];
+	long mlen;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spi_i, sa->spi_i, 8);
+	memcpy(h.spi_r, sa->spi_r, 8);
+	h.exchange = IKE_EXCH_SA_INIT;
+	h.flags = IKE_FLAG_RESPONSE;
+	ike_build_init(&b, out, sizeof(out), &h);
+	sap.nprops = 1;
+	sap.prop[0] = sa->prop;
+	sap.prop[0].spi_size = 0;
+	ike_build_sa(&b, &sap);
+	ike_build_ke(&b, sa->dh_group, pub, publen);
+	ike_build_nonce(&b, sa->nr, sa->nr_len);
+	nat_notify_add(&b, sa);
+	mlen = ike_build_finish(&b);
+	if (mlen < 0) {
+		ike_sa_close(sa, "IKE_SA_INIT response could not be built");
 		return;
 	}
+	msgbuf_set(&sa->init_resp, out, (size_t)mlen);
+	ike_proposal_format(&sa->prop, prop, sizeof(prop));
+	log_info(SA_FMT " IKE_SA_INIT from %s: chose %s", SA_ARGS(sa), a, prop);
+	if (ike_sa_set_state(sa, IKE_STATE_INIT_DONE) == 0)
+		net_respond(sa, out, (size_t)mlen, 0);
+}
+
+void init_request(int fd, const struct sockaddr_storage *local,
+		  const struct sockaddr_storage *remote, const uint8_t *buf, size_t len)
+{
+	static const uint8_t zero[8];
+	uint8_t pub[IKE_DH_MAX_PUB];
+	struct ike_err err = { 0 };
+	struct ike_proposal chosen;
+	struct ike_msg m;
+	struct ike_sa *sa;
+	struct conn *cn;
+	uint16_t group;
+	long publen;
+	char a[64];
+
+	addr_format(remote, true, a, sizeof(a));
+	if (ike_msg_parse(buf, len, &m, &err)) {
+		init_unparsed(fd, local, remote, &m, &err, a);
+		return;
+	}
+	cn = init_request_conn(local, remote, &m, a);
+	if (!cn || !init_admit(fd, local, remote, &m, cn, a))
+		return;
+	group = init_choose(fd, local, remote, &m, cn, a, &chosen);
+	if (!group)
+		return;
 	sa = ike_sa_new(cn, false);
 	if (!sa) {
 		log_err("conn %s: cannot create an IKE SA", cn->name);
@@ -346,37 +438,15 @@ void init_request(int fd, const struct sockaddr_storage *local,
 	memcpy(sa->ni, m.nonce.p, m.nonce.len);
 	sa->ni_len = m.nonce.len;
 	sa->nr_len = NONCE_LEN;
-	if (RAND_bytes(sa->nr, NONCE_LEN) != 1 || new_dh(sa, dh->id) ||
+	/* dh_finish() frees our key pair: its public value is taken first. */
+	if (RAND_bytes(sa->nr, NONCE_LEN) != 1 || new_dh(sa, group) ||
 	    (publen = ike_dh_public(sa->dh, pub, sizeof(pub))) < 0 || dh_finish(sa, &m)) {
 		ike_sa_close(sa, "IKE_SA_INIT could not be answered");
 		return;
 	}
 	nat_detect(sa, &m, zero);
 	msgbuf_set(&sa->init_req, buf, len);
-
-	memset(&h, 0, sizeof(h));
-	memcpy(h.spi_i, sa->spi_i, 8);
-	memcpy(h.spi_r, sa->spi_r, 8);
-	h.exchange = IKE_EXCH_SA_INIT;
-	h.flags = IKE_FLAG_RESPONSE;
-	ike_build_init(&b, out, sizeof(out), &h);
-	sap.nprops = 1;
-	sap.prop[0] = chosen;
-	sap.prop[0].spi_size = 0;
-	ike_build_sa(&b, &sap);
-	ike_build_ke(&b, sa->dh_group, pub, (size_t)publen);
-	ike_build_nonce(&b, sa->nr, sa->nr_len);
-	nat_notify_add(&b, sa);
-	mlen = ike_build_finish(&b);
-	if (mlen < 0) {
-		ike_sa_close(sa, "IKE_SA_INIT response could not be built");
-		return;
-	}
-	msgbuf_set(&sa->init_resp, out, (size_t)mlen);
-	ike_proposal_format(&chosen, prop, sizeof(prop));
-	log_info(SA_FMT " IKE_SA_INIT from %s: chose %s", SA_ARGS(sa), a, prop);
-	if (ike_sa_set_state(sa, IKE_STATE_INIT_DONE) == 0)
-		net_respond(sa, out, (size_t)mlen, 0);
+	init_answer(sa, pub, (size_t)publen, a);
 }
 
 /*
@@ -432,7 +502,7 @@ static int init_restart(struct ike_sa *sa, const struct ike_msg *m)
 
 void init_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
-	static struct ike_msg m;
+	struct ike_msg m;
 	static const uint8_t zero[8];
 	const struct ike_transform *dh;
 	struct ike_err err = { 0 };
