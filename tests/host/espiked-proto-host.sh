@@ -78,7 +78,7 @@
 set -u
 E=$(readlink -f "${1:?usage: espiked-proto-host.sh PATH-TO-ESPIKED}")
 PEER="python3 $(dirname "$(readlink -f "$0")")/ike-peer.py"
-# shellcheck source=tests/unit/iked/lib-host.sh
+# shellcheck source=tests/host/lib-host.sh
 . "$(dirname "$(readlink -f "$0")")/lib-host.sh" espiked-proto-host
 PA=$((20000 + $$ % 2500 * 8))	# 8 ports a run: concurrent runs do not overlap
 PB=$((PA + 1))	# responder's IKE port

@@ -20,8 +20,8 @@
 set -u
 C=$(readlink -f "${1:?usage: espctl-ike.sh ESPCTL ESPIKED}")
 E=$(readlink -f "${2:?usage: espctl-ike.sh ESPCTL ESPIKED}")
-# shellcheck source=tests/unit/iked/lib-host.sh
-. "$(dirname "$(readlink -f "$0")")/../iked/lib-host.sh" espctl-ike
+# shellcheck source=tests/host/lib-host.sh
+. "$(dirname "$(readlink -f "$0")")/lib-host.sh" espctl-ike
 PA=$((20000 + ($$ + 7000) % 20000))
 PB=$((PA + 1))
 

@@ -22,7 +22,7 @@
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-host.sh PATH-TO-ESPIKED}")
-# shellcheck source=tests/unit/iked/lib-host.sh
+# shellcheck source=tests/host/lib-host.sh
 . "$(dirname "$(readlink -f "$0")")/lib-host.sh" espiked-host
 PA=$((20000 + $$ % 20000))
 PB=$((PA + 1))

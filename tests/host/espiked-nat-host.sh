@@ -17,7 +17,7 @@
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-nat-host.sh PATH-TO-ESPIKED}")
-# shellcheck source=tests/unit/iked/lib-host.sh
+# shellcheck source=tests/host/lib-host.sh
 . "$(dirname "$(readlink -f "$0")")/lib-host.sh" espiked-nat-host
 PA=$((20000 + ($$ + 7) % 20000))
 PB=$((PA + 1))

@@ -2,7 +2,7 @@
 # shellcheck shell=bash disable=SC2034 # the variables are the tests'
 # Copyright (C) 2026 The espvti authors.
 #
-# tests/unit/iked/lib-host.sh: what the host tests of espiked share. They
+# tests/host/lib-host.sh: what the host tests of espiked share. They
 # run espiked daemons over 127.0.0.1 with the fake kernel backend and print
 # KTAP. Set E (the espiked binary), then source this file with the test's
 # name:
