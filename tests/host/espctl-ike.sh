@@ -63,14 +63,13 @@ has_sas() { [ -n "$(kern a out)" ] && [ -n "$(kern b out)" ]; }
 no_sas() { ! grep -q '^sa ' "$D/a.kern" && ! grep -q '^sa ' "$D/b.kern"; }
 json_ok() { command -v jq >/dev/null || return 2; jq -e "$1" "$D/out" >/dev/null; }
 
-echo "TAP version 13"
-echo "1..18"
+ktap_plan 18
 
 conf a $PA $PB 10.1.0.0/24 10.2.0.0/24 initiate
 conf b $PB $PA 10.2.0.0/24 10.1.0.0/24 listen
 start b
 start a
-wait_for has_sas
+wait_for 10 has_sas
 ok $? "tunnel up between the two daemons"
 
 ike a list
@@ -112,7 +111,7 @@ if json_ok . ; then
 		.[0].ike_sas[0].child_sas[0].stats == null and .[1].ike_sas == []'
 	ok $? "list --json: connections, IKE SA and CHILD_SA fields"
 else
-	[ $? = 2 ] && { N=$((N + 1)); echo "ok $N - list --json # SKIP no jq"; } ||
+	[ $? = 2 ] && ktap_skip "list --json" "no jq" ||
 		ok 1 "list --json is valid JSON"
 fi
 ike a list spare -j
@@ -120,7 +119,7 @@ if json_ok . ; then
 	json_ok 'type == "object" and .name == "spare" and .ike_sas == []'
 	ok $? "list NAME --json: one object"
 else
-	[ $? = 2 ] && { N=$((N + 1)); echo "ok $N - list NAME --json # SKIP no jq"; } ||
+	[ $? = 2 ] && ktap_skip "list NAME --json" "no jq" ||
 		ok 1 "list NAME --json is valid JSON"
 fi
 
@@ -135,13 +134,13 @@ ike a up tun
 ok $? "up of an established connection: the daemon refuses, exit 1"
 
 ike a down tun
-[ $RC = 0 ] && out_has "deleting IKE_SA tun[1]" && wait_for no_sas
+[ $RC = 0 ] && out_has "deleting IKE_SA tun[1]" && wait_for 10 no_sas
 ok $? "down: exit 0, both daemons remove their SAs"
 ike a down tun
 [ $RC = 1 ] && err_has "espctl: ike: down tun: no IKE SA"
 ok $? "down again: no IKE SA, exit 1"
 ike a up tun
-[ $RC = 0 ] && out_has "initiating tun" && wait_for has_sas &&
+[ $RC = 0 ] && out_has "initiating tun" && wait_for 10 has_sas &&
 	ike a list tun && grep -qE '^  ike_sa #2: ESTABLISHED, initiator' "$D/out"
 ok $? "up: exit 0, a new IKE SA (#2) is established"
 
@@ -157,12 +156,11 @@ conf b $PB $PA 10.2.0.0/24 10.9.0.0/24 listen
 start b
 start a
 failed_ts() { ike "$1" list tun && out_has "last failure, " && out_has "TS_UNACCEPTABLE"; }
-wait_for failed_ts a && wait_for failed_ts b && ! has_sas
+wait_for 10 failed_ts a && wait_for 10 failed_ts b && ! has_sas
 ok $? "selectors refused: list shows the last failure (TS_UNACCEPTABLE) on both sides"
 ike b list tun --json
 [ $RC = 0 ] && json_ok '.last_failure.text | test("TS_UNACCEPTABLE: peer proposed TSi 10.1.0.0/24 TSr 10.2.0.0/24")' &&
 	json_ok '.last_failure.age >= 0'
 ok $? "list --json: last_failure with the daemon's log line and its age"
 
-echo "# espctl ike host test: $((N - FAILED)) passed, $FAILED failed"
-[ $FAILED = 0 ]
+ktap_finish

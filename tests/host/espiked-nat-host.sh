@@ -53,15 +53,14 @@ has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
 devline() { grep '^dev esp0 ' "$D/$1.kern"; }
 ike_line() { "$E" -s "$D/$1.sock" ctl list | grep 'IKE_SA \['; }
 
-echo "TAP version 13"
-echo "1..8"
+ktap_plan 8
 
 # 1. encap yes on A: both sides encapsulate on their NAT-T sockets.
 conf "$D/a.conf" $PA $NA $PB $NB "start initiate" "encap yes" "natt_keepalive 7s"
 conf "$D/b.conf" $PB $NB $PA $NA "start listen"
 start b
 start a
-wait_for has_sas
+wait_for 10 has_sas
 ok $? "encap yes: both daemons installed a CHILD_SA pair"
 ike_line a | grep -q " 127.0.0.1:$NA <-> 127.0.0.1:$NB .* NAT" &&
 	ike_line b | grep -q " 127.0.0.1:$NB <-> 127.0.0.1:$NA .* NAT"
@@ -74,7 +73,7 @@ grep -q 'we claim to be behind a NAT (encap yes)' "$D/a.log" &&
 	grep -q 'peer moved to the NAT-T port' "$D/b.log"
 ok $? "encap yes: both logs say what they found, B followed A to the NAT-T port"
 "$E" -s "$D/a.sock" ctl down tun >/dev/null
-wait_for eval '[ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]'
+wait_for 10 eval '[ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]'
 ok $? "encap yes: INFORMATIONAL Delete over the NAT-T ports removes both pairs"
 stop_all
 [ ! -e "$D/bad" ] && [ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ] &&
@@ -85,7 +84,7 @@ ok $? "stopping: both daemons exit cleanly and turn encapsulation off"
 conf "$D/a.conf" $PA $NA $PB $NB "start initiate"
 start b
 start a
-wait_for has_sas
+wait_for 10 has_sas
 ok $? "no NAT: both daemons installed a CHILD_SA pair"
 ike_line a | grep -q " 127.0.0.1:$PA <-> 127.0.0.1:$PB " && ! ike_line a | grep -q " NAT" &&
 	[ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ] &&
@@ -93,4 +92,5 @@ ike_line a | grep -q " 127.0.0.1:$PA <-> 127.0.0.1:$PB " && ! ike_line a | grep 
 ok $? "no NAT: IKE on the IKE ports, no encapsulation"
 stop_all
 
-[ "$FAILED" = 0 ] && [ ! -e "$D/bad" ]
+[ ! -e "$D/bad" ] || { sed 's/^/# /' "$D/bad"; ktap_bail "a daemon did not exit 0"; }
+ktap_finish

@@ -87,7 +87,7 @@ PR=$((PA + 3))	# relay
 PC=$((PA + 4))	# relay control
 PQ=$((PA + 5))	# silent peer (recorder)
 
-wait_long() { for _ in 1 2 3 4 5 6; do wait_for "$@" && return 0; done; return 1; }
+wait_long() { for _ in 1 2 3 4 5 6; do wait_for 10 "$@" && return 0; done; return 1; }
 
 # conf FILE PORT NATT PEERPORT EXTRA-LINES... (a line "global: X" goes on top)
 conf() {
@@ -131,8 +131,7 @@ half_open_is() { [ "$(half_open)" = "$1" ]; }
 relay() { $PEER ctl $PC "$@"; }
 alive() { kill -0 "$1" 2>/dev/null && "$E" -s "$D/b.sock" ctl list > /dev/null; }
 
-echo "TAP version 13"
-echo "1..56"
+ktap_plan 56
 
 # 1. NO_PROPOSAL_CHOSEN: A offers what B does not accept.
 conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate" \
@@ -140,7 +139,7 @@ conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate" \
 conf "$D/b.conf" $PB 0 $PA "device esp1" "ike aes256gcm16-prfsha384-ecp384"
 start b
 start a
-wait_for grep -q 'closing: IKE_SA_INIT rejected by the responder' "$D/a.log"
+wait_for 10 grep -q 'closing: IKE_SA_INIT rejected by the responder' "$D/a.log"
 ok $? "NO_PROPOSAL_CHOSEN: the initiator gives up the IKE SA"
 grep -q 'peer answered IKE_SA_INIT with NO_PROPOSAL_CHOSEN (14)' "$D/a.log" &&
 	grep -q 'responder accepts none of our IKE proposals aes128gcm16-prfsha256-ecp256,aes128-sha256-modp2048' "$D/a.log"
@@ -157,7 +156,7 @@ stop_all
 # answers: 400 ms, then x2 each time, 3 retransmissions, give-up.
 $PEER record $PQ "$D/rtx" &
 helpers="$helpers $!"
-wait_for test -e "$D/rtx"
+wait_for 10 test -e "$D/rtx"
 # Started by "ctl up" with "start listen": a connection set to "start
 # initiate" would try again after the give-up (tested in tests/ike-multi.sh).
 conf "$D/a.conf" $PA 0 $PQ "device esp0" "start listen"
@@ -193,10 +192,10 @@ conf "$D/a.conf" $PA 0 $PR "device esp0" "start initiate" "dpd_delay 1s" \
 	"local_ts 10.1.0.0/24" "remote_ts 10.2.0.0/24"
 sed -i 's/retransmit_timeout 200ms; retransmit_tries 3/retransmit_timeout 1s; retransmit_tries 6/' "$D/a.conf"
 conf "$D/b.conf" $PB 0 $PR "device esp1" "local_ts 10.2.0.0/24" "remote_ts 10.1.0.0/24"
-wait_for eval 'relay count 0 0 | grep -q requests'
+wait_for 10 eval 'relay count 0 0 | grep -q requests'
 start b
 start a
-wait_for has_sas && established a && established b
+wait_for 10 has_sas && established a && established b
 ok $? "relay: tunnel up between A and B through the relay"
 $PEER init-dup $PB > "$D/dup.out"
 grep -q 'responses=2 identical=1 spi_r_nonzero=1 payloads=33,34,40' "$D/dup.out"
@@ -211,16 +210,16 @@ ok $? "duplicate IKE_AUTH: the replayed request gets the cached response, byte-i
 grep -q 'duplicate request 1: sending the cached response' "$D/b.log" &&
 	relay count 35 1 | grep -q 'responses=2'
 ok $? "duplicate IKE_AUTH: B logs the cache hit and answered exactly once more"
-wait_for grep -q 'dropped a response with message ID 1: \(no request outstanding\|not the outstanding request\)' "$D/a.log"
+wait_for 10 grep -q 'dropped a response with message ID 1: \(no request outstanding\|not the outstanding request\)' "$D/a.log"
 ok $? "message IDs: A drops the extra IKE_AUTH response (not its outstanding request)"
 relay replay 35 1 9 > "$D/replay9.out"
-wait_for grep -q 'dropped a request with message ID 9, expected 2' "$D/b.log"
+wait_for 10 grep -q 'dropped a request with message ID 9, expected 2' "$D/b.log"
 ok $? "window: a request with a message ID ahead of the window is dropped"
 relay release > /dev/null
 wait_long eval 'relay count 37 2 | grep -q "responses=[1-9]"'
 ok $? "window: A's liveness check (message ID 2) answered after the relay let it through"
 relay replay 35 1 > "$D/replay1b.out"
-wait_for grep -q 'dropped a request with message ID 1, expected \([3-9]\|[1-9][0-9][0-9]*\)' "$D/b.log" &&
+wait_for 10 grep -q 'dropped a request with message ID 1, expected \([3-9]\|[1-9][0-9][0-9]*\)' "$D/b.log" &&
 	grep -q '^none' "$D/replay1b.out" && relay count 35 1 | grep -q 'responses=2' &&
 	[ "$(grep -c 'duplicate request 1: sending the cached response' "$D/b.log")" = 1 ]
 ok $? "window: the old IKE_AUTH request, intact, is neither processed again nor answered"
@@ -266,7 +265,7 @@ ok $? "major version 3: INVALID_MAJOR_VERSION (5) in a 2.0 header, none for mess
 $PEER garbage $PB $NB > "$D/garbage.out"
 sleep 0.5
 # shellcheck disable=SC2154 # PID_b is set by start()
-wait_for alive "$PID_b"
+wait_for 10 alive "$PID_b"
 ok $? "garbage: $(cat "$D/garbage.out") malformed datagrams, the daemon keeps running and answers ctl"
 grep -q 'dropped 0 octets from 127.0.0.1:[0-9]*: message of 0 octets is shorter than the 28-octet IKE header' "$D/b.log" &&
 	grep -q 'dropped 27 octets from .*: message of 27 octets is shorter than the 28-octet IKE header' "$D/b.log"
@@ -296,7 +295,7 @@ ok $? "garbage: messages for unknown IKE SAs and stray responses dropped"
 wait_long half_open_is 0
 conf "$D/a.conf" $PA 0 $PB "device esp0" "start initiate"
 start a
-wait_for has_sas && established a && established b
+wait_for 10 has_sas && established a && established b
 ok $? "garbage: afterwards a real initiator brings a tunnel up"
 stop_all
 
@@ -403,5 +402,4 @@ r=$?
 [ $r = 0 ] || sed 's/^/# /' "$D/bad" 2>/dev/null
 ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
 
-echo "# espiked protocol host test: $((N - FAILED)) passed, $FAILED failed"
-[ $FAILED = 0 ]
+ktap_finish

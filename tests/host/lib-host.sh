@@ -4,23 +4,24 @@
 #
 # tests/host/lib-host.sh: what the host tests of espiked share. They
 # run espiked daemons over 127.0.0.1 with the fake kernel backend and print
-# KTAP. Set E (the espiked binary), then source this file with the test's
-# name:
+# KTAP through tests/lib-ktap.sh (ktap_plan, ktap_skip, ktap_finish,
+# wait_for TIMEOUT_S CMD..., as the VM tests). Set E (the espiked binary),
+# then source this file with the test's name:
 #
-#   . lib-host.sh NAME   D (work directory /tmp/NAME.XXXXXX), N and FAILED
-#                        (KTAP counts), pids and helpers (processes the
-#                        exit trap stops), the exit trap itself
+#   . lib-host.sh NAME   D (work directory /tmp/NAME.XXXXXX), pids and
+#                        helpers (processes the exit trap stops), the exit
+#                        trap itself
 #   ok STATUS NAME       one KTAP result; on failure the daemons' logs,
 #                        fake kernel files and command outputs follow
-#   wait_for CMD...      CMD until it succeeds, up to 100 tries 0.1 s apart
 #   start NAME           espiked with $D/NAME.conf, its fake kernel in
 #                        $D/NAME.kern, log $D/NAME.log; PID_NAME is its pid
 #   stop_daemons         SIGTERM to every daemon; one that does not exit 0
 #                        (crash, sanitizer report, leak) goes into $D/bad
 
+# shellcheck source=tests/lib-ktap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib-ktap.sh"
+
 D=$(mktemp -d "/tmp/${1:?usage: . lib-host.sh NAME}.XXXXXX")
-N=0
-FAILED=0
 pids=""
 helpers=""
 
@@ -34,12 +35,10 @@ trap host_cleanup EXIT
 
 ok() {	# ok STATUS NAME
 	local f
-	N=$((N + 1))
 	if [ "$1" = 0 ]; then
-		echo "ok $N - $2"
+		ktap_ok "$2"
 	else
-		echo "not ok $N - $2"
-		FAILED=$((FAILED + 1))
+		ktap_fail "$2"
 		for f in "$D"/out "$D"/err "$D"/*.log "$D"/*.kern "$D"/*.out; do
 			[ -f "$f" ] || continue
 			echo "# --- $(basename "$f")"
@@ -48,21 +47,13 @@ ok() {	# ok STATUS NAME
 	fi
 }
 
-wait_for() {
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 start() {	# start NAME
 	rm -f "$D/$1.kern" "$D/$1.log"
 	"$E" -d -f "$D/$1.conf" -p "$D/$1.pid" -s "$D/$1.sock" -K "fake:$D/$1.kern" \
 		2> "$D/$1.log" &
 	pids="$pids $!"
 	eval "PID_$1=$!"
-	wait_for test -S "$D/$1.sock"
+	wait_for 10 test -S "$D/$1.sock"
 }
 
 stop_daemons() {

@@ -9,24 +9,22 @@
 # userland/iked/build/ (crash-*, leak-*). FUZZ_SECONDS overrides the 30 s here.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-echo "TAP version 13"
-echo "1..1"
-if ! command -v clang >/dev/null; then
-	echo "not ok 1 - fuzz: clang is not installed (run scripts/install-deps)"
-	exit 1
-fi
+# shellcheck source=tests/lib-ktap.sh
+. "$REPO/tests/lib-ktap.sh"
+ktap_plan 1
+command -v clang >/dev/null || ktap_bail "fuzz: clang is not installed (run scripts/install-deps)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if make -C "$REPO/userland/iked" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >"$log" 2>&1; then
 	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
 	if [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
-		echo "ok 1 - IKEv2 message parser: $runs inputs, no crash, leak or sanitizer report"
-		exit 0
+		ktap_ok "IKEv2 message parser: $runs inputs, no crash, leak or sanitizer report"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		ktap_fail "fuzz: the fuzzer ran no input"
 	fi
-	sed 's/^/# /' "$log" | tail -n 20
-	echo "not ok 1 - fuzz: the fuzzer ran no input"
-	exit 1
+else
+	sed 's/^/# /' "$log" | tail -n 40
+	ktap_fail "IKEv2 message parser: the fuzzer found a failure (see above)"
 fi
-sed 's/^/# /' "$log" | tail -n 40
-echo "not ok 1 - IKEv2 message parser: the fuzzer found a failure (see above)"
-exit 1
+ktap_finish

@@ -14,15 +14,16 @@
 #     not loaded (skipped when the family exists: then they would act);
 #   - no message ever contains key material.
 #
-# TAP output, plan last. Exit 0 when every test passed (a "# TODO" test,
-# a known espctl bug, may fail without failing the run), 1 otherwise.
+# KTAP output (tests/lib-ktap.sh), plan last. Exit 0 when every test
+# passed (a "# TODO" test, a known espctl bug, may fail without failing the
+# run), 1 otherwise.
 set -u
+# shellcheck source=tests/lib-ktap.sh
+. "$(dirname "$(readlink -f "$0")")/../../lib-ktap.sh"
 E=$(readlink -f "${1:?usage: espctl-cli.sh PATH-TO-ESPCTL}")
-[ -x "$E" ] || { echo "Bail out! $E is not an executable"; exit 1; }
+[ -x "$E" ] || ktap_bail "$E is not an executable"
 T=$(mktemp -d /tmp/espctl-cli.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-N=0
-FAILED=0
 TODO=""		# set for one test: a known bug, reported as "# TODO $TODO"
 NOTLOADED='the espvti module is not loaded (generic netlink family "espvti" not found)'
 
@@ -41,17 +42,13 @@ run() {
 	ERR=$(cat "$T/err")
 }
 
-# ok STATUS NAME: one TAP line; STATUS 0 is a pass.
+# ok STATUS NAME: one KTAP result; STATUS 0 is a pass. A failure shows
+# espctl's exit status and output; with $TODO set it is a known bug.
 ok() {
-	local directive=""
-
-	N=$((N + 1))
-	[ -n "$TODO" ] && directive=" # TODO $TODO"
 	if [ "$1" = 0 ]; then
-		echo "ok $N - $2$directive"
+		ktap_ok "$2${TODO:+ # TODO $TODO}"
 	else
-		echo "not ok $N - $2$directive"
-		[ -n "$TODO" ] || FAILED=$((FAILED + 1))
+		if [ -n "$TODO" ]; then ktap_todo "$2" "$TODO"; else ktap_fail "$2"; fi
 		echo "#   exit status $RC"
 		head -n 8 "$T/out" | sed 's/^/#   stdout: /'
 		head -n 8 "$T/err" | sed 's/^/#   stderr: /'
@@ -61,8 +58,7 @@ ok() {
 }
 
 skip() {	# skip NAME REASON
-	N=$((N + 1))
-	echo "ok $N - $1 # SKIP $2"
+	ktap_skip "$1" "$2"
 	TODO=""
 }
 
@@ -450,6 +446,4 @@ nokey "no key in the message: ALGO forgotten" "$SECRET" \
 nokey "no key in the message: stray key at the end" "dec0de51" \
 	sa add esp0 dir in spi 256 aead aes-gcm "$K20" 128 "$K36"
 
-echo "1..$N"
-[ $FAILED -eq 0 ] || echo "# $FAILED of $N tests failed"
-[ $FAILED -eq 0 ]
+ktap_finish
