@@ -283,11 +283,7 @@ void auth_request(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_notify n = { .type = IKE_N_AUTHENTICATION_FAILED };
 	char ours[300], want[300];
 
-	if (sa->initiator || sa->state != IKE_STATE_INIT_DONE) {
-		log_warn(SA_FMT " IKE_AUTH request in state %s ignored", SA_ARGS(sa),
-			 ike_state_name(sa->state));
-		return;
-	}
+	/* Only as the original responder in INIT_DONE: dispatch.c. */
 	ike_build_chain(&b, chain, sizeof(chain));
 	if (!(m->present & IKE_HAS(IKE_PL_IDI)) || !(m->present & IKE_HAS(IKE_PL_AUTH))) {
 		log_warn(SA_FMT " IKE_AUTH request without IDi or AUTH (EAP is not supported)",
@@ -365,8 +361,7 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m)
 	char l[600], r[600], id[300];
 	uint16_t notify;
 
-	if (sa->state != IKE_STATE_AUTH_SENT)
-		return;
+	/* Only in AUTH_SENT: dispatch.c. */
 	if (!(m->present & IKE_HAS(IKE_PL_IDR)) || !(m->present & IKE_HAS(IKE_PL_AUTH))) {
 		notify = exch_error_notify(sa, m, "IKE_AUTH");
 		conf_ident_format(&sa->conn->local_id, id, sizeof(id));

@@ -85,6 +85,14 @@ int exch_respond(struct ike_sa *sa, uint8_t exch, uint32_t msgid, struct ike_bui
 /* Log the error notifies of @m; returns the first error type or 0. */
 uint16_t exch_error_notify(const struct ike_sa *sa, const struct ike_msg *m, const char *what);
 
+/*
+ * dispatch.c: the one table of which decrypted message may reach which
+ * handler in which IKE SA state; @kind is what our outstanding request was
+ * for (responses).
+ */
+void exch_dispatch(struct ike_sa *sa, const struct ike_hdr *h, struct ike_msg *m,
+		   enum ike_req_kind kind);
+
 /* ike_sa_init.c: IKE_SA_INIT */
 int init_start(struct conn *conn);
 void init_request(int fd, const struct sockaddr_storage *local,

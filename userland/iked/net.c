@@ -299,46 +299,6 @@ static void sa_refuse(struct ike_sa *sa, const struct ike_hdr *h, const struct i
 	exch_respond(sa, h->exchange, h->msgid, &b);
 }
 
-/* The decrypted message to the handler of its exchange. */
-static void sa_dispatch(struct ike_sa *sa, const struct ike_hdr *h, struct ike_msg *m,
-			enum ike_req_kind kind)
-{
-	bool response = h->flags & IKE_FLAG_RESPONSE;
-
-	switch (h->exchange) {
-	case IKE_EXCH_AUTH:
-		if (response)
-			auth_response(sa, m);
-		else
-			auth_request(sa, m);
-		break;
-	case IKE_EXCH_INFORMATIONAL:
-		if (response)
-			info_response(sa, m, kind);
-		else
-			info_request(sa, m);
-		break;
-	case IKE_EXCH_CREATE_CHILD_SA:
-		if (response)
-			rekey_response(sa, m, kind);
-		else
-			rekey_request(sa, m);
-		break;
-	default:
-		log_warn(SA_FMT " %s %s not supported", SA_ARGS(sa),
-			 ike_exchange_name(h->exchange), response ? "response" : "request");
-		if (!response) {
-			struct ike_builder b;
-			struct ike_notify n = { .type = IKE_N_NO_ADDITIONAL_SAS };
-			uint8_t chain[64];
-
-			ike_build_chain(&b, chain, sizeof(chain));
-			ike_build_notify(&b, &n);
-			exch_respond(sa, h->exchange, h->msgid, &b);
-		}
-	}
-}
-
 /*
  * A protected message for an existing IKE SA, from @remote to @local on @fd.
  * The parsed message and its plaintext live on this call's stack and heap:
@@ -406,7 +366,7 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 	} else {
 		sa->peer_next++;
 	}
-	sa_dispatch(sa, h, &m, kind);
+	exch_dispatch(sa, h, &m, kind);
 free_plain:
 	/* The plaintext never exceeds the datagram. */
 	explicit_bzero(plain, len < IKE_MAX_MSG ? len : IKE_MAX_MSG);
