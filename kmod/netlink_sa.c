@@ -349,6 +349,18 @@ out_free_cfg:
 	return ret;
 }
 
+/* The SA nest of a request naming one SA (DIR and SPI), parsed into @tb. */
+static int espvti_nl_sa_id_request(struct genl_info *info, struct nlattr **tb,
+				   u8 *dir, u32 *spi)
+{
+	int ret = espvti_nl_parse_sa_nest(info, tb);
+
+	if (ret)
+		return ret;
+	return espvti_nl_parse_sa_id(tb, info->attrs[ESPVTI_A_SA], dir, spi,
+				     info->extack);
+}
+
 int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[ESPVTI_SA_A_MAX + 1];
@@ -357,11 +369,7 @@ int espvti_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 dir;
 	int ret;
 
-	ret = espvti_nl_parse_sa_nest(info, tb);
-	if (ret)
-		return ret;
-	ret = espvti_nl_parse_sa_id(tb, info->attrs[ESPVTI_A_SA], &dir, &spi,
-				    info->extack);
+	ret = espvti_nl_sa_id_request(info, tb, &dir, &spi);
 	if (ret)
 		return ret;
 
@@ -413,11 +421,7 @@ int espvti_nl_sa_reserve_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 dir;
 	int ret;
 
-	ret = espvti_nl_parse_sa_nest(info, tb);
-	if (ret)
-		return ret;
-	ret = espvti_nl_parse_sa_id(tb, info->attrs[ESPVTI_A_SA], &dir, &spi,
-				    info->extack);
+	ret = espvti_nl_sa_id_request(info, tb, &dir, &spi);
 	if (ret)
 		return ret;
 	if (dir != ESPVTI_DIR_IN) {
@@ -540,11 +544,7 @@ int espvti_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 	u8 dir;
 	int ret;
 
-	ret = espvti_nl_parse_sa_nest(info, tb);
-	if (ret)
-		return ret;
-	ret = espvti_nl_parse_sa_id(tb, info->attrs[ESPVTI_A_SA], &dir, &spi,
-				    info->extack);
+	ret = espvti_nl_sa_id_request(info, tb, &dir, &spi);
 	if (ret)
 		return ret;
 	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);

@@ -35,26 +35,6 @@ ES_IKE=aes256gcm16-prfsha384-ecp384 LSW_IKE='aes_gcm256-sha2_384;ecp384'
 
 test_cleanup() { lsw_cleanup; ike_cleanup; }
 
-# ping_all: PING_COUNT echoes at 10 a second from $a through esp0; prints
-# ping's summary.
-ping_all() {
-	timeout 120 ip netns exec "$a" ping -q -n -i 0.1 -c "$PING_COUNT" -W 2 -I esp0 10.99.0.2 2>&1 |
-		grep 'packets transmitted'
-}
-
-# no_loss SUMMARY: "N packets transmitted, N received, 0% packet loss"
-no_loss() {
-	local tx rx
-	tx=$(echo "$1" | awk '{ print $1 }')
-	rx=$(echo "$1" | awk '{ print $4 }')
-	[ -n "$tx" ] && [ "$tx" = "$PING_COUNT" ] && [ "$rx" = "$tx" ]
-}
-
-dev_spi_out() {
-	ip netns exec "$a" "$ESPCTL" show esp0 --json |
-		jq -r 'if type == "array" then .[0] else . end | .out_spi'
-}
-
 # one_pair_everywhere: esp0 holds one SA pair, pluto one ESP SA, $b's xfrm
 # two states: the rekeyed SAs are gone.
 one_pair_everywhere() {
@@ -97,9 +77,9 @@ lsw_topology
 
 # Round 1: espiked rekeys
 ktap_result "espiked rekeys: CHILD_SA up on both sides" start "child_lifetime 5s"
-spi0=$(dev_spi_out)
+spi0=$(dev_spi_out "$a")
 c0=$(counters)
-sum=$(ping_all)
+sum=$(ping_all "$a" 10.99.0.2)
 ktap_diag "espiked rekeys: $sum"
 rk=$(ike_count "$IKE_W/a.log" 'rekeyed: new SPI.*with PFS')
 ktap_diag "espiked rekeys: espiked rekeyed the CHILD_SA $rk times with PFS"
@@ -107,7 +87,7 @@ drops "espiked rekeys" "$c0"
 ktap_result "espiked rekeys: 60 s of ping at 10/s across the rekeys, none lost" no_loss "$sum"
 ktap_result "espiked rekeys: CHILD_SA rekeyed at least 8 times, with PFS" [ "$rk" -ge 8 ]
 ktap_result "espiked rekeys: the device's outbound SPI changed" \
-	eval '[ "$(dev_spi_out)" != "$spi0" ]'
+	eval '[ "$(dev_spi_out "$a")" != "$spi0" ]'
 ktap_result "espiked rekeys: old SAs gone: one pair on esp0, in pluto, in xfrm" \
 	wait_secs 30 one_pair_everywhere
 espiked_stop
@@ -116,9 +96,9 @@ lsw_stop
 # Round 2: pluto rekeys, by hand, one rekey after the other
 : > "$IKE_W/a.log"
 ktap_result "pluto rekeys: CHILD_SA up on both sides" start "child_lifetime 0"
-spi0=$(dev_spi_out)
+spi0=$(dev_spi_out "$a")
 c0=$(counters)
-ping_all > "$IKE_W/ping.out" &
+ping_all "$a" 10.99.0.2 > "$IKE_W/ping.out" &
 ping_pid=$!
 rk=0 rk_fail=
 while kill -0 "$ping_pid" 2>/dev/null; do
@@ -141,7 +121,7 @@ ktap_result "pluto rekeys: 60 s of ping at 10/s across the rekeys, none lost" no
 ktap_result "pluto rekeys: CHILD_SA rekeyed at least 5 times, all with PFS" \
 	eval '[ -z "$rk_fail" ] && [ "$rk" -ge 5 ] && [ "$pfs" -ge "$rk" ]'
 ktap_result "pluto rekeys: the device's outbound SPI changed" \
-	eval '[ "$(dev_spi_out)" != "$spi0" ]'
+	eval '[ "$(dev_spi_out "$a")" != "$spi0" ]'
 ktap_result "pluto rekeys: old SAs gone: one pair on esp0, in pluto, in xfrm" \
 	wait_secs 30 one_pair_everywhere
 ktap_finish

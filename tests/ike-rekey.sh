@@ -34,20 +34,6 @@ PING_COUNT=600		# 60 s at 10 per second
 
 test_cleanup() { ike_cleanup; }
 
-# ping_all NS DST: PING_COUNT echoes at 10 a second; prints ping's summary.
-ping_all() {
-	timeout 120 ip netns exec "$1" ping -q -n -i 0.1 -c "$PING_COUNT" -W 2 -I esp0 "$2" 2>&1 |
-		grep 'packets transmitted'
-}
-
-# no_loss SUMMARY: "N packets transmitted, N received, 0% packet loss"
-no_loss() {
-	local tx rx
-	tx=$(echo "$1" | awk '{ print $1 }')
-	rx=$(echo "$1" | awk '{ print $4 }')
-	[ -n "$tx" ] && [ "$tx" = "$PING_COUNT" ] && [ "$rx" = "$tx" ]
-}
-
 # es_one_child SIDE: espiked lists one IKE SA with one CHILD_SA, INSTALLED
 es_one_child() {
 	local out
@@ -57,11 +43,6 @@ es_one_child() {
 		echo "$out" | grep -q 'CHILD_SA INSTALLED'
 }
 
-# dev_spi_out NS: the device's outbound SPI
-dev_spi_out() {
-	ip netns exec "$1" "$ESPCTL" show esp0 --json |
-		jq -r 'if type == "array" then .[0] else . end | .out_spi'
-}
 
 # gone_everywhere IN OUT: the SA pair with espiked's SPIs IN/OUT (hex, no
 # 0x) is neither on esp0, nor in charon's list, nor in $b's xfrm states.

@@ -17,6 +17,9 @@
 #   sw SWANCTL-ARGS...         swanctl talking to that charon
 #   sw_child_up                charon has an INSTALLED CHILD_SA
 #   sw_stop                    stop charon, flush its xfrm state and policies
+#   ping_all NS DST            $PING_COUNT pings at 10/s through esp0 (summary)
+#   no_loss SUMMARY            that summary says all $PING_COUNT came back
+#   dev_spi_out NS             esp0's outbound SPI in NS
 
 ESPIKED=${ESPIKED:-$REPO/userland/iked/espiked}
 IKE_W=$(mktemp -d /tmp/espvti-ike.XXXXXX)
@@ -204,6 +207,28 @@ wait_secs() {
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.2
 	done
+}
+
+# ping_all NS DST: PING_COUNT echoes (the test sets it) at 10 a second
+# through esp0; prints ping's summary line.
+ping_all() {
+	timeout 120 ip netns exec "$1" ping -q -n -i 0.1 -c "$PING_COUNT" -W 2 -I esp0 "$2" 2>&1 |
+		grep 'packets transmitted'
+}
+
+# no_loss SUMMARY: "N packets transmitted, N received, 0% packet loss" with
+# N = PING_COUNT.
+no_loss() {
+	local tx rx
+	tx=$(echo "$1" | awk '{ print $1 }')
+	rx=$(echo "$1" | awk '{ print $4 }')
+	[ -n "$tx" ] && [ "$tx" = "$PING_COUNT" ] && [ "$rx" = "$tx" ]
+}
+
+# dev_spi_out NS: the outbound SPI of esp0 in NS.
+dev_spi_out() {
+	ip netns exec "$1" "$ESPCTL" show esp0 --json |
+		jq -r 'if type == "array" then .[0] else . end | .out_spi'
 }
 
 # ping_within SECONDS NS PING-ARGS...: one echo answered within SECONDS
