@@ -17,6 +17,8 @@
 #                        $D/NAME.kern, log $D/NAME.log; PID_NAME is its pid
 #   stop_daemons         SIGTERM to every daemon; one that does not exit 0
 #                        (crash, sanitizer report, leak) goes into $D/bad
+#   daemons_clean        one result: nothing in $D/bad, no sanitizer report
+#                        in the logs the test kept in $D/history
 
 # shellcheck source=tests/lib-ktap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib-ktap.sh"
@@ -65,4 +67,14 @@ stop_daemons() {
 		[ $st = 0 ] || echo "pid $p exited with status $st" >> "$D/bad"
 	done
 	pids=""
+}
+
+# daemons_clean: one result, every daemon exited 0 on SIGTERM (nothing in
+# $D/bad) and no log kept in $D/history has a sanitizer report.
+daemons_clean() {
+	local r
+	! grep -qE 'Sanitizer|runtime error' "$D/history" && [ ! -s "$D/bad" ]
+	r=$?
+	[ $r = 0 ] || sed 's/^/# /' "$D/bad" 2>/dev/null
+	ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
 }
