@@ -164,16 +164,17 @@ static int child_answer_check(struct ike_sa *sa, const struct ike_msg *m, struct
 	return 0;
 }
 
-void rekey_child_response(struct ike_sa *sa, struct ike_msg *m)
+/*
+ * Step 1 of the answer: an error notify or a malformed answer. An
+ * INVALID_KE_PAYLOAD naming a group of ours is retried with it; a
+ * CHILD_SA_NOT_FOUND removes the CHILD_SA; anything else keeps it and tries
+ * again later. True when the answer was handled here.
+ */
+static bool resp_refused(struct ike_sa *sa, const struct ike_msg *m, struct child_sa *old,
+			 struct child_sa *coll)
 {
-	struct child_sa *old = child_find_in(sa, sa->pend.old_spi), *n = NULL, *coll;
-	uint8_t gir[IKE_DH_MAX_SHARED];
-	long girlen = 0;
-	uint16_t notify, g;
-	bool lose;
+	uint16_t notify = exch_error_notify(sa, m, "our CHILD_SA rekey"), g;
 
-	coll = sa->pend.coll_spi ? child_find_in(sa, sa->pend.coll_spi) : NULL;
-	notify = exch_error_notify(sa, m, "our CHILD_SA rekey");
 	if (notify == IKE_N_INVALID_KE_PAYLOAD) {
 		g = rekey_invalid_ke_group(m);
 		if (old && !coll && rekey_offers_group(&sa->conn->esp, g) &&
@@ -182,7 +183,7 @@ void rekey_child_response(struct ike_sa *sa, struct ike_msg *m)
 				 SA_ARGS(sa), ike_dh_name(g) ? ike_dh_name(g) : "?");
 			if (child_set_state(sa, old, CHILD_INSTALLED) == 0 &&
 			    rekey_child_start(sa, old, g) == 0)
-				return;
+				return true;
 		}
 		log_warn(SA_FMT " CHILD_SA rekey: responder wants DH group %u, our ESP proposals are %s",
 			 SA_ARGS(sa), g, sa->conn->esp_str);
@@ -192,22 +193,91 @@ void rekey_child_response(struct ike_sa *sa, struct ike_msg *m)
 			 old->spi_in, old->spi_out);
 		child_free(sa, old);
 		rekey_pend_clear(sa);
-		return;
+		return true;
 	}
-	if (notify || !(m->present & IKE_HAS(IKE_PL_SA)) || !(m->present & IKE_HAS(IKE_PL_NONCE)) ||
-	    !(m->present & IKE_HAS(IKE_PL_TSI)) || !(m->present & IKE_HAS(IKE_PL_TSR)) ||
-	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
-		if (!notify)
-			log_warn(SA_FMT " CHILD_SA rekey response lacks SA, Nonce (16 to 256 octets), TSi or TSr",
-				 SA_ARGS(sa));
-		log_info(SA_FMT " CHILD_SA 0x%08x not rekeyed (%s): keeping it", SA_ARGS(sa),
-			 sa->pend.old_spi, notify ? ike_notify_name(notify) : "bad response");
-		/* The peer knows ours failed only when it said so. */
-		child_rekey_failed(sa, old, notify ? coll : NULL,
-				   REKEY_RETRY_MS + rekey_random_below(REKEY_RETRY_MS));
-		rekey_pend_clear(sa);
-		return;
+	if (!notify && (m->present & IKE_HAS(IKE_PL_SA)) && (m->present & IKE_HAS(IKE_PL_NONCE)) &&
+	    (m->present & IKE_HAS(IKE_PL_TSI)) && (m->present & IKE_HAS(IKE_PL_TSR)) &&
+	    m->nonce.len >= IKE_NONCE_MIN && m->nonce.len <= IKE_NONCE_MAX)
+		return false;
+	if (!notify)
+		log_warn(SA_FMT " CHILD_SA rekey response lacks SA, Nonce (16 to 256 octets), TSi or TSr",
+			 SA_ARGS(sa));
+	log_info(SA_FMT " CHILD_SA 0x%08x not rekeyed (%s): keeping it", SA_ARGS(sa),
+		 sa->pend.old_spi, notify ? ike_notify_name(notify) : "bad response");
+	/* The peer knows ours failed only when it said so. */
+	child_rekey_failed(sa, old, notify ? coll : NULL,
+			   REKEY_RETRY_MS + rekey_random_below(REKEY_RETRY_MS));
+	rekey_pend_clear(sa);
+	return true;
+}
+
+/*
+ * Step 3, when the peer rekeyed the same CHILD_SA and its exchange has the
+ * lower nonce (2.8.1): ours is redundant and deleted, the peer's stays.
+ */
+static void resp_lost_collision(struct ike_sa *sa, struct child_sa *old, struct child_sa *n,
+				const struct child_sa *coll)
+{
+	log_info(SA_FMT " rekey collision on CHILD_SA 0x%08x: ours has the lowest nonce and loses; deleting new 0x%08x, the peer's 0x%08x stays",
+		 SA_ARGS(sa), sa->pend.old_spi, n->spi_in, coll->spi_in);
+	if (old && old->state == CHILD_REKEYING)
+		child_set_state(sa, old, CHILD_REKEYED);	/* the peer deletes it */
+	child_set_state(sa, n, CHILD_REKEYED);
+	rekey_pend_clear(sa);
+	if (info_delete_child(sa, n))
+		n->delete_at = timer_now() + REKEY_RETRY_MS;
+	rekey_timer_update(sa);
+}
+
+/*
+ * Step 3, otherwise: the new outbound SA is installed (the device switches
+ * in one step), a colliding CHILD_SA of the peer's is marked for deletion,
+ * and the old pair is deleted. -1 when the outbound SA could not be added.
+ */
+static int resp_switch(struct ike_sa *sa, struct child_sa *old, struct child_sa *n,
+		       struct child_sa *coll, bool pfs)
+{
+	if (child_install_out(sa, n))
+		return -1;
+	n->replaces = sa->pend.old_spi;
+	if (coll) {
+		log_info(SA_FMT " rekey collision on CHILD_SA 0x%08x: ours wins, the peer deletes its 0x%08x",
+			 SA_ARGS(sa), sa->pend.old_spi, coll->spi_in);
+		coll->out_pending = false;
+		if (coll->state == CHILD_INSTALLED)
+			child_set_state(sa, coll, CHILD_REKEYED);
 	}
+	log_info(SA_FMT " CHILD_SA 0x%08x/0x%08x rekeyed: new SPI in 0x%08x out 0x%08x%s (rekey %u)",
+		 SA_ARGS(sa), sa->pend.old_spi, old ? old->spi_out : 0, n->spi_in, n->spi_out,
+		 pfs ? " with PFS" : "", n->rekeys);
+	rekey_pend_clear(sa);
+	if (old) {
+		if (old->state != CHILD_REKEYED)
+			child_set_state(sa, old, CHILD_REKEYED);
+		if (info_delete_child(sa, old))
+			old->delete_at = timer_now() + REKEY_RETRY_MS;
+	}
+	rekey_timer_update(sa);
+	return 0;
+}
+
+/*
+ * The answer to our CREATE_CHILD_SA rekey: refusals (step 1), else the new
+ * CHILD_SA from the answer and our pending state (step 2: proposal and
+ * selectors checked, PFS secret, KEYMAT, inbound SA installed, which passes
+ * what the module held for its SPI), then the collision rule or the switch
+ * (step 3).
+ */
+void rekey_child_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct child_sa *old = child_find_in(sa, sa->pend.old_spi), *n = NULL, *coll;
+	uint8_t gir[IKE_DH_MAX_SHARED];
+	long girlen = 0;
+	bool lose;
+
+	coll = sa->pend.coll_spi ? child_find_in(sa, sa->pend.coll_spi) : NULL;
+	if (resp_refused(sa, m, old, coll))
+		return;
 	n = child_new(sa);
 	if (!n || child_answer_check(sa, m, n) ||
 	    (sa->pend.dh && (girlen = rekey_dh_secret(sa, sa->pend.dh, m, gir, sizeof(gir))) < 0))
@@ -225,40 +295,11 @@ void rekey_child_response(struct ike_sa *sa, struct ike_msg *m)
 	if (child_install_in(sa, n))
 		goto free_new;
 	if (lose) {
-		/* 2.8.1: our exchange has the lowest nonce, its CHILD_SA is redundant. */
-		log_info(SA_FMT " rekey collision on CHILD_SA 0x%08x: ours has the lowest nonce and loses; deleting new 0x%08x, the peer's 0x%08x stays",
-			 SA_ARGS(sa), sa->pend.old_spi, n->spi_in, coll->spi_in);
-		if (old && old->state == CHILD_REKEYING)
-			child_set_state(sa, old, CHILD_REKEYED);	/* the peer deletes it */
-		child_set_state(sa, n, CHILD_REKEYED);
-		rekey_pend_clear(sa);
-		if (info_delete_child(sa, n))
-			n->delete_at = timer_now() + REKEY_RETRY_MS;
-		rekey_timer_update(sa);
+		resp_lost_collision(sa, old, n, coll);
 		return;
 	}
-	if (child_install_out(sa, n))
-		goto free_new;
-	n->replaces = sa->pend.old_spi;
-	if (coll) {
-		log_info(SA_FMT " rekey collision on CHILD_SA 0x%08x: ours wins, the peer deletes its 0x%08x",
-			 SA_ARGS(sa), sa->pend.old_spi, coll->spi_in);
-		coll->out_pending = false;
-		if (coll->state == CHILD_INSTALLED)
-			child_set_state(sa, coll, CHILD_REKEYED);
-	}
-	log_info(SA_FMT " CHILD_SA 0x%08x/0x%08x rekeyed: new SPI in 0x%08x out 0x%08x%s (rekey %u)",
-		 SA_ARGS(sa), sa->pend.old_spi, old ? old->spi_out : 0, n->spi_in, n->spi_out,
-		 girlen ? " with PFS" : "", n->rekeys);
-	rekey_pend_clear(sa);
-	if (old) {
-		if (old->state != CHILD_REKEYED)
-			child_set_state(sa, old, CHILD_REKEYED);
-		if (info_delete_child(sa, old))
-			old->delete_at = timer_now() + REKEY_RETRY_MS;
-	}
-	rekey_timer_update(sa);
-	return;
+	if (resp_switch(sa, old, n, coll, girlen > 0) == 0)
+		return;
 free_new:
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (n && n->state != CHILD_FREE)

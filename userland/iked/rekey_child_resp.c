@@ -81,71 +81,146 @@ static struct child_sa *child_to_rekey(struct ike_sa *sa, struct ike_msg *m,
 	return old;
 }
 
+/* Step 1: the payloads a rekey request must carry; INVALID_SYNTAX if not. */
+static bool req_payloads_ok(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if ((m->present & IKE_HAS(IKE_PL_SA)) && (m->present & IKE_HAS(IKE_PL_NONCE)) &&
+	    (m->present & IKE_HAS(IKE_PL_TSI)) && (m->present & IKE_HAS(IKE_PL_TSR)) &&
+	    m->nonce.len >= IKE_NONCE_MIN && m->nonce.len <= IKE_NONCE_MAX)
+		return true;
+	log_warn(SA_FMT " CHILD_SA rekey request lacks SA, Nonce (16 to 256 octets), TSi or TSr: INVALID_SYNTAX",
+		 SA_ARGS(sa));
+	rekey_notify_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, 0, 0);
+	return false;
+}
+
+/*
+ * Step 2: with a DH group in the chosen proposal, the peer's KE must be of
+ * that group (INVALID_KE_PAYLOAD naming ours otherwise); our key pair in
+ * @kp and the shared secret in @gir. 0, or -1 answered.
+ */
+static int req_pfs(struct ike_sa *sa, const struct ike_msg *m, const struct ike_proposal *prop,
+		   struct ike_dh **kp, uint8_t *gir, size_t cap, long *girlen)
+{
+	const struct ike_transform *dh = ike_proposal_get(prop, IKE_XF_DH);
+
+	if (!dh || dh->id == IKE_DH_NONE)
+		return 0;
+	if (!(m->present & IKE_HAS(IKE_PL_KE)) || m->ke.group != dh->id) {
+		uint8_t g[2] = { dh->id >> 8, dh->id & 0xff };
+
+		log_info(SA_FMT " CHILD_SA rekey: peer sent %s KE, we chose PFS group %s: INVALID_KE_PAYLOAD",
+			 SA_ARGS(sa), (m->present & IKE_HAS(IKE_PL_KE)) ?
+			 (ike_dh_name(m->ke.group) ? ike_dh_name(m->ke.group) : "an unknown") : "no",
+			 ike_dh_name(dh->id));
+		rekey_notify_reply(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2, 0, 0);
+		return -1;
+	}
+	if (!(*kp = rekey_dh_new(sa, dh->id)) ||
+	    (*girlen = rekey_dh_secret(sa, *kp, m, gir, cap)) < 0) {
+		rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Step 3: the peer's selectors narrowed to our policy, into @n and the
+ * answer's @tsi/@tsr; TS_UNACCEPTABLE (recorded as the connection's last
+ * failure) when nothing is left. 0, or -1 answered (@n wiped).
+ */
+static int req_selectors(struct ike_sa *sa, const struct ike_msg *m, struct child_sa *n,
+			 struct ike_ts_payload *tsi, struct ike_ts_payload *tsr)
+{
+	char a1[600], a2[600], p1[600], p2[600];
+
+	if (!ts_narrow(&m->tsi, sa->conn->remote_ts, sa->conn->nremote_ts, tsi, n->ts_remote,
+		       &n->nts_remote) &&
+	    !ts_narrow(&m->tsr, sa->conn->local_ts, sa->conn->nlocal_ts, tsr, n->ts_local,
+		       &n->nts_local))
+		return 0;
+	ts_format(&m->tsi, a1, sizeof(a1));
+	ts_format(&m->tsr, a2, sizeof(a2));
+	kern_ts_format(sa->conn->remote_ts, sa->conn->nremote_ts, p1, sizeof(p1));
+	kern_ts_format(sa->conn->local_ts, sa->conn->nlocal_ts, p2, sizeof(p2));
+	conn_failure(sa->conn, SA_FMT " CHILD_SA rekey: TS_UNACCEPTABLE: peer proposed TSi %s TSr %s; our policy allows remote_ts %s local_ts %s",
+		     SA_ARGS(sa), a1, a2, p1, p2);
+	OPENSSL_cleanse(n, sizeof(*n));
+	rekey_notify_reply(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0, 0, 0);
+	return -1;
+}
+
+/*
+ * Step 4: the answer (SA with our new SPI, Nonce, KE with PFS, TSi, TSr)
+ * built into @b first, then the new inbound SA installed: nothing is
+ * installed or changed when the answer cannot be built. 0, or -1 answered
+ * with NO_PROPOSAL_CHOSEN (@n out of the kernel and wiped).
+ */
+static int req_answer_install(struct ike_sa *sa, const struct ike_msg *m, struct child_sa *n,
+			      struct ike_builder *b, uint8_t *chain, size_t cap,
+			      const uint8_t *nr, size_t nr_len, const struct ike_dh *kp,
+			      const struct ike_ts_payload *tsi, const struct ike_ts_payload *tsr)
+{
+	struct ike_sa_payload sap;
+	uint32_t be;
+
+	ike_build_chain(b, chain, cap);
+	sap.nprops = 1;
+	sap.prop[0] = n->prop;
+	be = htonl(n->spi_in);
+	memcpy(sap.prop[0].spi, &be, 4);
+	ike_build_sa(b, &sap);
+	ike_build_nonce(b, nr, nr_len);
+	if (kp)
+		rekey_add_ke(sa, b, kp);
+	ike_build_ts(b, IKE_PL_TSI, tsi);
+	ike_build_ts(b, IKE_PL_TSR, tsr);
+	if (!b->failed && !child_install_in(sa, n))
+		return 0;
+	log_err(SA_FMT " CHILD_SA rekey could not be installed: refusing it", SA_ARGS(sa));
+	if (n->state != CHILD_FREE)
+		child_free(sa, n);
+	else
+		OPENSSL_cleanse(n, sizeof(*n));
+	OPENSSL_cleanse(chain, cap);
+	rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
+	return -1;
+}
+
+/*
+ * The peer rekeys the CHILD_SA that REKEY_SA (@rn) names: the request
+ * checked, our proposal chosen, PFS, selectors, a new SPI and KEYMAT, the
+ * answer built and the new inbound SA installed, then the old CHILD_SA
+ * marked REKEYED (or, when we rekey it too, the collision noted for our own
+ * answer, 2.8.1); the outbound SA switches when the peer deletes the old
+ * pair (or after REKEY_OUT_WAIT_MS).
+ */
 void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike_notify *rn)
 {
 	uint8_t chain[IKE_BUF_MAX], nr[REKEY_NONCE_LEN], gir[IKE_DH_MAX_SHARED];
-	char a1[600], a2[600], p1[600], p2[600];
 	struct ike_ts_payload tsi, tsr;
-	struct ike_sa_payload sap;
-	struct ike_builder b;
 	struct child_sa *old, *n = NULL;
 	struct ike_proposal prop;
-	const struct ike_transform *dh;
 	struct ike_dh *kp = NULL;
+	struct ike_builder b;
 	long girlen = 0;
 	uint32_t be;
 
-	if (!(old = child_to_rekey(sa, m, rn)))
+	if (!(old = child_to_rekey(sa, m, rn)) || !req_payloads_ok(sa, m))
 		return;
-	if (!(m->present & IKE_HAS(IKE_PL_SA)) || !(m->present & IKE_HAS(IKE_PL_NONCE)) ||
-	    !(m->present & IKE_HAS(IKE_PL_TSI)) || !(m->present & IKE_HAS(IKE_PL_TSR)) ||
-	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
-		log_warn(SA_FMT " CHILD_SA rekey request lacks SA, Nonce (16 to 256 octets), TSi or TSr: INVALID_SYNTAX",
-			 SA_ARGS(sa));
-		rekey_notify_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, 0, 0);
-		return;
-	}
 	if (child_choose(sa, m, &prop)) {
 		rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
 		return;
 	}
-	dh = ike_proposal_get(&prop, IKE_XF_DH);
-	if (dh && dh->id != IKE_DH_NONE) {
-		if (!(m->present & IKE_HAS(IKE_PL_KE)) || m->ke.group != dh->id) {
-			uint8_t g[2] = { dh->id >> 8, dh->id & 0xff };
-
-			log_info(SA_FMT " CHILD_SA rekey: peer sent %s KE, we chose PFS group %s: INVALID_KE_PAYLOAD",
-				 SA_ARGS(sa), (m->present & IKE_HAS(IKE_PL_KE)) ?
-				 (ike_dh_name(m->ke.group) ? ike_dh_name(m->ke.group) : "an unknown") : "no",
-				 ike_dh_name(dh->id));
-			rekey_notify_reply(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2, 0, 0);
-			return;
-		}
-		if (!(kp = rekey_dh_new(sa, dh->id)) ||
-		    (girlen = rekey_dh_secret(sa, kp, m, gir, sizeof(gir))) < 0) {
-			rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
-			goto wipe_secrets;
-		}
-	}
+	if (req_pfs(sa, m, &prop, &kp, gir, sizeof(gir), &girlen))
+		goto wipe_secrets;
 	n = child_new(sa);
 	if (!n) {
 		rekey_notify_reply(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0, 0, 0);
 		goto wipe_secrets;
 	}
-	if (ts_narrow(&m->tsi, sa->conn->remote_ts, sa->conn->nremote_ts, &tsi, n->ts_remote,
-		      &n->nts_remote) ||
-	    ts_narrow(&m->tsr, sa->conn->local_ts, sa->conn->nlocal_ts, &tsr, n->ts_local,
-		      &n->nts_local)) {
-		ts_format(&m->tsi, a1, sizeof(a1));
-		ts_format(&m->tsr, a2, sizeof(a2));
-		kern_ts_format(sa->conn->remote_ts, sa->conn->nremote_ts, p1, sizeof(p1));
-		kern_ts_format(sa->conn->local_ts, sa->conn->nlocal_ts, p2, sizeof(p2));
-		conn_failure(sa->conn, SA_FMT " CHILD_SA rekey: TS_UNACCEPTABLE: peer proposed TSi %s TSr %s; our policy allows remote_ts %s local_ts %s",
-			 SA_ARGS(sa), a1, a2, p1, p2);
-		OPENSSL_cleanse(n, sizeof(*n));
-		rekey_notify_reply(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0, 0, 0);
+	if (req_selectors(sa, m, n, &tsi, &tsr))
 		goto wipe_secrets;
-	}
 	n->prop = prop;
 	memcpy(&be, prop.spi, 4);
 	n->spi_out = ntohl(be);
@@ -159,28 +234,8 @@ void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike_
 		rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
 		goto wipe_secrets;
 	}
-	/* The answer first: nothing is installed or changed when it cannot be built. */
-	ike_build_chain(&b, chain, sizeof(chain));
-	sap.nprops = 1;
-	sap.prop[0] = prop;
-	be = htonl(n->spi_in);
-	memcpy(sap.prop[0].spi, &be, 4);
-	ike_build_sa(&b, &sap);
-	ike_build_nonce(&b, nr, sizeof(nr));
-	if (kp)
-		rekey_add_ke(sa, &b, kp);
-	ike_build_ts(&b, IKE_PL_TSI, &tsi);
-	ike_build_ts(&b, IKE_PL_TSR, &tsr);
-	if (b.failed || child_install_in(sa, n)) {
-		log_err(SA_FMT " CHILD_SA rekey could not be installed: refusing it", SA_ARGS(sa));
-		if (n->state != CHILD_FREE)
-			child_free(sa, n);
-		else
-			OPENSSL_cleanse(n, sizeof(*n));
-		OPENSSL_cleanse(chain, sizeof(chain));
-		rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
+	if (req_answer_install(sa, m, n, &b, chain, sizeof(chain), nr, sizeof(nr), kp, &tsi, &tsr))
 		goto wipe_secrets;
-	}
 	rekey_nonce_min(m->nonce.p, m->nonce.len, nr, sizeof(nr), n->nonce_min, &n->nonce_min_len);
 	n->replaces = old->spi_in;
 	n->out_pending = true;
