@@ -367,20 +367,19 @@ static uint16_t ike_choose(struct ike_sa *sa, const struct ike_msg *m, struct ik
 	return 0;
 }
 
-void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m)
+/*
+ * Step 1 of the peer's IKE SA rekey: the moment (TEMPORARY_FAILURE while
+ * our other requests or a rekey by the peer are under way), the payloads
+ * (KE, Nonce), our proposal and the KE's group. Returns the chosen DH group
+ * with @chosen filled in, or 0 when refused (answered).
+ */
+static uint16_t ike_req_check(struct ike_sa *sa, const struct ike_msg *m,
+			      struct ike_proposal *chosen)
 {
-	uint8_t chain[IKE_BUF_MAX], gir[IKE_DH_MAX_SHARED];
 	const struct ike_transform *dh = NULL;
-	struct ike_sa_payload sap;
-	struct ike_proposal chosen;
-	struct ike_builder b;
-	struct ike_dh *kp = NULL;
-	struct ike_sa *n = NULL, *coll;
-	char prop[128];
+	struct ike_sa *coll = sa->pend.coll_sa ? ike_sa_by_id(sa->pend.coll_sa) : NULL;
 	uint16_t notify;
-	long girlen;
 
-	coll = sa->pend.coll_sa ? ike_sa_by_id(sa->pend.coll_sa) : NULL;
 	if ((sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_REKEYING) ||
 	    (sa->req.buf && sa->req_kind != REQ_REKEY_IKE && sa->req_kind != REQ_DPD) || coll) {
 		log_info(SA_FMT " peer asks to rekey the IKE SA while it is %s%s: TEMPORARY_FAILURE",
@@ -388,19 +387,19 @@ void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m)
 			 coll ? " and already rekeyed by the peer" :
 			 sa->req.buf ? " with a request of ours outstanding" : "");
 		rekey_notify_reply(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0, 0, 0);
-		return;
+		return 0;
 	}
 	if (!(m->present & IKE_HAS(IKE_PL_KE)) || !(m->present & IKE_HAS(IKE_PL_NONCE)) ||
 	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
 		log_warn(SA_FMT " IKE SA rekey request lacks KE or a Nonce of 16 to 256 octets: INVALID_SYNTAX",
 			 SA_ARGS(sa));
 		rekey_notify_reply(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0, 0, 0);
-		return;
+		return 0;
 	}
-	notify = ike_choose(sa, m, &chosen, &dh);
+	notify = ike_choose(sa, m, chosen, &dh);
 	if (notify) {
 		rekey_notify_reply(sa, m, notify, NULL, 0, 0, 0);
-		return;
+		return 0;
 	}
 	if (dh->id != m->ke.group) {
 		uint8_t g[2] = { dh->id >> 8, dh->id & 0xff };
@@ -409,34 +408,72 @@ void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m)
 			 SA_ARGS(sa), ike_dh_name(m->ke.group) ? ike_dh_name(m->ke.group) : "?",
 			 ike_dh_name(dh->id) ? ike_dh_name(dh->id) : "?");
 		rekey_notify_reply(sa, m, IKE_N_INVALID_KE_PAYLOAD, g, 2, 0, 0);
-		return;
+		return 0;
 	}
-	if (!(n = ike_sibling(sa, false)))
-		goto reply_refusal;
-	if (!(kp = rekey_dh_new(sa, dh->id)))
-		goto close_new;
-	memcpy(n->spi_i, chosen.spi, 8);
-	n->prop = chosen;
+	return dh->id;
+}
+
+/*
+ * Step 2: the new IKE SA @n keyed (its SPI_i and Ni from the request, our
+ * Nr, SKEYSEED from the old SK_d and the new g^ir, RFC 7296 2.18) and our
+ * answer (SA with its SPI_r, Nonce, KE) built into @b. 0, or -1.
+ */
+static int ike_req_keys_answer(struct ike_sa *sa, const struct ike_msg *m, struct ike_sa *n,
+			       const struct ike_proposal *chosen, struct ike_dh *kp,
+			       struct ike_builder *b, uint8_t *chain, size_t cap)
+{
+	uint8_t gir[IKE_DH_MAX_SHARED];
+	struct ike_sa_payload sap;
+	long girlen;
+
+	memcpy(n->spi_i, chosen->spi, 8);
+	n->prop = *chosen;
 	memcpy(n->ni, m->nonce.p, m->nonce.len);	/* IKE_NONCE_MAX at most: checked */
 	n->ni_len = m->nonce.len;
 	n->nr_len = REKEY_NONCE_LEN;
 	if (RAND_bytes(n->nr, REKEY_NONCE_LEN) != 1)
-		goto free_dh;
+		return -1;
 	girlen = rekey_dh_secret(sa, kp, m, gir, sizeof(gir));
 	if (girlen < 0 || ike_derive(sa, n, gir, (size_t)girlen)) {
 		OPENSSL_cleanse(gir, sizeof(gir));
-		goto free_dh;
+		return -1;
 	}
 	OPENSSL_cleanse(gir, sizeof(gir));
 	rekey_nonce_min(n->ni, n->ni_len, n->nr, n->nr_len, n->nonce_min, &n->nonce_min_len);
 	n->last_rx = timer_now();
-	ike_build_chain(&b, chain, sizeof(chain));
+	ike_build_chain(b, chain, cap);
 	sap.nprops = 1;
-	sap.prop[0] = chosen;
+	sap.prop[0] = *chosen;
 	memcpy(sap.prop[0].spi, n->spi_r, 8);
-	ike_build_sa(&b, &sap);
-	ike_build_nonce(&b, n->nr, n->nr_len);
-	if (rekey_add_ke(sa, &b, kp) || ike_sa_set_state(n, IKE_STATE_ESTABLISHED))
+	ike_build_sa(b, &sap);
+	ike_build_nonce(b, n->nr, n->nr_len);
+	return rekey_add_ke(sa, b, kp);
+}
+
+/*
+ * The peer rekeys the IKE SA (1.3.2): checked (step 1), the new IKE SA
+ * keyed and answered (step 2), then it takes over the CHILD_SAs, unless we
+ * are rekeying too: then the answer to ours settles it (2.8.1).
+ */
+void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	uint8_t chain[IKE_BUF_MAX];
+	struct ike_proposal chosen;
+	struct ike_dh *kp = NULL;
+	struct ike_builder b;
+	struct ike_sa *n;
+	uint16_t group;
+	char prop[128];
+
+	group = ike_req_check(sa, m, &chosen);
+	if (!group)
+		return;
+	if (!(n = ike_sibling(sa, false)))
+		goto reply_refusal;
+	if (!(kp = rekey_dh_new(sa, group)))
+		goto close_new;
+	if (ike_req_keys_answer(sa, m, n, &chosen, kp, &b, chain, sizeof(chain)) ||
+	    ike_sa_set_state(n, IKE_STATE_ESTABLISHED))
 		goto free_dh;
 	ike_dh_free(kp);
 	ike_proposal_format(&chosen, prop, sizeof(prop));
