@@ -158,13 +158,41 @@ static int run(int sfd)
 	}
 }
 
+/* SIGTERM and SIGINT as a descriptor for the loop (SIGPIPE ignored); -1 logged. */
+static int signals_fd(void)
+{
+	sigset_t mask;
+	int sfd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		log_err("signalfd: %s", strerror(errno));
+	return sfd;
+}
+
+/* The connections with "start initiate" begin; "start trap" ones wait. */
+static void start_conns(void)
+{
+	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next) {
+		if (cn->start == START_INITIATE)
+			init_start(cn);
+		else if (cn->start == START_TRAP)
+			log_info("conn %s: will initiate on traffic routed into %s", cn->name,
+				 cn->device);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *conf = DEFAULT_CONF, *pid = DEFAULT_PID, *sock = DEFAULT_SOCK;
 	const char *kspec = "netlink";
 	bool fg = false, check = false;
 	char err[512];
-	sigset_t mask;
 	int opt, sfd, ret = 1;
 
 	while ((opt = getopt(argc, argv, "+f:p:s:K:dnh")) != -1) {
@@ -223,25 +251,12 @@ int main(int argc, char **argv)
 		log_setup(LOG_DEST_SYSLOG, false, "espiked");
 	if (pidfile_write())
 		goto close_ctl;
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		log_err("signalfd: %s", strerror(errno));
+	sfd = signals_fd();
+	if (sfd < 0)
 		goto close_ctl;
-	}
 	log_info("espiked started: configuration %s, control socket %s, IKE port %u, NAT-T port %u",
 		 conf, sock, ikd.conf->ike_port, ikd.conf->natt_port);
-	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next) {
-		if (cn->start == START_INITIATE)
-			init_start(cn);
-		else if (cn->start == START_TRAP)
-			log_info("conn %s: will initiate on traffic routed into %s", cn->name,
-				 cn->device);
-	}
+	start_conns();
 	ret = run(sfd) ? 1 : 0;
 	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
 		info_retry_cancel(cn);
