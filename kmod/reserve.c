@@ -52,7 +52,7 @@ static void espvti_resv_kill(struct espvti_resv *r, struct sk_buff_head *out)
 
 	__skb_queue_head_init(&q);
 	spin_lock_bh(&r->lock);
-	r->dead = true;
+	WRITE_ONCE(r->dead, true);	/* read locklessly by espvti_resv_hold() */
 	skb_queue_splice_init(&r->queue, &q);
 	r->bytes = 0;
 	spin_unlock_bh(&r->lock);
