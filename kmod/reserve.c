@@ -45,13 +45,22 @@ static struct espvti_resv *espvti_resv_lookup(struct net *net, u32 spi)
 	return NULL;
 }
 
-/* Ends a reservation's holding; returns its packets in @out (may be NULL). */
-static void espvti_resv_kill(struct espvti_resv *r, struct sk_buff_head *out)
+/*
+ * Ends a reservation's holding; returns its packets in @out (may be NULL:
+ * they are dropped and counted). @timer: called by the reservation's timer,
+ * which a refresh (espvti_resv_add()) may have re-armed meanwhile: then the
+ * reservation lives on.
+ */
+static void espvti_resv_kill(struct espvti_resv *r, struct sk_buff_head *out, bool timer)
 {
 	struct sk_buff_head q;
 
 	__skb_queue_head_init(&q);
 	spin_lock_bh(&r->lock);
+	if (timer && timer_pending(&r->timer)) {
+		spin_unlock_bh(&r->lock);
+		return;
+	}
 	WRITE_ONCE(r->dead, true);	/* read locklessly by espvti_resv_hold() */
 	skb_queue_splice_init(&r->queue, &q);
 	r->bytes = 0;
@@ -70,7 +79,7 @@ static void espvti_resv_expire(struct timer_list *t)
 {
 	struct espvti_resv *r = from_timer(r, t, timer);
 
-	espvti_resv_kill(r, NULL);
+	espvti_resv_kill(r, NULL, true);
 }
 
 /* Out of the hash and the device's list, timer stopped, freed after RCU. */
@@ -81,7 +90,7 @@ static void espvti_resv_unlink(struct espvti_resv *r, struct sk_buff_head *out)
 	list_del(&r->dev_node);
 	r->edev->resv_count--;
 	timer_delete_sync(&r->timer);
-	espvti_resv_kill(r, out);
+	espvti_resv_kill(r, out, false);
 	kfree_rcu(r, rcu);
 }
 
@@ -149,8 +158,19 @@ int espvti_resv_add(struct espvti_dev *edev, u32 spi, unsigned int ms,
 	}
 	r = espvti_resv_lookup(net, spi);
 	if (r) {
-		mod_timer(&r->timer, jiffies + msecs_to_jiffies(ms));
-		return 0;
+		/*
+		 * Restarted under the lock that its timer takes: either the
+		 * timer has not ended it yet and sees itself re-armed, or it
+		 * has, and a new reservation takes its place.
+		 */
+		spin_lock_bh(&r->lock);
+		if (!r->dead) {
+			mod_timer(&r->timer, jiffies + msecs_to_jiffies(ms));
+			spin_unlock_bh(&r->lock);
+			return 0;
+		}
+		spin_unlock_bh(&r->lock);
+		espvti_resv_unlink(r, NULL);
 	}
 	if (edev->resv_count >= ESPVTI_MAX_RESERVED) {
 		NL_SET_ERR_MSG_MOD(extack,
