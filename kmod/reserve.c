@@ -16,8 +16,11 @@
  * reserved (ESPVTI_MAX_RESERVED per device), only from the device's remote
  * address, at most ESPVTI_RESERVE_MAX_PACKETS packets and
  * ESPVTI_RESERVE_MAX_BYTES of buffer per SPI, and only for the reservation's
- * time (at most ESPVTI_MAX_RESERVE_MS). ESP for any other SPI without an SA
- * is dropped at once, as before.
+ * time (at most ESPVTI_MAX_RESERVE_MS), and all reservations of all
+ * namespaces together at most reserve_max_bytes_total: held packets are not
+ * charged to anyone's memory cgroup, and root of a user namespace can make
+ * devices and send to itself. ESP for any other SPI without an SA is
+ * dropped at once, as before.
  *
  * The reservation lookup runs only for packets whose SPI has no SA, so the
  * receive path of established SAs does not pay for it.
@@ -26,12 +29,35 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "device.h"
 #include "reserve.h"
 #include "sa.h"
 #include "stats.h"
+
+/*
+ * Buffer (truesize) held by every reservation of every namespace, and its
+ * bound (module parameter reserve_max_bytes_total, changeable at run time).
+ */
+static atomic_long_t espvti_resv_total = ATOMIC_LONG_INIT(0);
+static unsigned int espvti_resv_max_total = 16 << 20;
+
+static int espvti_param_set_total(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 1U << 30);
+}
+
+static const struct kernel_param_ops espvti_param_total_ops = {
+	.set = espvti_param_set_total,
+	.get = param_get_uint,
+};
+
+module_param_cb(reserve_max_bytes_total, &espvti_param_total_ops,
+		&espvti_resv_max_total, 0644);
+MODULE_PARM_DESC(reserve_max_bytes_total,
+		 "Most bytes of packets held for reserved SPIs, all namespaces together, 0..2^30 (default 16 MiB)");
 
 static struct espvti_resv *espvti_resv_lookup(struct net *net, u32 spi)
 {
@@ -63,6 +89,7 @@ static void espvti_resv_kill(struct espvti_resv *r, struct sk_buff_head *out, bo
 	}
 	WRITE_ONCE(r->dead, true);	/* read locklessly by espvti_resv_hold() */
 	skb_queue_splice_init(&r->queue, &q);
+	atomic_long_sub(r->bytes, &espvti_resv_total);
 	r->bytes = 0;
 	spin_unlock_bh(&r->lock);
 	if (out) {
@@ -247,16 +274,23 @@ bool espvti_resv_hold(struct net *net, u32 spi, struct sk_buff *skb,
 		return true;
 	}
 	if (skb_queue_len(&r->queue) >= ESPVTI_RESERVE_MAX_PACKETS ||
-	    r->bytes + skb->truesize > ESPVTI_RESERVE_MAX_BYTES) {
-		spin_unlock(&r->lock);
-		espvti_count(r->edev, NULL, ESPVTI_STAT_RX_HOLD_FULL);
-		kfree_skb(skb);
-		return true;
+	    r->bytes + skb->truesize > ESPVTI_RESERVE_MAX_BYTES)
+		goto full;
+	if (atomic_long_add_return(skb->truesize, &espvti_resv_total) >
+	    READ_ONCE(espvti_resv_max_total)) {
+		atomic_long_sub(skb->truesize, &espvti_resv_total);
+		goto full;
 	}
 	r->bytes += skb->truesize;
 	/* The lockless reader is espvti_resv_held(). */
 	__skb_queue_tail(&r->queue, skb);
 	spin_unlock(&r->lock);
+	return true;
+
+full:
+	spin_unlock(&r->lock);
+	espvti_count(r->edev, NULL, ESPVTI_STAT_RX_HOLD_FULL);
+	kfree_skb(skb);
 	return true;
 }
 

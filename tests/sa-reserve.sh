@@ -126,7 +126,8 @@ setup() {
 # A fresh SPI for each case.
 spi() { printf '0x%08x' $((0x10000 + $1)); }
 S_NONE=$(spi 1) S_HOLD=$(spi 2) S_FULL=$(spi 3) S_EXP=$(spi 4) S_DEL=$(spi 5)
-S_FROM=$(spi 6) S_UDP=$(spi 7) S_OTHER=$(spi 8)
+S_FROM=$(spi 6) S_UDP=$(spi 7) S_OTHER=$(spi 8) S_TOTAL=$(spi 9)
+TOTAL=/sys/module/espvti/parameters/reserve_max_bytes_total
 
 # 1: unreserved SPI, no SA: dropped at once, not held: in UDP counted as
 # rx_no_sa; raw ESP is left to the rest of the kernel's ESP handlers (none
@@ -201,7 +202,26 @@ case_udp() {
 	add_in "$S_UDP" && marks_in_order "$S_UDP" 1 3
 }
 
-# 9: what cannot be reserved, each refusal naming the attribute.
+# 9: the bound on all reservations together (reserve_max_bytes_total) set
+# to 8 KiB: of 30 forged packets a few are held, the rest are rx_hold_full;
+# sa del then drops those held. The bound goes back to its default.
+case_total() {
+	local was held full0 full
+	was=$(cat "$TOTAL") || return 1
+	echo 8192 >"$TOTAL" || return 1
+	full0=$(esp_dev_stat "$b" esp0 rx_hold_full)
+	reserve "$S_TOTAL" &&
+		ns_exec "$a" python3 "$CRAFT" flood --dst "${ESP_O4[1]}" --spi "$S_TOTAL" --seq 1 \
+			--count 30 &&
+		wait_for 10 eval '[ $(( $(field reserved_held) + $(esp_dev_stat "$b" esp0 rx_hold_full) - full0 )) -ge 30 ]'
+	held=$(field reserved_held) full=$(( $(esp_dev_stat "$b" esp0 rx_hold_full) - full0 ))
+	echo "$was" >"$TOTAL"
+	echo "held $held, dropped as rx_hold_full $full"
+	[ "$held" -gt 0 ] && [ "$held" -lt 30 ] && [ $((held + full)) = 30 ] || return 1
+	ns_exec "$b" "$ESPCTL" sa del esp0 dir in spi "$S_TOTAL" && held_is 0
+}
+
+# 10: what cannot be reserved, each refusal naming the attribute.
 case_refusals() {
 	refused "an inbound SA with this SPI exists" reserve "$S_HOLD" || return 1
 	reserve "$S_OTHER" || return 1
@@ -230,7 +250,7 @@ case_refusals() {
 
 esp_require_tools jq python3 socat ss
 python3 "$CRAFT" selftest >/dev/null || ktap_skip_all "espcraft.py selftest fails (python3-cryptography?)"
-ktap_plan 9
+ktap_plan 10
 espvti_load
 esp_topo
 KEY=$(esp_hex 20)
@@ -253,6 +273,7 @@ check "only packets from the device's remote address are held" \
 	esp_expect_rx "rx_held=+1 rx_packets=+1" case_from
 check "ESP in UDP for a reserved SPI is held and delivered" \
 	esp_expect_rx "rx_held=+3 rx_packets=+3" case_udp
+check "reserve_max_bytes_total bounds all reservations together (rx_hold_full)" case_total
 check "refusals: SPI in use, another device's SPI, a ninth, dir out, time range, SA_NEW" \
 	case_refusals
 ktap_finish

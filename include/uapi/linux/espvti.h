@@ -123,7 +123,9 @@
  *   2.8 lets the peer send on its new SA as soon as it has answered.
  *   ESP for a reserved SPI, from the device's remote address, is held (at
  *   most ESPVTI_RESERVE_MAX_PACKETS packets and ESPVTI_RESERVE_MAX_BYTES
- *   bytes of buffer per SPI; beyond that dropped, ESPVTI_STAT_RX_HOLD_FULL)
+ *   bytes of buffer per SPI, and all reservations of the system together
+ *   at most the module parameter reserve_max_bytes_total, default 16 MiB;
+ *   beyond that dropped, ESPVTI_STAT_RX_HOLD_FULL)
  *   until ESPVTI_CMD_SA_NEW installs the inbound SA with that SPI on this
  *   device: the held packets then go through it in their order of arrival,
  *   with the usual ICV and replay checks (ESPVTI_STAT_RX_HELD). Nothing is
@@ -536,7 +538,8 @@ enum espvti_ts_attrs {
  *	(ESPVTI_CMD_SA_RESERVE), were held, and went through the SA once it
  *	was installed (where they count like any other packet): not a drop.
  * @ESPVTI_STAT_RX_HOLD_FULL: dropped, a reserved SPI already held
- *	ESPVTI_RESERVE_MAX_PACKETS packets or ESPVTI_RESERVE_MAX_BYTES bytes.
+ *	ESPVTI_RESERVE_MAX_PACKETS packets or ESPVTI_RESERVE_MAX_BYTES bytes, or all
+ *	reservations together reserve_max_bytes_total (module parameter).
  * @ESPVTI_STAT_RX_HOLD_EXPIRED: dropped, held for a reserved SPI whose
  *	reservation ended (timed out, released or flushed) without an SA.
  */
