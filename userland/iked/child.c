@@ -86,6 +86,14 @@ struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi)
 	return NULL;
 }
 
+struct child_sa *child_successor(struct ike_sa *sa, uint32_t spi)
+{
+	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
+		if (sa->child[i].state == CHILD_INBOUND && sa->child[i].replaces == spi)
+			return &sa->child[i];
+	return NULL;
+}
+
 struct child_sa *child_first(struct ike_sa *sa)
 {
 	struct child_sa *best = NULL;
@@ -93,9 +101,9 @@ struct child_sa *child_first(struct ike_sa *sa)
 	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++) {
 		struct child_sa *c = &sa->child[i];
 
-		if (c->state == CHILD_FREE || !c->installed)
+		if (c->state == CHILD_FREE)
 			continue;
-		if (!best || (c->out_active && !best->out_active))
+		if (!best || (child_out_active(sa, c) && !child_out_active(sa, best)))
 			best = c;
 	}
 	return best;
@@ -214,6 +222,16 @@ void child_release_in(struct ike_sa *sa, uint32_t spi)
 			  sa->conn->device);
 }
 
+/* Undo the first step of an install: the inbound SA leaves the kernel. */
+static void del_in(struct ike_sa *sa, const struct child_sa *c)
+{
+	char err[512];
+
+	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in, err,
+				  sizeof(err)))
+		log_warn(SA_FMT " removing inbound SA 0x%08x: %s", SA_ARGS(sa), c->spi_in, err);
+}
+
 int child_install_in(struct ike_sa *sa, struct child_sa *c)
 {
 	struct sockaddr_storage l = sa->local, r = sa->remote;
@@ -221,6 +239,11 @@ int child_install_in(struct ike_sa *sa, struct child_sa *c)
 	struct kern_sa k;
 	int ret;
 
+	if (c->state != CHILD_FREE) {
+		log_err(SA_FMT " CHILD_SA 0x%08x is %s: its inbound SA is in already", SA_ARGS(sa),
+			c->spi_in, child_state_name(c->state));
+		return -1;
+	}
 	addr_set_port(&l, 0);
 	addr_set_port(&r, 0);
 	if (ikd.kern->ops->dev_set(ikd.kern, sa->conn->device, &l, &r, err, sizeof(err))) {
@@ -235,25 +258,29 @@ int child_install_in(struct ike_sa *sa, struct child_sa *c)
 			sa->conn->device, err);
 		return -1;
 	}
-	c->installed = true;
-	if (c->state == CHILD_FREE) {
-		c->created = timer_now();
-		child_set_state(sa, c, CHILD_INSTALLED);
-		rekey_child_times(sa, c);
+	if (child_set_state(sa, c, CHILD_INBOUND)) {
+		del_in(sa, c);
+		return -1;
 	}
+	c->created = timer_now();
+	rekey_child_times(sa, c);
 	log_info(SA_FMT " inbound SA 0x%08x installed on %s", SA_ARGS(sa), c->spi_in,
 		 sa->conn->device);
 	return 0;
 }
 
-/* The device now sends with @spi: no other CHILD_SA's outbound SA is in the kernel. */
-static void out_replaced(const char *dev, const struct child_sa *now)
+bool child_out_active(const struct ike_sa *sa, const struct child_sa *c)
 {
-	for (struct ike_sa *sa = ike_sa_first(); sa; sa = sa->next)
-		for (unsigned int i = 0; !sa->dead && i < IKE_MAX_CHILD; i++)
-			if (&sa->child[i] != now && sa->child[i].out_active &&
-			    !strcmp(sa->conn->device, dev))
-				sa->child[i].out_active = false;
+	return c->state != CHILD_FREE && c->state != CHILD_INBOUND &&
+	       sa->conn->out_spi == c->spi_out;
+}
+
+/* The device sends with @spi now (0: with none of ours), whichever connection names it. */
+static void dev_out_set(const char *dev, uint32_t spi)
+{
+	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
+		if (!strcmp(cn->device, dev))
+			cn->out_spi = spi;
 }
 
 int child_install_out(struct ike_sa *sa, struct child_sa *c)
@@ -262,6 +289,11 @@ int child_install_out(struct ike_sa *sa, struct child_sa *c)
 	struct kern_sa k;
 	int ret;
 
+	if (c->state != CHILD_INBOUND) {
+		log_err(SA_FMT " CHILD_SA 0x%08x is %s: its outbound SA is not waiting", SA_ARGS(sa),
+			c->spi_in, child_state_name(c->state));
+		return -1;
+	}
 	fill(sa, c, ESPVTI_DIR_OUT, &k);
 	ret = ikd.kern->ops->sa_new(ikd.kern, &k, err, sizeof(err));
 	OPENSSL_cleanse(&k, sizeof(k));
@@ -270,9 +302,11 @@ int child_install_out(struct ike_sa *sa, struct child_sa *c)
 			sa->conn->device, err);
 		return -1;
 	}
-	c->out_active = true;
-	c->out_pending = false;
-	out_replaced(sa->conn->device, c);
+	/* INBOUND -> INSTALLED is in the table: this cannot be refused. */
+	if (child_set_state(sa, c, CHILD_INSTALLED))
+		return -1;
+	c->out_at = 0;
+	dev_out_set(sa->conn->device, c->spi_out);
 	kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
 	kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
 	ike_proposal_format(&c->prop, prop, sizeof(prop));
@@ -283,39 +317,34 @@ int child_install_out(struct ike_sa *sa, struct child_sa *c)
 
 int child_install(struct ike_sa *sa, struct child_sa *c)
 {
-	char err[512];
-
 	if (child_install_in(sa, c))
 		return -1;
 	if (child_install_out(sa, c) == 0)
 		return 0;
-	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in, err,
-				  sizeof(err)))
-		log_err(SA_FMT " removing inbound SA 0x%08x again: %s", SA_ARGS(sa), c->spi_in, err);
-	c->installed = false;
-	child_set_state(sa, c, CHILD_FREE);
+	del_in(sa, c);
+	/* INBOUND -> FREE: allowed; on a refusal the slot still goes. */
+	if (child_set_state(sa, c, CHILD_FREE))
+		c->state = CHILD_FREE;
 	return -1;
 }
 
-void child_uninstall(struct ike_sa *sa, struct child_sa *c)
+/* Both SAs out of the kernel (the outbound one only while the device sends with it). */
+static void child_uninstall(struct ike_sa *sa, struct child_sa *c)
 {
 	char err[512];
-	bool out = c->out_active;
+	bool out = child_out_active(sa, c);
 
-	if (!c->installed && !c->out_active)
+	if (c->state == CHILD_FREE)
 		return;
-	if (c->out_active) {
-		c->out_active = false;
+	if (out) {
+		dev_out_set(sa->conn->device, 0);
 		if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_OUT, c->spi_out,
 					  err, sizeof(err)))
 			log_warn(SA_FMT " removing outbound SA: %s", SA_ARGS(sa), err);
 	}
-	if (c->installed) {
-		c->installed = false;
-		if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in,
-					  err, sizeof(err)))
-			log_warn(SA_FMT " removing inbound SA: %s", SA_ARGS(sa), err);
-	}
+	if (ikd.kern->ops->sa_del(ikd.kern, sa->conn->device, ESPVTI_DIR_IN, c->spi_in, err,
+				  sizeof(err)))
+		log_warn(SA_FMT " removing inbound SA: %s", SA_ARGS(sa), err);
 	log_info(SA_FMT " CHILD_SA removed from %s (SPI in 0x%08x out 0x%08x%s)", SA_ARGS(sa),
 		 sa->conn->device, c->spi_in, c->spi_out, out ? "" : ", outbound already replaced");
 }
@@ -325,7 +354,9 @@ void child_free(struct ike_sa *sa, struct child_sa *c)
 	if (c->state == CHILD_FREE)
 		return;
 	child_uninstall(sa, c);
-	child_set_state(sa, c, CHILD_FREE);
+	/* Every state may go to FREE; were it refused, the slot is wiped anyway. */
+	if (child_set_state(sa, c, CHILD_FREE))
+		log_err(SA_FMT " CHILD_SA 0x%08x slot freed regardless", SA_ARGS(sa), c->spi_in);
 	OPENSSL_cleanse(c, sizeof(*c));
 	rekey_timer_update(sa);
 }

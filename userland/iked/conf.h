@@ -103,6 +103,9 @@ enum conn_dpd_action {
  * @retry_timer: run-time state, not configuration: initiates again after
  *	an attempt the peer never answered (info.c)
  * @retries: attempts in a row that got no answer
+ * @out_spi: run-time state: the SPI of the outbound SA espiked last put on
+ *	@device (0: none); the same in every connection naming that device,
+ *	as the device has one outbound SA (set and read in child.c)
  * @last_failure: run-time state: the last negotiation of this connection
  *	that failed on a NO_PROPOSAL_CHOSEN or TS_UNACCEPTABLE, as logged
  *	(empty: none); shown by "status" (conn_failure())
@@ -139,6 +142,7 @@ struct conn {
 	uint16_t remote_natt_port;
 	struct timer retry_timer;
 	unsigned int retries;
+	uint32_t out_spi;
 	char last_failure[640];
 	uint64_t last_failure_ms;
 	struct conn *next;

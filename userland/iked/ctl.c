@@ -158,14 +158,14 @@ static void list_sa(struct reply *r, const struct ike_sa *sa)
 	    sa->prop.ntransforms ? prop : "(no proposal yet)",
 	    sa->nat_local || sa->nat_remote ? " NAT" : "", age);
 	for (const struct child_sa *c = sa->child; c < sa->child + IKE_MAX_CHILD; c++) {
-		if (c->state == CHILD_FREE || !c->installed)
+		if (c->state == CHILD_FREE)
 			continue;
 		ike_proposal_format(&c->prop, prop, sizeof(prop));
 		kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
 		kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
 		say(r, "    CHILD_SA %s %s SPI in 0x%08x out 0x%08x%s local %s remote %s device %s\n",
 		    child_state_name(c->state), prop, c->spi_in, c->spi_out,
-		    c->out_active ? "" : " (outbound not active)", tl, tr, sa->conn->device);
+		    child_out_active(sa, c) ? "" : " (outbound not active)", tl, tr, sa->conn->device);
 	}
 }
 
@@ -250,7 +250,7 @@ static void status_sa(struct reply *r, const struct ike_sa *sa)
 		field(r, "established", "-");
 	say(r, "\n");
 	for (const struct child_sa *c = sa->child; c < sa->child + IKE_MAX_CHILD; c++) {
-		if (c->state == CHILD_FREE || !c->installed)
+		if (c->state == CHILD_FREE)
 			continue;
 		ike_proposal_format(&c->prop, prop, sizeof(prop));
 		kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
@@ -261,7 +261,7 @@ static void status_sa(struct reply *r, const struct ike_sa *sa)
 		field(r, "state", child_state_name(c->state));
 		fieldf(r, "spi_in", "0x%08x", c->spi_in);
 		fieldf(r, "spi_out", "0x%08x", c->spi_out);
-		fieldf(r, "out_active", "%d", c->out_active);
+		fieldf(r, "out_active", "%d", child_out_active(sa, c));
 		field(r, "proposal", prop);
 		field(r, "ts_local", tl);
 		field(r, "ts_remote", tr);

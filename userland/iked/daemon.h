@@ -150,6 +150,11 @@ struct child_sa *child_new(struct ike_sa *sa);
 /* The CHILD_SA of @sa with our inbound / outbound SPI @spi, or NULL. */
 struct child_sa *child_find_in(struct ike_sa *sa, uint32_t spi);
 struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi);
+/*
+ * The CHILD_SA of @sa whose outbound SA waits for the pair with inbound SPI
+ * @spi to go (responder of its rekey), or NULL.
+ */
+struct child_sa *child_successor(struct ike_sa *sa, uint32_t spi);
 /* The CHILD_SA carrying traffic (the one whose outbound SA is active). */
 struct child_sa *child_first(struct ike_sa *sa);
 /* KEYMAT of the IKE_AUTH CHILD_SA split into the two directions. */
@@ -165,11 +170,16 @@ int child_derive_keys(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
  */
 int child_reserve_in(struct ike_sa *sa, uint32_t spi);
 void child_release_in(struct ike_sa *sa, uint32_t spi);
-/* Inbound SA, outbound SA (replaces the device's), or both. */
+/* True when the device sends with @c's outbound SA. */
+bool child_out_active(const struct ike_sa *sa, const struct child_sa *c);
+/*
+ * Inbound SA (FREE -> INBOUND), outbound SA (INBOUND -> INSTALLED; it
+ * replaces the device's), or both (FREE -> INSTALLED, FREE again when the
+ * second step fails). 0, or -1 logged and nothing changed.
+ */
 int child_install_in(struct ike_sa *sa, struct child_sa *c);
 int child_install_out(struct ike_sa *sa, struct child_sa *c);
 int child_install(struct ike_sa *sa, struct child_sa *c);
-void child_uninstall(struct ike_sa *sa, struct child_sa *c);
 /* Out of the kernel, keys wiped, slot freed. */
 void child_free(struct ike_sa *sa, struct child_sa *c);
 void child_free_all(struct ike_sa *sa);

@@ -21,16 +21,6 @@ static struct ike_sa *successor(struct ike_sa *sa)
 	return sa->rekeyed_to ? ike_sa_by_id(sa->rekeyed_to) : NULL;
 }
 
-/* The CHILD_SA created by the rekey of the one with inbound SPI @spi. */
-static struct child_sa *replacement(struct ike_sa *sa, uint32_t spi)
-{
-	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
-		if (sa->child[i].state != CHILD_FREE && sa->child[i].replaces == spi &&
-		    sa->child[i].out_pending)
-			return &sa->child[i];
-	return NULL;
-}
-
 /*
  * The peer deletes its inbound ESP SA @spi, our outbound SA: its pair goes.
  * Returns our inbound SPI of the pair for the Delete of the response, 0
@@ -54,7 +44,7 @@ static uint32_t peer_deletes(struct ike_sa *sa, uint32_t spi)
 	 * CHILD_SA before deleting the old one, so our outbound SA of the new
 	 * one goes in now, before the old inbound SA leaves the device.
 	 */
-	n = replacement(owner, c->spi_in);
+	n = child_successor(owner, c->spi_in);
 	if (n && child_install_out(owner, n))
 		log_err(SA_FMT " outbound SA 0x%08x of the rekeyed CHILD_SA not installed",
 			SA_ARGS(owner), n->spi_out);
@@ -140,7 +130,8 @@ int info_delete_child(struct ike_sa *sa, struct child_sa *c)
 	struct ike_delete d = { .proto = IKE_PROTO_ESP, .spi_size = 4, .nspi = 1 };
 	uint32_t be = htonl(c->spi_in);
 
-	if (sa->req.buf || (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_REKEYED))
+	if (sa->req.buf || (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_REKEYED) ||
+	    c->state == CHILD_FREE || c->state == CHILD_DELETING)
 		return -1;
 	d.spis.p = (const uint8_t *)&be;
 	d.spis.len = 4;
@@ -150,7 +141,10 @@ int info_delete_child(struct ike_sa *sa, struct child_sa *c)
 		return -1;
 	sa->pend.del_spi = c->spi_in;
 	c->delete_at = 0;
-	child_set_state(sa, c, CHILD_DELETING);
+	/* Every state but FREE and DELETING (refused above) may go to DELETING. */
+	if (child_set_state(sa, c, CHILD_DELETING))
+		log_err(SA_FMT " CHILD_SA 0x%08x: Delete sent in state %s", SA_ARGS(sa), c->spi_in,
+			child_state_name(c->state));
 	return 0;
 }
 

@@ -98,7 +98,7 @@ void rekey_timer_update(struct ike_sa *sa)
 		uint64_t t[4] = {
 			c->state == CHILD_INSTALLED ? c->rekey_at : 0,
 			c->expire_at,
-			c->out_pending ? c->out_at : 0,
+			c->state == CHILD_INBOUND ? c->out_at : 0,
 			c->state == CHILD_REKEYED ? c->delete_at : 0,
 		};
 
@@ -242,16 +242,6 @@ struct ike_dh *rekey_dh_new(struct ike_sa *sa, uint16_t group)
 	return dh;
 }
 
-/* The CHILD_SA whose outbound SA waits for the one with inbound SPI @spi to go. */
-static struct child_sa *successor_of(struct ike_sa *sa, uint32_t spi)
-{
-	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++)
-		if (sa->child[i].state != CHILD_FREE && sa->child[i].replaces == spi &&
-		    sa->child[i].out_pending)
-			return &sa->child[i];
-	return NULL;
-}
-
 /*
  * Dispatch, timers, kernel events.
  */
@@ -287,7 +277,7 @@ void rekey_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind
 /* @c is over its hard lifetime (or the kernel says so): it goes. */
 static void child_expired(struct ike_sa *sa, struct child_sa *c, const char *why)
 {
-	struct child_sa *n = successor_of(sa, c->spi_in);
+	struct child_sa *n = child_successor(sa, c->spi_in);
 
 	log_warn(SA_FMT " CHILD_SA 0x%08x/0x%08x (%s) %s: removing it", SA_ARGS(sa), c->spi_in,
 		 c->spi_out, child_state_name(c->state), why);
@@ -319,7 +309,7 @@ static void child_tick(void *arg)
 			child_expired(sa, c, "reached its hard lifetime without being rekeyed");
 			continue;
 		}
-		if (c->out_pending && c->out_at && now >= c->out_at) {
+		if (c->state == CHILD_INBOUND && c->out_at && now >= c->out_at) {
 			log_warn(SA_FMT " the peer has not deleted the CHILD_SA that 0x%08x replaces within %d ms: switching the outbound SA now",
 				 SA_ARGS(sa), c->spi_in, REKEY_OUT_WAIT_MS);
 			child_install_out(sa, c);
@@ -349,7 +339,7 @@ void rekey_kern_expire(const struct kern_event *ev)
 				continue;
 			if (ev->type == KEV_HARD_EXPIRE) {
 				child_expired(sa, c, "hard-expired in the kernel");
-			} else if (c->state == CHILD_INSTALLED) {
+			} else if (c->state == CHILD_INSTALLED || c->state == CHILD_INBOUND) {
 				log_info(SA_FMT " %s SA 0x%08x soft-expired in the kernel: rekeying its CHILD_SA",
 					 SA_ARGS(sa), in ? "inbound" : "outbound", ev->spi);
 				c->rekey_at = timer_now();

@@ -74,8 +74,9 @@ int rekey_child_start(struct ike_sa *sa, struct child_sa *c, uint16_t group)
 	sa->pend.old_spi = c->spi_in;
 	log_info(SA_FMT " rekeying CHILD_SA 0x%08x/0x%08x%s%s", SA_ARGS(sa), c->spi_in,
 		 c->spi_out, group ? " with PFS group " : "", group ? ike_dh_name(group) : "");
-	if (c->state == CHILD_INSTALLED)
-		child_set_state(sa, c, CHILD_REKEYING);
+	if (c->state == CHILD_INSTALLED && child_set_state(sa, c, CHILD_REKEYING))
+		log_warn(SA_FMT " CHILD_SA 0x%08x stays %s while its rekey is outstanding",
+			 SA_ARGS(sa), c->spi_in, child_state_name(c->state));
 	return 0;
 clear_pend:
 	rekey_pend_clear(sa);	/* our DH key pair and nonce */
@@ -87,8 +88,8 @@ static void child_rekey_later(struct ike_sa *sa, struct child_sa *old, uint64_t 
 {
 	if (!old)
 		return;
-	if (old->state == CHILD_REKEYING)
-		child_set_state(sa, old, CHILD_INSTALLED);
+	if (old->state == CHILD_REKEYING && child_set_state(sa, old, CHILD_INSTALLED))
+		return;		/* refused and logged: its hard lifetime still ends it */
 	if (old->state == CHILD_INSTALLED) {
 		old->rekey_at = timer_now() + ms;
 		log_info(SA_FMT " CHILD_SA 0x%08x: next rekey attempt in %llu ms", SA_ARGS(sa),
@@ -111,8 +112,9 @@ static void child_rekey_failed(struct ike_sa *sa, struct child_sa *old, struct c
 	}
 	log_info(SA_FMT " CHILD_SA 0x%08x: the peer's rekey of it stands (new 0x%08x); the peer deletes it",
 		 SA_ARGS(sa), old->spi_in, coll->spi_in);
-	if (old->state == CHILD_REKEYING)
-		child_set_state(sa, old, CHILD_REKEYED);
+	if (old->state == CHILD_REKEYING && child_set_state(sa, old, CHILD_REKEYED))
+		log_warn(SA_FMT " CHILD_SA 0x%08x stays %s: its hard lifetime ends it if the peer does not",
+			 SA_ARGS(sa), old->spi_in, child_state_name(old->state));
 	rekey_timer_update(sa);
 }
 
@@ -218,14 +220,21 @@ static bool resp_refused(struct ike_sa *sa, const struct ike_msg *m, struct chil
 static void resp_lost_collision(struct ike_sa *sa, struct child_sa *old, struct child_sa *n,
 				const struct child_sa *coll)
 {
+	int refused;
+
 	log_info(SA_FMT " rekey collision on CHILD_SA 0x%08x: ours has the lowest nonce and loses; deleting new 0x%08x, the peer's 0x%08x stays",
 		 SA_ARGS(sa), sa->pend.old_spi, n->spi_in, coll->spi_in);
-	if (old && old->state == CHILD_REKEYING)
-		child_set_state(sa, old, CHILD_REKEYED);	/* the peer deletes it */
-	child_set_state(sa, n, CHILD_REKEYED);
+	/* The peer deletes @old; should it not, its hard lifetime does. */
+	if (old && old->state == CHILD_REKEYING && child_set_state(sa, old, CHILD_REKEYED))
+		log_warn(SA_FMT " CHILD_SA 0x%08x stays %s", SA_ARGS(sa), old->spi_in,
+			 child_state_name(old->state));
+	refused = child_set_state(sa, n, CHILD_REKEYED);
 	rekey_pend_clear(sa);
-	if (info_delete_child(sa, n))
+	if (refused) {
+		child_free(sa, n);	/* cannot wait for its Delete: out of the kernel now */
+	} else if (info_delete_child(sa, n)) {
 		n->delete_at = timer_now() + REKEY_RETRY_MS;
+	}
 	rekey_timer_update(sa);
 }
 
@@ -243,20 +252,19 @@ static int resp_switch(struct ike_sa *sa, struct child_sa *old, struct child_sa 
 	if (coll) {
 		log_info(SA_FMT " rekey collision on CHILD_SA 0x%08x: ours wins, the peer deletes its 0x%08x",
 			 SA_ARGS(sa), sa->pend.old_spi, coll->spi_in);
-		coll->out_pending = false;
-		if (coll->state == CHILD_INSTALLED)
-			child_set_state(sa, coll, CHILD_REKEYED);
+		if ((coll->state == CHILD_INBOUND || coll->state == CHILD_INSTALLED) &&
+		    child_set_state(sa, coll, CHILD_REKEYED))
+			log_warn(SA_FMT " CHILD_SA 0x%08x stays %s", SA_ARGS(sa), coll->spi_in,
+				 child_state_name(coll->state));
 	}
 	log_info(SA_FMT " CHILD_SA 0x%08x/0x%08x rekeyed: new SPI in 0x%08x out 0x%08x%s (rekey %u)",
 		 SA_ARGS(sa), sa->pend.old_spi, old ? old->spi_out : 0, n->spi_in, n->spi_out,
 		 pfs ? " with PFS" : "", n->rekeys);
 	rekey_pend_clear(sa);
-	if (old) {
-		if (old->state != CHILD_REKEYED)
-			child_set_state(sa, old, CHILD_REKEYED);
-		if (info_delete_child(sa, old))
-			old->delete_at = timer_now() + REKEY_RETRY_MS;
-	}
+	/* A refusal is logged; @old then stays as it is (its Delete may be out already). */
+	if (old && (old->state == CHILD_REKEYED || child_set_state(sa, old, CHILD_REKEYED) == 0) &&
+	    info_delete_child(sa, old))
+		old->delete_at = timer_now() + REKEY_RETRY_MS;
 	rekey_timer_update(sa);
 	return 0;
 }

@@ -238,15 +238,15 @@ void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike_
 		goto wipe_secrets;
 	rekey_nonce_min(m->nonce.p, m->nonce.len, nr, sizeof(nr), n->nonce_min, &n->nonce_min_len);
 	n->replaces = old->spi_in;
-	n->out_pending = true;
 	n->out_at = timer_now() + REKEY_OUT_WAIT_MS;
 	if (old->state == CHILD_REKEYING) {
 		/* 2.8.1: both rekey it; settled when our own answer arrives. */
 		log_info(SA_FMT " rekey collision: the peer rekeys CHILD_SA 0x%08x too", SA_ARGS(sa),
 			 old->spi_in);
 		sa->pend.coll_spi = n->spi_in;
-	} else {
-		child_set_state(sa, old, CHILD_REKEYED);	/* the peer deletes it */
+	} else if (child_set_state(sa, old, CHILD_REKEYED)) {	/* the peer deletes it */
+		log_warn(SA_FMT " CHILD_SA 0x%08x stays %s: its hard lifetime ends it if the peer does not",
+			 SA_ARGS(sa), old->spi_in, child_state_name(old->state));
 	}
 	log_info(SA_FMT " peer rekeys CHILD_SA 0x%08x/0x%08x: new SPI in 0x%08x out 0x%08x%s (rekey %u); outbound switches when the peer deletes the old one",
 		 SA_ARGS(sa), old->spi_in, old->spi_out, n->spi_in, n->spi_out,

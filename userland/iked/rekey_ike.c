@@ -147,8 +147,9 @@ static void ike_handover(struct ike_sa *from, struct ike_sa *to)
 	from->rekeyed_to = to->id;
 	from->rekey_at = 0;
 	from->expire_at = timer_now() + REKEY_OLD_IKE_MS;
-	if (from->state != IKE_STATE_REKEYED)
-		ike_sa_set_state(from, IKE_STATE_REKEYED);
+	if (from->state != IKE_STATE_REKEYED && ike_sa_set_state(from, IKE_STATE_REKEYED))
+		log_warn(SA_FMT " keeps state %s: it goes at its expiry all the same", SA_ARGS(from),
+			 ike_state_name(from->state));
 	ike_timer_update(from);
 	rekey_ike_times(to);
 	info_dpd_start(to);
@@ -166,8 +167,9 @@ static void ike_redundant(struct ike_sa *red, struct ike_sa *winner)
 	red->rekeyed_to = winner->id;
 	red->rekey_at = 0;
 	red->expire_at = timer_now() + REKEY_OLD_IKE_MS;
-	if (red->state != IKE_STATE_REKEYED)
-		ike_sa_set_state(red, IKE_STATE_REKEYED);
+	if (red->state != IKE_STATE_REKEYED && ike_sa_set_state(red, IKE_STATE_REKEYED))
+		log_warn(SA_FMT " keeps state %s: it goes at its expiry all the same", SA_ARGS(red),
+			 ike_state_name(red->state));
 	ike_timer_update(red);
 }
 
@@ -220,8 +222,8 @@ close_new:
 
 static void ike_rekey_later(struct ike_sa *sa, uint64_t ms)
 {
-	if (sa->state == IKE_STATE_REKEYING)
-		ike_sa_set_state(sa, IKE_STATE_ESTABLISHED);
+	if (sa->state == IKE_STATE_REKEYING && ike_sa_set_state(sa, IKE_STATE_ESTABLISHED))
+		return;		/* refused and logged: its hard lifetime still ends it */
 	sa->rekey_at = timer_now() + ms;
 	log_info(SA_FMT " next IKE SA rekey attempt in %llu ms", SA_ARGS(sa),
 		 (unsigned long long)ms);

@@ -142,7 +142,9 @@ void ike_sa_close(struct ike_sa *sa, const char *why)
 	timer_stop(&sa->dpd_timer);
 	timer_stop(&sa->life_timer);
 	timer_stop(&sa->child_timer);
-	ike_sa_set_state(sa, IKE_STATE_CLOSED);
+	/* Any state but CLOSED may close; sa->dead guards against a second close. */
+	if (ike_sa_set_state(sa, IKE_STATE_CLOSED))
+		log_err(SA_FMT " torn down regardless", SA_ARGS(sa));
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	ike_keys_clear(&sa->keys);

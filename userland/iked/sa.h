@@ -57,13 +57,20 @@ enum ike_req_kind {
 #define IKE_MAX_CHILD	4	/* CHILD_SAs of one IKE SA, rekey overlap included */
 
 /*
- * CHILD_SA states: FREE (slot unused), INSTALLED (in use), REKEYING (our
+ * CHILD_SA states: FREE (slot unused, nothing in the kernel), INBOUND (its
+ * inbound SA is in the kernel, its outbound SA not yet: between the two
+ * steps of an install, or, as responder of a rekey, until the peer deletes
+ * the pair it replaces), INSTALLED (both SAs in the kernel), REKEYING (our
  * CREATE_CHILD_SA replacing it is outstanding), REKEYED (replaced or
  * redundant: waiting for the Delete exchange), DELETING (our Delete of it
  * is outstanding). Changes go through child_set_state() (state.c).
+ *
+ * Whether the device sends with its outbound SA is not part of the state:
+ * the device has one outbound SA, recorded per device (child_out_active()).
  */
 enum child_state {
 	CHILD_FREE,
+	CHILD_INBOUND,
 	CHILD_INSTALLED,
 	CHILD_REKEYING,
 	CHILD_REKEYED,
@@ -73,17 +80,14 @@ enum child_state {
 
 /**
  * struct child_sa - a CHILD_SA of an IKE SA (one pair of ESP SAs)
- * @state: CHILD_FREE when the slot is unused
- * @installed: the inbound SA is in the kernel
- * @out_active: our outbound SA is the device's outbound SA (the device
- *	keeps one: installing another one replaces it)
- * @out_pending: responder of a rekey: the outbound SA goes in when the
- *	peer deletes the SA pair this one replaces (or at @out_at)
+ * @state: CHILD_FREE when the slot is unused; CHILD_INBOUND with @replaces
+ *	set: responder of a rekey, the outbound SA goes in when the peer
+ *	deletes the SA pair this one replaces (or at @out_at)
  * @replaces: inbound SPI of the CHILD_SA this one rekeyed (0: none)
  * @created: when it was installed (ms)
  * @rekey_at: when to rekey it (ms, 0: never)
  * @expire_at: hard expiry: removed without rekey (ms, 0: never)
- * @out_at: latest time to install a pending outbound SA (ms)
+ * @out_at: CHILD_INBOUND: latest time to install the outbound SA (ms)
  * @delete_at: REKEYED by us: when to (re)try our Delete of it (ms, 0: the
  *	peer deletes it)
  * @rekeys: how many times the CHILD_SA of this connection was rekeyed
@@ -105,7 +109,6 @@ enum child_state {
  */
 struct child_sa {
 	enum child_state state;
-	bool installed, out_active, out_pending;
 	uint32_t replaces;
 	uint64_t created, rekey_at, expire_at, out_at, delete_at;
 	unsigned int rekeys;
@@ -264,11 +267,16 @@ struct ike_sa {
 
 /* state.c */
 const char *ike_state_name(enum ike_state s);
-/* Checked and logged state change; -1 (and no change) if not allowed. */
-int ike_sa_set_state(struct ike_sa *sa, enum ike_state new);
+/*
+ * Checked and logged state change; -1 (and no change) if not allowed. The
+ * caller must act on a refusal: the compiler enforces that it looks.
+ */
+int ike_sa_set_state(struct ike_sa *sa, enum ike_state new)
+	__attribute__((warn_unused_result));
 const char *child_state_name(enum child_state s);
 /* Same for a CHILD_SA of @sa. */
-int child_set_state(struct ike_sa *sa, struct child_sa *c, enum child_state new);
+int child_set_state(struct ike_sa *sa, struct child_sa *c, enum child_state new)
+	__attribute__((warn_unused_result));
 
 /* sa.c */
 struct ike_sa *ike_sa_new(struct conn *conn, bool initiator);

@@ -63,6 +63,7 @@ int ike_sa_set_state(struct ike_sa *sa, enum ike_state new)
 
 static const char *const child_names[CHILD_STATE_COUNT] = {
 	[CHILD_FREE] = "FREE",
+	[CHILD_INBOUND] = "INBOUND",
 	[CHILD_INSTALLED] = "INSTALLED",
 	[CHILD_REKEYING] = "REKEYING",
 	[CHILD_REKEYED] = "REKEYED",
@@ -71,7 +72,9 @@ static const char *const child_names[CHILD_STATE_COUNT] = {
 
 /* For each CHILD_SA state, the states it may move to. */
 static const unsigned int child_transitions[CHILD_STATE_COUNT] = {
-	[CHILD_FREE] = TO(CHILD_INSTALLED),
+	[CHILD_FREE] = TO(CHILD_INBOUND),
+	[CHILD_INBOUND] = TO(CHILD_INSTALLED) | TO(CHILD_REKEYED) | TO(CHILD_DELETING) |
+			  TO(CHILD_FREE),
 	[CHILD_INSTALLED] = TO(CHILD_REKEYING) | TO(CHILD_REKEYED) | TO(CHILD_DELETING) |
 			    TO(CHILD_FREE),
 	[CHILD_REKEYING] = TO(CHILD_INSTALLED) | TO(CHILD_REKEYED) | TO(CHILD_DELETING) |
