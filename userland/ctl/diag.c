@@ -270,102 +270,159 @@ static void diag_silence(const struct diag_input *in, struct diag_result *out)
 			 d->ifname, d->out_spi);
 }
 
+/* Finding no-route-to-peer: @v packets sent without a route to the peer, @since when. */
+static void diag_no_route(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			  struct diag_result *out)
+{
+	struct diag_finding *f;
+	char remote[64];
+
+	espctl_addr_str(&d->remote, remote, sizeof(remote));
+	f = diag_add(out, "no-route-to-peer", DIAG_ERROR,
+		     "%s has no route to its peer %s", d->ifname, remote);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "tx_no_route: %llu packets dropped %s", (unsigned long long)v, since);
+	snprintf(f->fix, sizeof(f->fix),
+		 "check the route to the peer (ip route get %s)%s, and that the underlay is up",
+		 remote, d->underlay ? " in the underlay's table" : "");
+}
+
+/* Finding auth-failures: @v packets received failed the integrity check, @since when. */
+static void diag_auth_fail(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			   struct diag_result *out)
+{
+	struct diag_finding *f;
+
+	f = diag_add(out, "auth-failures", DIAG_ERROR,
+		     "packets for %s fail the integrity check", d->ifname);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "rx_auth_fail: %llu packets %s", (unsigned long long)v, since);
+	diag_sa_selectors(f, d, ESPVTI_DIR_IN);
+	snprintf(f->fix, sizeof(f->fix),
+		 "the peer encrypts with another key or algorithm for this SPI (its outbound SA must have the key of this inbound SA), or someone forges packets: compare the keys on both sides, or rekey");
+}
+
+/* Finding replay-drops: @v packets received were replayed or too old, @since when. */
+static void diag_replay(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			struct diag_result *out)
+{
+	struct diag_finding *f;
+
+	f = diag_add(out, "replay-drops", DIAG_WARNING,
+		     "%s drops replayed or too old packets", d->ifname);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "rx_replay: %llu packets %s", (unsigned long long)v, since);
+	snprintf(f->fix, sizeof(f->fix),
+		 "packets are duplicated on the way, or reordered deeper than the replay window: a larger replay-window on the inbound SA if the path reorders (espctl sa add ... replay-window N)");
+}
+
+/* Finding rx-selector-drops: @v packets decrypted outside the selectors, @since when. */
+static void diag_rx_selector(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			     struct diag_result *out)
+{
+	struct diag_finding *f;
+
+	f = diag_add(out, "rx-selector-drops", DIAG_WARNING,
+		     "%s drops decrypted packets outside its traffic selectors", d->ifname);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "rx_selector: %llu packets %s", (unsigned long long)v, since);
+	if (d->sel_src.family) {
+		char s[64], t[64];
+
+		diag_cat(f->evidence, sizeof(f->evidence), "\nlast refused packet: %s -> %s",
+			 espctl_addr_str(&d->sel_src, s, sizeof(s)),
+			 espctl_addr_str(&d->sel_dst, t, sizeof(t)));
+	}
+	diag_sa_selectors(f, d, ESPVTI_DIR_IN);
+	snprintf(f->fix, sizeof(f->fix),
+		 "the peer sends traffic that this side's SAs do not accept: make the selectors of both sides the same (local here = remote there), the Phase 2 (CHILD_SA) mismatch");
+}
+
+/* Finding tx-selector-drops: @v packets routed in outside the outbound SA, @since when. */
+static void diag_tx_selector(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			     struct diag_result *out)
+{
+	struct diag_finding *f;
+
+	f = diag_add(out, "tx-selector-drops", DIAG_WARNING,
+		     "%s drops packets routed into it that its outbound SA does not cover",
+		     d->ifname);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "tx_selector: %llu packets %s", (unsigned long long)v, since);
+	diag_sa_selectors(f, d, ESPVTI_DIR_OUT);
+	snprintf(f->fix, sizeof(f->fix),
+		 "route into %s only what the outbound SA's selectors cover, or widen them (on both sides)",
+		 d->ifname);
+}
+
+/* Finding too-big: @v packets larger than the path to the peer, @since when. */
+static void diag_too_big(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			 struct diag_result *out)
+{
+	struct diag_finding *f;
+
+	f = diag_add(out, "too-big", DIAG_WARNING,
+		     "%s drops packets larger than the path to its peer", d->ifname);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "tx_too_big: %llu packets %s; MTU of %s %u; mss-clamp %s",
+		 (unsigned long long)v, since, d->ifname, d->mtu,
+		 !d->has_mss_clamp ? "unknown" : d->mss_clamp == ESPVTI_MSS_CLAMP_OFF ?
+		 "off" : "on");
+	snprintf(f->fix, sizeof(f->fix),
+		 "lower the MTU of %s (ip link set %s mtu N) to what fits the path, or let ICMP \"fragmentation needed\" / \"packet too big\" reach the senders%s",
+		 d->ifname, d->ifname,
+		 d->has_mss_clamp && d->mss_clamp == ESPVTI_MSS_CLAMP_OFF ?
+		 "; for TCP, turn clamping on (espctl set DEV mss-clamp auto)" : "");
+}
+
+/* Finding crypto-busy: @v packets dropped with too many crypto requests in flight, @since when. */
+static void diag_crypto_busy(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			     struct diag_result *out)
+{
+	struct diag_finding *f;
+
+	f = diag_add(out, "crypto-busy", DIAG_WARNING,
+		     "%s drops packets because too many crypto requests are in flight",
+		     d->ifname);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "rx_crypto_busy + tx_crypto_busy: %llu packets %s; crypto %s",
+		 (unsigned long long)v, since,
+		 d->has_crypto ? espctl_crypto_name(d->crypto) : "unknown");
+	snprintf(f->fix, sizeof(f->fix),
+		 "the crypto implementation cannot keep up (or a flood of forged packets for a known SPI): see the module parameters crypto_max_inflight and crypto_max_inflight_sa, and espctl set DEV crypto");
+}
+
+/* The drop counters that moved, one finding each, in this order. */
 static void diag_drops(const struct diag_input *in, struct diag_result *out)
 {
 	const struct espctl_dev_info *d = in->now;
-	struct diag_finding *f;
-	char since[64], remote[64];
+	char since[64];
 	uint64_t v;
 
 	diag_since(in, since, sizeof(since));
 	out->checks += 7;
 	v = diag_delta(in, ESPVTI_STAT_TX_NO_ROUTE);
-	if (v) {
-		espctl_addr_str(&d->remote, remote, sizeof(remote));
-		f = diag_add(out, "no-route-to-peer", DIAG_ERROR,
-			     "%s has no route to its peer %s", d->ifname, remote);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "tx_no_route: %llu packets dropped %s", (unsigned long long)v, since);
-		snprintf(f->fix, sizeof(f->fix),
-			 "check the route to the peer (ip route get %s)%s, and that the underlay is up",
-			 remote, d->underlay ? " in the underlay's table" : "");
-	}
+	if (v)
+		diag_no_route(d, v, since, out);
 	v = diag_delta(in, ESPVTI_STAT_RX_AUTH_FAIL);
-	if (v) {
-		f = diag_add(out, "auth-failures", DIAG_ERROR,
-			     "packets for %s fail the integrity check", d->ifname);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "rx_auth_fail: %llu packets %s", (unsigned long long)v, since);
-		diag_sa_selectors(f, d, ESPVTI_DIR_IN);
-		snprintf(f->fix, sizeof(f->fix),
-			 "the peer encrypts with another key or algorithm for this SPI (its outbound SA must have the key of this inbound SA), or someone forges packets: compare the keys on both sides, or rekey");
-	}
+	if (v)
+		diag_auth_fail(d, v, since, out);
 	v = diag_delta(in, ESPVTI_STAT_RX_REPLAY);
-	if (v) {
-		f = diag_add(out, "replay-drops", DIAG_WARNING,
-			     "%s drops replayed or too old packets", d->ifname);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "rx_replay: %llu packets %s", (unsigned long long)v, since);
-		snprintf(f->fix, sizeof(f->fix),
-			 "packets are duplicated on the way, or reordered deeper than the replay window: a larger replay-window on the inbound SA if the path reorders (espctl sa add ... replay-window N)");
-	}
+	if (v)
+		diag_replay(d, v, since, out);
 	v = diag_delta(in, ESPVTI_STAT_RX_SELECTOR);
-	if (v) {
-		f = diag_add(out, "rx-selector-drops", DIAG_WARNING,
-			     "%s drops decrypted packets outside its traffic selectors", d->ifname);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "rx_selector: %llu packets %s", (unsigned long long)v, since);
-		if (d->sel_src.family) {
-			char s[64], t[64];
-
-			diag_cat(f->evidence, sizeof(f->evidence), "\nlast refused packet: %s -> %s",
-				 espctl_addr_str(&d->sel_src, s, sizeof(s)),
-				 espctl_addr_str(&d->sel_dst, t, sizeof(t)));
-		}
-		diag_sa_selectors(f, d, ESPVTI_DIR_IN);
-		snprintf(f->fix, sizeof(f->fix),
-			 "the peer sends traffic that this side's SAs do not accept: make the selectors of both sides the same (local here = remote there), the Phase 2 (CHILD_SA) mismatch");
-	}
+	if (v)
+		diag_rx_selector(d, v, since, out);
 	v = diag_delta(in, ESPVTI_STAT_TX_SELECTOR);
-	if (v) {
-		f = diag_add(out, "tx-selector-drops", DIAG_WARNING,
-			     "%s drops packets routed into it that its outbound SA does not cover",
-			     d->ifname);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "tx_selector: %llu packets %s", (unsigned long long)v, since);
-		diag_sa_selectors(f, d, ESPVTI_DIR_OUT);
-		snprintf(f->fix, sizeof(f->fix),
-			 "route into %s only what the outbound SA's selectors cover, or widen them (on both sides)",
-			 d->ifname);
-	}
+	if (v)
+		diag_tx_selector(d, v, since, out);
 	v = diag_delta(in, ESPVTI_STAT_TX_TOO_BIG);
-	if (v) {
-		f = diag_add(out, "too-big", DIAG_WARNING,
-			     "%s drops packets larger than the path to its peer", d->ifname);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "tx_too_big: %llu packets %s; MTU of %s %u; mss-clamp %s",
-			 (unsigned long long)v, since, d->ifname, d->mtu,
-			 !d->has_mss_clamp ? "unknown" : d->mss_clamp == ESPVTI_MSS_CLAMP_OFF ?
-			 "off" : "on");
-		snprintf(f->fix, sizeof(f->fix),
-			 "lower the MTU of %s (ip link set %s mtu N) to what fits the path, or let ICMP \"fragmentation needed\" / \"packet too big\" reach the senders%s",
-			 d->ifname, d->ifname,
-			 d->has_mss_clamp && d->mss_clamp == ESPVTI_MSS_CLAMP_OFF ?
-			 "; for TCP, turn clamping on (espctl set DEV mss-clamp auto)" : "");
-	}
+	if (v)
+		diag_too_big(d, v, since, out);
 	v = diag_delta(in, ESPVTI_STAT_RX_CRYPTO_BUSY) +
 	    diag_delta(in, ESPVTI_STAT_TX_CRYPTO_BUSY);
-	if (v) {
-		f = diag_add(out, "crypto-busy", DIAG_WARNING,
-			     "%s drops packets because too many crypto requests are in flight",
-			     d->ifname);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "rx_crypto_busy + tx_crypto_busy: %llu packets %s; crypto %s",
-			 (unsigned long long)v, since,
-			 d->has_crypto ? espctl_crypto_name(d->crypto) : "unknown");
-		snprintf(f->fix, sizeof(f->fix),
-			 "the crypto implementation cannot keep up (or a flood of forged packets for a known SPI): see the module parameters crypto_max_inflight and crypto_max_inflight_sa, and espctl set DEV crypto");
-	}
+	if (v)
+		diag_crypto_busy(d, v, since, out);
 }
 
 static void diag_routes(const struct diag_input *in, struct diag_result *out)

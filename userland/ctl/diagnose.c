@@ -280,59 +280,119 @@ static const struct espctl_dev_info *diagnose_find(const struct espctl_dev_list 
 	return NULL;
 }
 
-int espctl_diagnose(int argc, char **argv)
+/* What "espctl diagnose" was asked. */
+struct diagnose_opts {
+	const char *dev;
+	const char *ike_path;
+	uint64_t interval;
+	bool json;
+};
+
+/* The arguments of "diagnose" into @o. Returns 0, or the exit status of a usage error. */
+static int diagnose_parse_args(int argc, char **argv, struct diagnose_opts *o)
 {
-	struct espctl_dev_list first = { 0 }, list = { 0 };
-	struct diagnose_routes routes;
-	struct diag_input *in = NULL;
-	struct diag_result *res = NULL;
-	const char *dev = NULL, *ike_path = IKE_DEFAULT_SOCK;
-	uint64_t interval = 2;
-	struct esplib_nl nl;
 	struct espctl_err e;
-	bool json = false, found = false;
-	char what[64];
 	size_t i;
-	int ret;
 
 	for (i = 0; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
-			json = true;
+			o->json = true;
 		} else if (!strcmp(argv[i], "--interval") || !strcmp(argv[i], "-i")) {
 			if (++i == (size_t)argc)
 				return espctl_usage_error(&espctl_diagnose_cmd,
 							  "--interval needs a number of seconds");
-			if (espctl_parse_num("--interval", argv[i], 0, 3600, &interval, &e))
+			if (espctl_parse_num("--interval", argv[i], 0, 3600, &o->interval, &e))
 				return espctl_usage_error(&espctl_diagnose_cmd, "%s", e.msg);
 		} else if (!strcmp(argv[i], "--socket") || !strcmp(argv[i], "-s")) {
 			if (++i == (size_t)argc)
 				return espctl_usage_error(&espctl_diagnose_cmd,
 							  "--socket needs the path of espiked's control socket");
-			ike_path = argv[i];
+			o->ike_path = argv[i];
 		} else if (argv[i][0] == '-') {
 			return espctl_usage_error(&espctl_diagnose_cmd, "unknown option '%s'",
 						  argv[i]);
-		} else if (dev) {
+		} else if (o->dev) {
 			return espctl_usage_error(&espctl_diagnose_cmd,
 						  "unexpected argument '%s'", argv[i]);
 		} else {
 			if (espctl_parse_ifname("device", argv[i], &e))
 				return espctl_usage_error(&espctl_diagnose_cmd, "%s", e.msg);
-			dev = argv[i];
+			o->dev = argv[i];
 		}
 	}
-	snprintf(what, sizeof(what), "diagnose%s%s", dev ? " " : "", dev ? dev : "");
+	return 0;
+}
+
+/*
+ * The devices (@o->dev, or all), read into @list; with an interval, read into
+ * @first before it and into @list after it. Returns 0, or the exit status
+ * (reported, @what naming the command); the caller frees both lists.
+ */
+static int diagnose_read_devs(const struct diagnose_opts *o, struct espctl_dev_list *first,
+			      struct espctl_dev_list *list, const char *what)
+{
+	struct esplib_nl nl;
+	int ret;
+
 	if (espctl_nl_open(&nl, what))
 		return 1;
-	ret = espctl_dev_list_read(&nl, dev, interval ? &first : &list, what);
-	if (!ret && interval) {
-		struct timespec ts = { .tv_sec = (time_t)interval };
+	ret = espctl_dev_list_read(&nl, o->dev, o->interval ? first : list, what);
+	if (!ret && o->interval) {
+		struct timespec ts = { .tv_sec = (time_t)o->interval };
 
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
-		ret = espctl_dev_list_read(&nl, dev, &list, what);
+		ret = espctl_dev_list_read(&nl, o->dev, list, what);
 	}
 	esplib_nl_close(&nl);
+	return ret;
+}
+
+/* The findings @res of the devices of @list, as JSON or as text (@in says which counters). */
+static void diagnose_print(const struct diagnose_opts *o, const struct espctl_dev_list *list,
+			   const struct diag_result *res, const struct diag_input *in)
+{
+	size_t i;
+
+	if (o->json) {
+		struct espctl_json j;
+
+		espctl_json_init(&j, stdout, true);
+		if (o->dev) {
+			diagnose_json(&j, list->devs[0].ifname, &res[0], (double)o->interval);
+		} else {
+			espctl_json_arr_open(&j, NULL);
+			for (i = 0; i < list->n; i++)
+				diagnose_json(&j, list->devs[i].ifname, &res[i],
+					      (double)o->interval);
+			espctl_json_arr_close(&j);
+		}
+		espctl_json_end(&j);
+	} else {
+		if (!list->n)
+			printf("no espvti devices in this network namespace\n");
+		for (i = 0; i < list->n; i++)
+			diagnose_text(list->devs[i].ifname, &res[i], &in[i]);
+	}
+}
+
+int espctl_diagnose(int argc, char **argv)
+{
+	struct diagnose_opts o = { .ike_path = IKE_DEFAULT_SOCK, .interval = 2 };
+	struct espctl_dev_list first = { 0 }, list = { 0 };
+	struct diagnose_routes routes;
+	struct diag_input *in = NULL;
+	struct diag_result *res = NULL;
+	bool found = false;
+	char what[64];
+	size_t i;
+	int ret;
+
+	ret = diagnose_parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	snprintf(what, sizeof(what), "diagnose%s%s", o.dev ? " " : "", o.dev ? o.dev : "");
+	ret = diagnose_read_devs(&o, &first, &list, what);
 	if (ret)
 		goto out_free_lists;
 	ret = 1;
@@ -344,8 +404,8 @@ int espctl_diagnose(int argc, char **argv)
 	}
 	for (i = 0; i < list.n; i++) {
 		in[i].now = &list.devs[i];
-		in[i].before = interval ? diagnose_find(&first, list.devs[i].ifindex) : NULL;
-		in[i].seconds = (double)interval;
+		in[i].before = o.interval ? diagnose_find(&first, list.devs[i].ifindex) : NULL;
+		in[i].seconds = (double)o.interval;
 		in[i].up = diagnose_is_up(list.devs[i].ifname) == 1;
 	}
 	routes.list = &list;
@@ -354,30 +414,12 @@ int espctl_diagnose(int argc, char **argv)
 		fprintf(stderr, "espctl: %s: cannot read the routing tables (rtnetlink)\n", what);
 		goto out_free_results;
 	}
-	diagnose_read_ike(ike_path, &list, in);
+	diagnose_read_ike(o.ike_path, &list, in);
 	for (i = 0; i < list.n; i++) {
 		diag_device(&in[i], &res[i]);
 		found |= res[i].n > 0;
 	}
-	if (json) {
-		struct espctl_json j;
-
-		espctl_json_init(&j, stdout, true);
-		if (dev) {
-			diagnose_json(&j, list.devs[0].ifname, &res[0], (double)interval);
-		} else {
-			espctl_json_arr_open(&j, NULL);
-			for (i = 0; i < list.n; i++)
-				diagnose_json(&j, list.devs[i].ifname, &res[i], (double)interval);
-			espctl_json_arr_close(&j);
-		}
-		espctl_json_end(&j);
-	} else {
-		if (!list.n)
-			printf("no espvti devices in this network namespace\n");
-		for (i = 0; i < list.n; i++)
-			diagnose_text(list.devs[i].ifname, &res[i], &in[i]);
-	}
+	diagnose_print(&o, &list, res, in);
 	ret = found ? 2 : 0;
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "espctl: %s: cannot write the output: %s\n", what,

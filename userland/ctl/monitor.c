@@ -210,34 +210,24 @@ static int on_event(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int espctl_monitor(int argc, char **argv)
+/*
+ * Joins the "events" group of the espvti family on @nl, with on_event() and
+ * @m as its callback. Returns 0, or -1 with the error reported.
+ */
+static int monitor_join(struct esplib_nl *nl, struct monitor *m)
 {
-	const struct espctl_cmd *cmd = &espctl_monitor_cmd;
-	struct monitor m = { 0 };
-	sigset_t stopsigs, waitmask;
-	struct sigaction sa;
-	struct pollfd pfd;
-	struct esplib_nl nl;
-	int i, grp, ret;
+	int grp;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			m.json = true;
-		else
-			return espctl_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-	}
-	if (espctl_nl_open(&nl, "monitor"))
-		return 1;
-	grp = genl_ctrl_resolve_grp(nl.sk, ESPVTI_GENL_NAME, ESPVTI_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(nl->sk, ESPVTI_GENL_NAME, ESPVTI_MCGRP_EVENTS);
 	if (grp < 0) {
 		fprintf(stderr, "espctl: monitor: no multicast group \"%s\" in the espvti family: %s\n",
 			ESPVTI_MCGRP_EVENTS, nl_geterror(grp));
-		goto err_close;
+		return -1;
 	}
-	nl_socket_disable_seq_check(nl.sk);
-	nl_socket_disable_auto_ack(nl.sk);
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_disable_auto_ack(nl->sk);
 	/* Not nl_socket_add_membership(): its libnl error code hides errno. */
-	if (setsockopt(nl_socket_get_fd(nl.sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
 		       &grp, sizeof(grp))) {
 		if (errno == EPERM || errno == EACCES)
 			fprintf(stderr, "espctl: monitor: joining the espvti events group needs CAP_NET_ADMIN (%s)\n",
@@ -245,41 +235,61 @@ int espctl_monitor(int argc, char **argv)
 		else
 			fprintf(stderr, "espctl: monitor: cannot join the espvti events group: %s\n",
 				strerror(errno));
-		goto err_close;
+		return -1;
 	}
 	/* Bursts (an acquire per packet) must not overflow the socket. */
-	nl_socket_set_buffer_size(nl.sk, 1 << 20, 0);
-	nl_socket_modify_cb(nl.sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
+	nl_socket_set_buffer_size(nl->sk, 1 << 20, 0);
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, m);
+	return 0;
+}
 
-	/*
-	 * libnl retries a recvmsg() that a signal interrupts, so the monitor
-	 * waits in ppoll() instead, with the stop signals blocked everywhere
-	 * else: one arriving at any time ends the wait.
-	 */
+/*
+ * libnl retries a recvmsg() that a signal interrupts, so the monitor
+ * waits in ppoll() instead, with the stop signals blocked everywhere
+ * else: one arriving at any time ends the wait. Blocks SIGINT, SIGTERM
+ * and SIGHUP, sets on_signal() for them, and leaves in @waitmask the mask
+ * to wait with (the previous one, without them).
+ */
+static void monitor_stop_signals(sigset_t *waitmask)
+{
+	sigset_t stopsigs;
+	struct sigaction sa;
+
 	sigemptyset(&stopsigs);
 	sigaddset(&stopsigs, SIGINT);
 	sigaddset(&stopsigs, SIGTERM);
 	sigaddset(&stopsigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stopsigs, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stopsigs, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGHUP);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	pfd.fd = nl_socket_get_fd(nl.sk);
+}
+
+/*
+ * Reads the events of @nl until a stop signal, waiting with @waitmask.
+ * Returns 0 once stopped, or -1 with the error reported.
+ */
+static int monitor_loop(struct esplib_nl *nl, const sigset_t *waitmask)
+{
+	struct pollfd pfd;
+	int ret;
+
+	pfd.fd = nl_socket_get_fd(nl->sk);
 	pfd.events = POLLIN;
 	while (!stop) {
-		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+		if (ppoll(&pfd, 1, NULL, waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "espctl: monitor: waiting for events: %s\n",
 				strerror(errno));
-			goto err_close;
+			return -1;
 		}
-		ret = nl_recvmsgs_default(nl.sk);
+		ret = nl_recvmsgs_default(nl->sk);
 		if (ret == -NLE_INTR || stop)
 			continue;
 		if (ret == -NLE_NOMEM && errno == ENOBUFS) {
@@ -289,9 +299,33 @@ int espctl_monitor(int argc, char **argv)
 		if (ret < 0) {
 			fprintf(stderr, "espctl: monitor: reading events: %s\n",
 				nl_geterror(ret));
-			goto err_close;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+int espctl_monitor(int argc, char **argv)
+{
+	const struct espctl_cmd *cmd = &espctl_monitor_cmd;
+	struct monitor m = { 0 };
+	sigset_t waitmask;
+	struct esplib_nl nl;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			m.json = true;
+		else
+			return espctl_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	}
+	if (espctl_nl_open(&nl, "monitor"))
+		return 1;
+	if (monitor_join(&nl, &m))
+		goto err_close;
+	monitor_stop_signals(&waitmask);
+	if (monitor_loop(&nl, &waitmask))
+		goto err_close;
 	esplib_nl_close(&nl);
 	return 0;
 

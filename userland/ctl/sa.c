@@ -197,13 +197,144 @@ static bool is_sa_keyword(const char *k, bool add)
 }
 
 /*
+ * aead ALGO KEY ICVBITS, at @argv (argv[0] is "aead"; @argc counts from it).
+ * Returns 0, or -1 with @e set.
+ */
+static int parse_aead(int argc, char **argv, struct sa_args *a, struct espctl_err *e)
+{
+	uint64_t v;
+
+	if (a->alg) {
+		espctl_err_set(e, "'aead' given twice");
+		return -1;
+	}
+	if (argc <= 3) {
+		espctl_err_set(e, "aead needs ALGO KEY ICVBITS");
+		return -1;
+	}
+	if (looks_like_key(argv[1])) {
+		espctl_err_set(e, "aead: ALGO missing before KEY (aead ALGO KEY ICVBITS)");
+		return -1;
+	}
+	a->alg = espctl_parse_alg(argv[1], e);
+	if (!a->alg || parse_key_arg(argv[2], &a->key, e) ||
+	    espctl_parse_num("ICV length in bits", argv[3], ESPVTI_MIN_ICV_BITS,
+			     ESPVTI_MAX_ICV_BITS, &v, e))
+		return -1;
+	if (v != 64 && v != 96 && v != 128) {
+		espctl_err_set(e, "invalid ICV length in bits '%s': expected 64, 96 or 128",
+			       argv[3]);
+		return -1;
+	}
+	a->icv_bits = v;
+	return 0;
+}
+
+/*
+ * ts-local LIST or ts-remote LIST, keyword @k and its value @list, each given
+ * once. Returns 0, or -1 with @e set.
+ */
+static int parse_ts_arg(const char *k, const char *list, struct sa_args *a,
+			struct espctl_err *e)
+{
+	bool local = k[3] == 'l';
+
+	if (local ? a->n_ts_local : a->n_ts_remote) {
+		espctl_err_set(e, "'%s' given twice (give one comma-separated list)", k);
+		return -1;
+	}
+	return espctl_parse_prefix_list(k, list, local ? a->ts_local : a->ts_remote,
+					ESPVTI_MAX_TS,
+					local ? &a->n_ts_local : &a->n_ts_remote, e) ? -1 : 0;
+}
+
+/*
+ * One keyword at @argv (argv[0], accepted by is_sa_keyword(), @argc counting
+ * from it) with its values; the caller made sure a keyword that takes a value
+ * has one. Returns the number of arguments used, or -1 with @e set.
+ */
+static int parse_sa_arg(int argc, char **argv, struct sa_args *a, struct espctl_err *e)
+{
+	const char *k = argv[0];
+	uint64_t v;
+	int n;
+
+	if (!strcmp(k, "dir")) {
+		if (a->dir) {
+			espctl_err_set(e, "'dir' given twice");
+			return -1;
+		}
+		return espctl_parse_dir(argv[1], &a->dir, e) ? -1 : 2;
+	}
+	if (!strcmp(k, "spi")) {
+		if (a->has_spi) {
+			espctl_err_set(e, "'spi' given twice");
+			return -1;
+		}
+		if (espctl_parse_spi(argv[1], &a->spi, e))
+			return -1;
+		a->has_spi = true;
+		return 2;
+	}
+	if (!strcmp(k, "aead"))
+		return parse_aead(argc, argv, a, e) ? -1 : 4;
+	if (!strcmp(k, "esn")) {
+		a->esn = true;
+		return 1;
+	}
+	if (!strcmp(k, "replay-window")) {
+		if (a->has_window) {
+			espctl_err_set(e, "'replay-window' given twice");
+			return -1;
+		}
+		if (espctl_parse_num("replay-window", argv[1], 0, ESPVTI_MAX_REPLAY_WINDOW, &v, e))
+			return -1;
+		a->window = v;
+		a->has_window = true;
+		return 2;
+	}
+	if (!strcmp(k, "seq")) {
+		if (a->has_seq) {
+			espctl_err_set(e, "'seq' given twice");
+			return -1;
+		}
+		if (espctl_parse_num("seq", argv[1], 0, UINT64_MAX, &a->seq, e))
+			return -1;
+		a->has_seq = true;
+		return 2;
+	}
+	if (!strcmp(k, "ts-local") || !strcmp(k, "ts-remote"))
+		return parse_ts_arg(k, argv[1], a, e) ? -1 : 2;
+	/* "limit", the last keyword is_sa_keyword() lets through */
+	n = parse_limit(argc - 1, argv + 1, a, e);
+	return n < 0 ? -1 : 1 + n;
+}
+
+/* dir and spi given, and aead too for @add. Returns 0, or -1 with @e set. */
+static int sa_args_complete(bool add, const struct sa_args *a, struct espctl_err *e)
+{
+	if (!a->dir) {
+		espctl_err_set(e, "missing 'dir in|out'");
+		return -1;
+	}
+	if (!a->has_spi) {
+		espctl_err_set(e, "missing 'spi SPI'");
+		return -1;
+	}
+	if (add && !a->alg) {
+		espctl_err_set(e, "missing 'aead ALGO KEY ICVBITS'");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The arguments after DEV. @add: all of "sa add", else only dir and spi.
  * Returns 0, or -1 with @e set.
  */
 static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			 struct espctl_err *e)
 {
-	uint64_t v;
 	int i = 0, n;
 
 	while (i < argc) {
@@ -223,104 +354,12 @@ static int parse_sa_args(int argc, char **argv, bool add, struct sa_args *a,
 			espctl_err_set(e, "'%s' needs a value", k);
 			return -1;
 		}
-		if (!strcmp(k, "dir")) {
-			if (a->dir) {
-				espctl_err_set(e, "'dir' given twice");
-				return -1;
-			}
-			if (espctl_parse_dir(argv[i + 1], &a->dir, e))
-				return -1;
-			i += 2;
-		} else if (!strcmp(k, "spi")) {
-			if (a->has_spi) {
-				espctl_err_set(e, "'spi' given twice");
-				return -1;
-			}
-			if (espctl_parse_spi(argv[i + 1], &a->spi, e))
-				return -1;
-			a->has_spi = true;
-			i += 2;
-		} else if (!strcmp(k, "aead")) {
-			if (a->alg) {
-				espctl_err_set(e, "'aead' given twice");
-				return -1;
-			}
-			if (i + 3 >= argc) {
-				espctl_err_set(e, "aead needs ALGO KEY ICVBITS");
-				return -1;
-			}
-			if (looks_like_key(argv[i + 1])) {
-				espctl_err_set(e, "aead: ALGO missing before KEY (aead ALGO KEY ICVBITS)");
-				return -1;
-			}
-			a->alg = espctl_parse_alg(argv[i + 1], e);
-			if (!a->alg || parse_key_arg(argv[i + 2], &a->key, e) ||
-			    espctl_parse_num("ICV length in bits", argv[i + 3], ESPVTI_MIN_ICV_BITS,
-						     ESPVTI_MAX_ICV_BITS, &v, e))
-				return -1;
-			if (v != 64 && v != 96 && v != 128) {
-				espctl_err_set(e, "invalid ICV length in bits '%s': expected 64, 96 or 128",
-					       argv[i + 3]);
-				return -1;
-			}
-			a->icv_bits = v;
-			i += 4;
-		} else if (!strcmp(k, "esn")) {
-			a->esn = true;
-			i++;
-		} else if (!strcmp(k, "replay-window")) {
-			if (a->has_window) {
-				espctl_err_set(e, "'replay-window' given twice");
-				return -1;
-			}
-			if (espctl_parse_num("replay-window", argv[i + 1], 0,
-					     ESPVTI_MAX_REPLAY_WINDOW, &v, e))
-				return -1;
-			a->window = v;
-			a->has_window = true;
-			i += 2;
-		} else if (!strcmp(k, "seq")) {
-			if (a->has_seq) {
-				espctl_err_set(e, "'seq' given twice");
-				return -1;
-			}
-			if (espctl_parse_num("seq", argv[i + 1], 0, UINT64_MAX, &a->seq, e))
-				return -1;
-			a->has_seq = true;
-			i += 2;
-		} else if (!strcmp(k, "ts-local") || !strcmp(k, "ts-remote")) {
-			bool local = k[3] == 'l';
-
-			if (local ? a->n_ts_local : a->n_ts_remote) {
-				espctl_err_set(e, "'%s' given twice (give one comma-separated list)", k);
-				return -1;
-			}
-			if (espctl_parse_prefix_list(k, argv[i + 1],
-						     local ? a->ts_local : a->ts_remote,
-						     ESPVTI_MAX_TS,
-						     local ? &a->n_ts_local : &a->n_ts_remote, e))
-				return -1;
-			i += 2;
-		} else if (!strcmp(k, "limit")) {
-			n = parse_limit(argc - i - 1, argv + i + 1, a, e);
-			if (n < 0)
-				return -1;
-			i += 1 + n;
-		}
+		n = parse_sa_arg(argc - i, argv + i, a, e);
+		if (n < 0)
+			return -1;
+		i += n;
 	}
-	if (!a->dir) {
-		espctl_err_set(e, "missing 'dir in|out'");
-		return -1;
-	}
-	if (!a->has_spi) {
-		espctl_err_set(e, "missing 'spi SPI'");
-		return -1;
-	}
-	if (add && !a->alg) {
-		espctl_err_set(e, "missing 'aead ALGO KEY ICVBITS'");
-		return -1;
-	}
-	return 0;
+	return sa_args_complete(add, a, e);
 }
 
 static int put_ts(struct nl_msg *msg, int type, const struct espctl_prefix *ts,

@@ -53,76 +53,83 @@ static int put_addr(struct nl_msg *msg, int a4, int a6,
 	return nla_put(msg, a4, sizeof(addr->v4), &addr->v4);
 }
 
-/*
- * One option and its value into @msg. Returns 0; -1 with @e set for a bad
- * value; or a negative libnl error (no room in @msg) with @e empty.
- */
-static int set_option(struct nl_msg *msg, const char *key, const char *val,
-		      bool *encap_udp, struct espctl_err *e)
+/* local or remote (@key) ADDR|any|none into @msg. Returns as set_option(). */
+static int set_endpoint(struct nl_msg *msg, const char *key, const char *val,
+			struct espctl_err *e)
 {
+	bool local = key[0] == 'l';
 	struct espctl_addr addr;
+
+	if (!strcmp(val, "any") || !strcmp(val, "none"))
+		espctl_addr_zero(&addr, AF_INET);
+	else if (espctl_parse_addr(local ? "local address" : "remote address",
+				   val, &addr, e))
+		return -1;
+	return put_addr(msg, local ? ESPVTI_A_LOCAL_IPV4 : ESPVTI_A_REMOTE_IPV4,
+			local ? ESPVTI_A_LOCAL_IPV6 : ESPVTI_A_REMOTE_IPV6, &addr);
+}
+
+/* dev UNDERLAY|none into @msg, as an ifindex. Returns as set_option(). */
+static int set_underlay(struct nl_msg *msg, const char *val, struct espctl_err *e)
+{
 	unsigned int ifindex;
+
+	if (!strcmp(val, "none")) {
+		ifindex = 0;
+	} else {
+		if (espctl_parse_ifname("underlay device", val, e))
+			return -1;
+		ifindex = if_nametoindex(val);
+		if (!ifindex) {
+			espctl_err_set(e, "invalid underlay device '%s': %s", val,
+				       strerror(errno == ENXIO ? ENODEV : errno));
+			return -1;
+		}
+	}
+	return nla_put_u32(msg, ESPVTI_A_UNDERLAY_IFINDEX, ifindex);
+}
+
+/* mss-clamp auto|off|MSS into @msg. Returns as set_option(). */
+static int set_mss_clamp(struct nl_msg *msg, const char *val, struct espctl_err *e)
+{
+	uint64_t v;
+
+	if (!strcmp(val, "off"))
+		v = ESPVTI_MSS_CLAMP_OFF;
+	else if (!strcmp(val, "auto"))
+		v = ESPVTI_MSS_CLAMP_AUTO;
+	else if (espctl_parse_num("mss-clamp (auto, off or an MSS)", val,
+				  ESPVTI_MIN_MSS, 65535, &v, e))
+		return -1;
+	return nla_put_u16(msg, ESPVTI_A_MSS_CLAMP, v);
+}
+
+/* encap udp|none|off into @msg, noting in *@encap_udp which. Returns as set_option(). */
+static int set_encap(struct nl_msg *msg, const char *val, bool *encap_udp,
+		     struct espctl_err *e)
+{
+	if (!strcmp(val, "udp")) {
+		*encap_udp = true;
+		return nla_put_u8(msg, ESPVTI_A_ENCAP, ESPVTI_ENCAP_UDP);
+	}
+	if (!strcmp(val, "none") || !strcmp(val, "off")) {
+		*encap_udp = false;
+		return nla_put_u8(msg, ESPVTI_A_ENCAP, ESPVTI_ENCAP_NONE);
+	}
+	espctl_err_set(e, "invalid encap '%s': expected udp or none", val);
+	return -1;
+}
+
+/*
+ * One of the options of encap udp (@key: sport, dport, keepalive, float or
+ * fd) into @msg. Returns as set_option().
+ */
+static int set_encap_param(struct nl_msg *msg, const char *key, const char *val,
+			   struct espctl_err *e)
+{
 	uint64_t v;
 	bool b;
 
-	if (!strcmp(key, "local") || !strcmp(key, "remote")) {
-		bool local = key[0] == 'l';
-
-		if (!strcmp(val, "any") || !strcmp(val, "none"))
-			espctl_addr_zero(&addr, AF_INET);
-		else if (espctl_parse_addr(local ? "local address" : "remote address",
-					   val, &addr, e))
-			return -1;
-		return put_addr(msg, local ? ESPVTI_A_LOCAL_IPV4 : ESPVTI_A_REMOTE_IPV4,
-				local ? ESPVTI_A_LOCAL_IPV6 : ESPVTI_A_REMOTE_IPV6, &addr);
-	}
-	if (!strcmp(key, "dev")) {
-		if (!strcmp(val, "none")) {
-			ifindex = 0;
-		} else {
-			if (espctl_parse_ifname("underlay device", val, e))
-				return -1;
-			ifindex = if_nametoindex(val);
-			if (!ifindex) {
-				espctl_err_set(e, "invalid underlay device '%s': %s", val,
-					       strerror(errno == ENXIO ? ENODEV : errno));
-				return -1;
-			}
-		}
-		return nla_put_u32(msg, ESPVTI_A_UNDERLAY_IFINDEX, ifindex);
-	}
-	if (!strcmp(key, "ttl")) {
-		if (espctl_parse_num("ttl", val, ESPVTI_MIN_TTL, ESPVTI_MAX_TTL, &v, e))
-			return -1;
-		return nla_put_u8(msg, ESPVTI_A_TTL, v);
-	}
-	if (!strcmp(key, "mss-clamp")) {
-		if (!strcmp(val, "off"))
-			v = ESPVTI_MSS_CLAMP_OFF;
-		else if (!strcmp(val, "auto"))
-			v = ESPVTI_MSS_CLAMP_AUTO;
-		else if (espctl_parse_num("mss-clamp (auto, off or an MSS)", val,
-					  ESPVTI_MIN_MSS, 65535, &v, e))
-			return -1;
-		return nla_put_u16(msg, ESPVTI_A_MSS_CLAMP, v);
-	}
-	if (!strcmp(key, "crypto")) {
-		if (espctl_parse_crypto(val, &v, e))
-			return -1;
-		return nla_put_u8(msg, ESPVTI_A_CRYPTO, v);
-	}
-	if (!strcmp(key, "encap")) {
-		if (!strcmp(val, "udp")) {
-			*encap_udp = true;
-			return nla_put_u8(msg, ESPVTI_A_ENCAP, ESPVTI_ENCAP_UDP);
-		}
-		if (!strcmp(val, "none") || !strcmp(val, "off")) {
-			*encap_udp = false;
-			return nla_put_u8(msg, ESPVTI_A_ENCAP, ESPVTI_ENCAP_NONE);
-		}
-		espctl_err_set(e, "invalid encap '%s': expected udp or none", val);
-		return -1;
-	}
 	if (!strcmp(key, "sport") || !strcmp(key, "dport")) {
 		if (espctl_parse_num(key[0] == 's' ? "sport" : "dport", val,
 				     ESPVTI_MIN_PORT, ESPVTI_MAX_PORT, &v, e))
@@ -148,17 +155,96 @@ static int set_option(struct nl_msg *msg, const char *key, const char *val,
 	return nla_put_s32(msg, ESPVTI_A_ENCAP_FD, (int32_t)v);
 }
 
+/*
+ * One option and its value into @msg. Returns 0; -1 with @e set for a bad
+ * value; or a negative libnl error (no room in @msg) with @e empty.
+ */
+static int set_option(struct nl_msg *msg, const char *key, const char *val,
+		      bool *encap_udp, struct espctl_err *e)
+{
+	uint64_t v;
+
+	if (!strcmp(key, "local") || !strcmp(key, "remote"))
+		return set_endpoint(msg, key, val, e);
+	if (!strcmp(key, "dev"))
+		return set_underlay(msg, val, e);
+	if (!strcmp(key, "ttl")) {
+		if (espctl_parse_num("ttl", val, ESPVTI_MIN_TTL, ESPVTI_MAX_TTL, &v, e))
+			return -1;
+		return nla_put_u8(msg, ESPVTI_A_TTL, v);
+	}
+	if (!strcmp(key, "mss-clamp"))
+		return set_mss_clamp(msg, val, e);
+	if (!strcmp(key, "crypto")) {
+		if (espctl_parse_crypto(val, &v, e))
+			return -1;
+		return nla_put_u8(msg, ESPVTI_A_CRYPTO, v);
+	}
+	if (!strcmp(key, "encap"))
+		return set_encap(msg, val, encap_udp, e);
+	return set_encap_param(msg, key, val, e);
+}
+
+/*
+ * The OPTION VALUE pairs of argv[1..@argc - 1] into @msg: each a known option,
+ * given once, with a value; the options of encap udp not with encap none.
+ * Returns 0; -1 with the error reported (@what naming the command); or
+ * -ENOMEM when @msg has no room (not reported).
+ */
+static int set_put_options(const struct espctl_cmd *cmd, struct nl_msg *msg, int argc,
+			   char **argv, const char *what)
+{
+	bool encap_udp = false, encap_given = false;
+	struct set_seen seen = { 0 };
+	const char *udp_only = NULL;
+	struct espctl_err e;
+	int i, k, err;
+
+	e.msg[0] = 0;
+	for (i = 1; i < argc; i += 2) {
+		k = keyword_index(argv[i]);
+		if (k < 0) {
+			espctl_usage_error(cmd, "unknown option '%s'", argv[i]);
+			return -1;
+		}
+		if (seen.bits & (1u << k)) {
+			espctl_usage_error(cmd, "option '%s' given twice", argv[i]);
+			return -1;
+		}
+		seen.bits |= 1u << k;
+		if (i + 1 >= argc) {
+			espctl_usage_error(cmd, "option '%s' needs a value", argv[i]);
+			return -1;
+		}
+		if (!strcmp(argv[i], "encap"))
+			encap_given = true;
+		else if (k >= keyword_index("sport"))
+			udp_only = argv[i];
+		err = set_option(msg, argv[i], argv[i + 1], &encap_udp, &e);
+		if (err < 0 && e.msg[0]) {
+			fprintf(stderr, "espctl: %s: %s\n", what, e.msg);
+			return -1;
+		}
+		if (err)
+			return -ENOMEM;
+		e.msg[0] = 0;
+	}
+	if (encap_given && !encap_udp && udp_only) {
+		espctl_usage_error(cmd, "'%s' applies to encap udp, not to encap none", udp_only);
+		return -1;
+	}
+	return 0;
+}
+
 int espctl_set(int argc, char **argv)
 {
 	const struct espctl_cmd *cmd = &espctl_set_cmd;
-	bool encap_udp = false, encap_given = false;
-	struct set_seen seen = { 0 };
-	const char *dev, *udp_only = NULL;
+	const char *dev;
 	struct esplib_nl nl;
 	struct espctl_err e;
 	struct nl_msg *msg;
 	char what[64];
-	int i, k, err;
+	int err;
 
 	if (argc < 1)
 		return espctl_usage_error(cmd, "missing device");
@@ -179,39 +265,11 @@ int espctl_set(int argc, char **argv)
 			 ESPVTI_CMD_DEV_SET, ESPVTI_GENL_VERSION) ||
 	    nla_put_string(msg, ESPVTI_A_IFNAME, dev))
 		goto err_nomem;
-	e.msg[0] = 0;
-	for (i = 1; i < argc; i += 2) {
-		k = keyword_index(argv[i]);
-		if (k < 0) {
-			espctl_usage_error(cmd, "unknown option '%s'", argv[i]);
-			goto err_free_msg;
-		}
-		if (seen.bits & (1u << k)) {
-			espctl_usage_error(cmd, "option '%s' given twice", argv[i]);
-			goto err_free_msg;
-		}
-		seen.bits |= 1u << k;
-		if (i + 1 >= argc) {
-			espctl_usage_error(cmd, "option '%s' needs a value", argv[i]);
-			goto err_free_msg;
-		}
-		if (!strcmp(argv[i], "encap"))
-			encap_given = true;
-		else if (k >= keyword_index("sport"))
-			udp_only = argv[i];
-		err = set_option(msg, argv[i], argv[i + 1], &encap_udp, &e);
-		if (err < 0 && e.msg[0]) {
-			fprintf(stderr, "espctl: %s: %s\n", what, e.msg);
-			goto err_free_msg;
-		}
-		if (err)
-			goto err_nomem;
-		e.msg[0] = 0;
-	}
-	if (encap_given && !encap_udp && udp_only) {
-		espctl_usage_error(cmd, "'%s' applies to encap udp, not to encap none", udp_only);
+	err = set_put_options(cmd, msg, argc, argv, what);
+	if (err == -ENOMEM)
+		goto err_nomem;
+	if (err)
 		goto err_free_msg;
-	}
 	if (espctl_nl_open(&nl, what))
 		goto err_free_msg;
 	nlmsg_hdr(msg)->nlmsg_type = nl.family;

@@ -528,15 +528,13 @@ static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *s
 	return 0;
 }
 
-static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tail,
-			   struct stmt *stp)
+/*
+ * The name after 'conn' (the token after ps->tok, the keyword on @line): a word
+ * or string of letters, digits, '-', '_' and '.', not too long and not a name
+ * of @cf already. 0, or -1 (reported).
+ */
+static int conn_name_check(struct parser *ps, struct conf *cf, unsigned int line)
 {
-#define st (*stp)
-	unsigned int seen[CONF_MAX_KEYS] = { 0 };
-	struct conn *cn;
-	unsigned int line = ps->tok_line;
-
-	next(ps);
 	if (ps->tok != T_WORD && ps->tok != T_STRING) {
 		conf_perror_at(ps, line, "'conn' needs a name");
 		return -1;
@@ -556,6 +554,52 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 		conf_perror_at(ps, line, "conn '%s' is defined twice", ps->word);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * One statement of conn @cn at the current token: a key allowed in a conn
+ * block and not given before (@seen holds the line each key was given on),
+ * its values read into @st and applied to @cn. 0, or -1 (reported).
+ */
+static int parse_conn_stmt(struct parser *ps, struct conn *cn, unsigned int *seen,
+			   struct stmt *st)
+{
+	int k;
+
+	if (ps->tok != T_WORD) {
+		conf_perror_at(ps, ps->tok_line, "conn '%s': expected a key", cn->name);
+		return -1;
+	}
+	st->line = ps->tok_line;
+	conf_copy_str(st->key, sizeof(st->key), ps->word);
+	k = conf_key_index(st->key);
+	if (k < 0 || !(conf_keys[k].where & IN_CONN)) {
+		conf_perror_at(ps, st->line, "conn '%s': unknown key '%s'%s", cn->name, st->key,
+			       k >= 0 ? " (a global setting, not allowed in a conn block)" : "");
+		return -1;
+	}
+	if (seen[k]) {
+		conf_perror_at(ps, st->line, "conn '%s': '%s' given twice (first on line %u)",
+			       cn->name, st->key, seen[k]);
+		return -1;
+	}
+	seen[k] = st->line;
+	if (read_values(ps, st) || conf_keys[k].conn(ps, st, cn))
+		return -1;
+	return 0;
+}
+
+static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tail,
+			   struct stmt *stp)
+{
+	unsigned int seen[CONF_MAX_KEYS] = { 0 };
+	struct conn *cn;
+	unsigned int line = ps->tok_line;
+
+	next(ps);
+	if (conn_name_check(ps, cf, line))
+		return -1;
 	cn = calloc(1, sizeof(*cn));
 	if (!cn) {
 		conf_perror_at(ps, line, "out of memory");
@@ -573,8 +617,6 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 		return -1;
 	}
 	for (;;) {
-		int k;
-
 		next(ps);
 		if (ps->tok == T_NL || ps->tok == T_SEMI)
 			continue;
@@ -584,25 +626,7 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 			conf_perror_at(ps, line, "conn '%s': missing '}'", cn->name);
 			return -1;
 		}
-		if (ps->tok != T_WORD) {
-			conf_perror_at(ps, ps->tok_line, "conn '%s': expected a key", cn->name);
-			return -1;
-		}
-		st.line = ps->tok_line;
-		conf_copy_str(st.key, sizeof(st.key), ps->word);
-		k = conf_key_index(st.key);
-		if (k < 0 || !(conf_keys[k].where & IN_CONN)) {
-			conf_perror_at(ps, st.line, "conn '%s': unknown key '%s'%s", cn->name, st.key,
-				       k >= 0 ? " (a global setting, not allowed in a conn block)" : "");
-			return -1;
-		}
-		if (seen[k]) {
-			conf_perror_at(ps, st.line, "conn '%s': '%s' given twice (first on line %u)",
-				       cn->name, st.key, seen[k]);
-			return -1;
-		}
-		seen[k] = st.line;
-		if (read_values(ps, &st) || conf_keys[k].conn(ps, &st, cn))
+		if (parse_conn_stmt(ps, cn, seen, stp))
 			return -1;
 		if (ps->tok == T_RBRACE)
 			break;
@@ -612,7 +636,6 @@ static int parse_conn_body(struct parser *ps, struct conf *cf, struct conn **tai
 		}
 	}
 	return conn_finish(ps, cn, seen, ps->tok_line);
-#undef st
 }
 
 /* A conn block; the statement buffer (it held the PSK) is wiped after. */

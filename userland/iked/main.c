@@ -187,40 +187,94 @@ static void start_conns(void)
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct options {
+	const char *conf, *pid, *sock, *kspec;
+	bool fg, check;
+};
+
+/*
+ * The options of @argv into @o, optind left at the first operand. -1 to go
+ * on, else the exit status: 0 after -h, 2 after an unknown option (usage
+ * printed either way).
+ */
+static int parse_options(int argc, char **argv, struct options *o)
 {
-	const char *conf = DEFAULT_CONF, *pid = DEFAULT_PID, *sock = DEFAULT_SOCK;
-	const char *kspec = "netlink";
-	bool fg = false, check = false;
-	char err[512];
-	int opt, sfd, ret = 1;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "+f:p:s:K:dnh")) != -1) {
 		switch (opt) {
-		case 'f': conf = optarg; break;
-		case 'p': pid = optarg; break;
-		case 's': sock = optarg; break;
-		case 'K': kspec = optarg; break;
-		case 'd': fg = true; break;
-		case 'n': check = true; break;
+		case 'f': o->conf = optarg; break;
+		case 'p': o->pid = optarg; break;
+		case 's': o->sock = optarg; break;
+		case 'K': o->kspec = optarg; break;
+		case 'd': o->fg = true; break;
+		case 'n': o->check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	return -1;
+}
+
+/*
+ * The daemon once everything is open: into the background unless @o->fg, the
+ * pid written, signals as a descriptor, the connections started, then the
+ * loop until a signal and the IKE SAs shut down. 0 on a clean stop, 1 (logged)
+ * otherwise; the caller closes what it opened.
+ */
+static int serve(const struct options *o)
+{
+	int sfd, ret;
+
+	if (!o->fg && daemon(0, 0)) {
+		log_err("daemon: %s", strerror(errno));
+		return 1;
+	}
+	if (!o->fg)
+		log_setup(LOG_DEST_SYSLOG, false, "espiked");
+	if (pidfile_write())
+		return 1;
+	sfd = signals_fd();
+	if (sfd < 0)
+		return 1;
+	log_info("espiked started: configuration %s, control socket %s, IKE port %u, NAT-T port %u",
+		 o->conf, o->sock, ikd.conf->ike_port, ikd.conf->natt_port);
+	start_conns();
+	ret = run(sfd) ? 1 : 0;
+	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
+		info_retry_cancel(cn);
+	shutdown_sas();
+	close(sfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.conf = DEFAULT_CONF, .pid = DEFAULT_PID, .sock = DEFAULT_SOCK,
+		.kspec = "netlink",
+	};
+	char err[512];
+	int status, ret = 1;
+
+	status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
 	if (optind < argc) {
 		if (strcmp(argv[optind], "ctl") || optind + 1 >= argc) {
 			usage(stderr);
 			return 2;
 		}
-		return ctl_client(sock, argc - optind - 1, argv + optind + 1);
+		return ctl_client(o.sock, argc - optind - 1, argv + optind + 1);
 	}
 	/* Until the daemon is in the background, errors go to the terminal. */
-	log_setup(fg ? LOG_DEST_STDERR : LOG_DEST_PLAIN, fg, "espiked");
-	ikd.conf = conf_load(conf);
+	log_setup(o.fg ? LOG_DEST_STDERR : LOG_DEST_PLAIN, o.fg, "espiked");
+	ikd.conf = conf_load(o.conf);
 	if (!ikd.conf)
 		return 1;
-	if (check) {
-		printf("%s: configuration OK\n", conf);
+	if (o.check) {
+		printf("%s: configuration OK\n", o.conf);
 		conf_free(ikd.conf);
 		return 0;
 	}
@@ -228,7 +282,7 @@ int main(int argc, char **argv)
 		log_err("no random numbers");
 		goto free_conf;
 	}
-	ikd.kern = kern_open(kspec, err, sizeof(err));
+	ikd.kern = kern_open(o.kspec, err, sizeof(err));
 	if (!ikd.kern) {
 		log_err("kernel interface: %s", err);
 		goto free_conf;
@@ -237,35 +291,16 @@ int main(int argc, char **argv)
 		log_err("IKE sockets: %s", err);
 		goto close_kern;
 	}
-	if (pidfile_open(pid))
+	if (pidfile_open(o.pid))
 		goto close_net;
-	if (ctl_open(sock, err, sizeof(err))) {
+	if (ctl_open(o.sock, err, sizeof(err))) {
 		log_err("%s", err);
 		goto close_pid;
 	}
-	if (!fg && daemon(0, 0)) {
-		log_err("daemon: %s", strerror(errno));
-		goto close_ctl;
-	}
-	if (!fg)
-		log_setup(LOG_DEST_SYSLOG, false, "espiked");
-	if (pidfile_write())
-		goto close_ctl;
-	sfd = signals_fd();
-	if (sfd < 0)
-		goto close_ctl;
-	log_info("espiked started: configuration %s, control socket %s, IKE port %u, NAT-T port %u",
-		 conf, sock, ikd.conf->ike_port, ikd.conf->natt_port);
-	start_conns();
-	ret = run(sfd) ? 1 : 0;
-	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
-		info_retry_cancel(cn);
-	shutdown_sas();
-	close(sfd);
-close_ctl:
+	ret = serve(&o);
 	ctl_close();
 close_pid:
-	unlink(pid);
+	unlink(o.pid);
 	close(pidfile_fd);
 close_net:
 	net_close();

@@ -506,6 +506,93 @@ static bool known_payload(uint8_t type)
 	return (type >= IKE_PL_SA && type <= IKE_PL_EAP) || type == IKE_PL_SKF;
 }
 
+/* KE payload: DH Group and public value. 0, or -1 with @err set. */
+static int decode_ke(const uint8_t *p, size_t len, struct ike_ke *ke, struct ike_err *err)
+{
+	if (len < 5)
+		return SYNTAX(err, "KE payload: %zu octets, needs a 4-octet header and a public value", len);
+	ke->group = get16(p);
+	if (ke->group == IKE_DH_NONE)
+		return SYNTAX(err, "KE payload: DH Group 0");
+	ke->data.p = p + 4;
+	ke->data.len = len - 4;
+	return 0;
+}
+
+/* AUTH payload: method and data. 0, or -1 with @err set. */
+static int decode_auth(const uint8_t *p, size_t len, struct ike_auth *auth,
+		       struct ike_err *err)
+{
+	if (len < 5)
+		return SYNTAX(err, "AUTH payload: %zu octets, needs a 4-octet header and data", len);
+	auth->method = p[0];
+	auth->data.p = p + 4;
+	auth->data.len = len - 4;
+	return 0;
+}
+
+/*
+ * One more Notify payload into m->notify[], checked for size before room and
+ * meaning. 0 with its index in *@idx, or -1 with @err set.
+ */
+static int add_notify(struct ike_msg *m, const uint8_t *p, size_t len, int *idx,
+		      struct ike_err *err)
+{
+	if (validate_notify(p, len, err))
+		return -1;
+	if (m->nnotify == IKE_MAX_NOTIFY)
+		return SYNTAX(err, "more than %d Notify payloads", IKE_MAX_NOTIFY);
+	if (decode_notify(p, len, &m->notify[m->nnotify], err))
+		return -1;
+	*idx = m->nnotify++;
+	return 0;
+}
+
+/*
+ * One more Delete payload into m->del[], checked for size before room and
+ * meaning. 0 with its index in *@idx, or -1 with @err set.
+ */
+static int add_delete(struct ike_msg *m, const uint8_t *p, size_t len, int *idx,
+		      struct ike_err *err)
+{
+	if (validate_delete(p, len, err))
+		return -1;
+	if (m->ndelete == IKE_MAX_DELETE)
+		return SYNTAX(err, "more than %d Delete payloads", IKE_MAX_DELETE);
+	if (decode_delete(p, len, &m->del[m->ndelete], err))
+		return -1;
+	*idx = m->ndelete++;
+	return 0;
+}
+
+/* One more Vendor ID payload into m->vendor[]. 0 with its index in *@idx, or -1 with @err set. */
+static int add_vendor(struct ike_msg *m, struct ike_slice body, int *idx, struct ike_err *err)
+{
+	if (m->nvendor == IKE_MAX_VENDOR)
+		return SYNTAX(err, "more than %d Vendor ID payloads", IKE_MAX_VENDOR);
+	m->vendor[m->nvendor] = body;
+	*idx = m->nvendor++;
+	return 0;
+}
+
+/*
+ * One more payload carried but not interpreted (CERT, CERTREQ, CP, EAP, SKF
+ * and unknown non-critical ones) into m->other[]. 0 with its index in *@idx,
+ * or -1 with @err set.
+ */
+static int add_other(struct ike_msg *m, uint8_t type, bool critical, struct ike_slice body,
+		     const char *name, int *idx, struct ike_err *err)
+{
+	if (m->nother == IKE_MAX_OTHER)
+		return SYNTAX(err, "more than %d uninterpreted payloads (last: %s)",
+			      IKE_MAX_OTHER, name);
+	m->other[m->nother].type = type;
+	m->other[m->nother].critical = critical;
+	m->other[m->nother].body = body;
+	*idx = m->nother++;
+	return 0;
+}
+
 static int decode_payload(struct ike_msg *m, uint8_t type, bool critical,
 			  const uint8_t *p, size_t len, struct ike_err *err)
 {
@@ -519,13 +606,8 @@ static int decode_payload(struct ike_msg *m, uint8_t type, bool critical,
 			return -1;
 		break;
 	case IKE_PL_KE:
-		if (len < 5)
-			return SYNTAX(err, "KE payload: %zu octets, needs a 4-octet header and a public value", len);
-		m->ke.group = get16(p);
-		if (m->ke.group == IKE_DH_NONE)
-			return SYNTAX(err, "KE payload: DH Group 0");
-		m->ke.data.p = p + 4;
-		m->ke.data.len = len - 4;
+		if (decode_ke(p, len, &m->ke, err))
+			return -1;
 		break;
 	case IKE_PL_NONCE:
 		if (len < IKE_NONCE_MIN || len > IKE_NONCE_MAX)
@@ -544,29 +626,16 @@ static int decode_payload(struct ike_msg *m, uint8_t type, bool critical,
 		m->idr_body = body;
 		break;
 	case IKE_PL_AUTH:
-		if (len < 5)
-			return SYNTAX(err, "AUTH payload: %zu octets, needs a 4-octet header and data", len);
-		m->auth.method = p[0];
-		m->auth.data.p = p + 4;
-		m->auth.data.len = len - 4;
+		if (decode_auth(p, len, &m->auth, err))
+			return -1;
 		break;
 	case IKE_PL_NOTIFY:
-		if (validate_notify(p, len, err))
+		if (add_notify(m, p, len, &idx, err))
 			return -1;
-		if (m->nnotify == IKE_MAX_NOTIFY)
-			return SYNTAX(err, "more than %d Notify payloads", IKE_MAX_NOTIFY);
-		if (decode_notify(p, len, &m->notify[m->nnotify], err))
-			return -1;
-		idx = m->nnotify++;
 		break;
 	case IKE_PL_DELETE:
-		if (validate_delete(p, len, err))
+		if (add_delete(m, p, len, &idx, err))
 			return -1;
-		if (m->ndelete == IKE_MAX_DELETE)
-			return SYNTAX(err, "more than %d Delete payloads", IKE_MAX_DELETE);
-		if (decode_delete(p, len, &m->del[m->ndelete], err))
-			return -1;
-		idx = m->ndelete++;
 		break;
 	case IKE_PL_TSI:
 	case IKE_PL_TSR:
@@ -576,20 +645,13 @@ static int decode_payload(struct ike_msg *m, uint8_t type, bool critical,
 			return -1;
 		break;
 	case IKE_PL_VENDOR:
-		if (m->nvendor == IKE_MAX_VENDOR)
-			return SYNTAX(err, "more than %d Vendor ID payloads", IKE_MAX_VENDOR);
-		m->vendor[m->nvendor] = body;
-		idx = m->nvendor++;
+		if (add_vendor(m, body, &idx, err))
+			return -1;
 		break;
 	default:
 		/* CERT, CERTREQ, CP, EAP, SKF and unknown non-critical ones */
-		if (m->nother == IKE_MAX_OTHER)
-			return SYNTAX(err, "more than %d uninterpreted payloads (last: %s)",
-				      IKE_MAX_OTHER, name);
-		m->other[m->nother].type = type;
-		m->other[m->nother].critical = critical;
-		m->other[m->nother].body = body;
-		idx = m->nother++;
+		if (add_other(m, type, critical, body, name, &idx, err))
+			return -1;
 		break;
 	}
 	m->order[m->npayloads].type = type;

@@ -398,6 +398,82 @@ static void local_addr(struct msghdr *mh, int fd, struct sockaddr_storage *local
 	}
 }
 
+/*
+ * On the NAT-T port, IKE comes behind the non-ESP marker, four zero octets (RFC
+ * 3948 2.2): steps *@msg and *@len past it. 0, or -1 (logged) when the datagram
+ * from @a is not ours.
+ */
+static int natt_unwrap(const uint8_t **msg, size_t *len, const char *a)
+{
+	if (*len < sizeof(non_esp_marker) || memcmp(*msg, non_esp_marker, 4)) {
+		log_debug("NAT-T port: %zu octets from %s without the non-ESP marker, ignored",
+			  *len, a);
+		return -1;
+	}
+	*msg += 4;
+	*len -= 4;
+	return 0;
+}
+
+/*
+ * A first IKE_SA_INIT request: a retransmission of one already answered gets
+ * the cached response again, a new one goes to init_request().
+ */
+static void init_request_input(int fd, const struct ike_hdr *h, const uint8_t *msg, size_t len,
+			       const struct sockaddr_storage *local,
+			       const struct sockaddr_storage *remote)
+{
+	struct ike_sa *sa = ike_sa_find_init(h->spi_i, remote);
+
+	if (sa) {
+		if (h->msgid == 0 && sa->resp.buf && sa->state == IKE_STATE_INIT_DONE) {
+			log_debug(SA_FMT " retransmitted IKE_SA_INIT: cached response sent",
+				  SA_ARGS(sa));
+			net_send(sa->fd, &sa->local, &sa->remote, sa->resp.buf, sa->resp.len);
+		}
+		return;
+	}
+	init_request(fd, local, remote, msg, len);
+}
+
+/*
+ * Any message but a first IKE_SA_INIT request, from @remote (formatted in @a):
+ * to the IKE SA its SPIs name, the IKE_SA_INIT response to init_response(),
+ * the rest to sa_input(). Dropped (logged) when no IKE SA fits.
+ */
+static void known_sa_input(int fd, const struct ike_hdr *h, const uint8_t *msg, size_t len,
+			   const struct sockaddr_storage *local,
+			   const struct sockaddr_storage *remote, const char *a)
+{
+	bool we_initiated = !(h->flags & IKE_FLAG_INITIATOR);
+	const uint8_t *our_spi = we_initiated ? h->spi_i : h->spi_r;
+	struct ike_sa *sa;
+
+	sa = ike_sa_find(our_spi, we_initiated);
+	if (!sa) {
+		log_debug("dropped %s from %s: no IKE SA with SPI %02x%02x%02x%02x...",
+			  ike_exchange_name(h->exchange), a, our_spi[0], our_spi[1], our_spi[2],
+			  our_spi[3]);
+		return;
+	}
+	if (h->exchange == IKE_EXCH_SA_INIT) {
+		if (sa->state != IKE_STATE_INIT_SENT || sa->req_kind != REQ_SA_INIT ||
+		    h->msgid != 0) {
+			log_debug(SA_FMT " dropped an unexpected IKE_SA_INIT response",
+				  SA_ARGS(sa));
+			return;
+		}
+		init_response(sa, msg, len);
+		return;
+	}
+	if (memcmp(we_initiated ? h->spi_r : h->spi_i, we_initiated ? sa->spi_r : sa->spi_i, 8)) {
+		log_debug(SA_FMT " dropped %s from %s: peer's SPI does not match", SA_ARGS(sa),
+			  ike_exchange_name(h->exchange), a);
+		return;
+	}
+	sa_input(sa, h, msg, len, fd, local, remote);
+}
+
 void net_input(int fd)
 {
 	static uint8_t buf[IKE_MAX_MSG + 4];
@@ -411,9 +487,7 @@ void net_input(int fd)
 	};
 	struct ike_err err = { 0 };
 	struct ike_hdr h;
-	struct ike_sa *sa;
 	const uint8_t *msg = buf;
-	bool we_initiated;
 	ssize_t n;
 	size_t len;
 
@@ -426,16 +500,8 @@ void net_input(int fd)
 	len = (size_t)n;
 	local_addr(&mh, fd, &local);
 	addr_format(&remote, true, a, sizeof(a));
-	if (net_is_natt(fd)) {
-		/* RFC 3948 2.2: IKE behind four zero octets, anything else is not ours. */
-		if (len < sizeof(non_esp_marker) || memcmp(buf, non_esp_marker, 4)) {
-			log_debug("NAT-T port: %zu octets from %s without the non-ESP marker, ignored",
-				  len, a);
-			return;
-		}
-		msg += 4;
-		len -= 4;
-	}
+	if (net_is_natt(fd) && natt_unwrap(&msg, &len, a))
+		return;
 	if (ike_hdr_parse(msg, len, &h, &err)) {
 		/* Another major version: init_request() may answer a first request (2.5). */
 		if (err.notify == IKE_N_INVALID_MAJOR_VERSION && h.exchange == IKE_EXCH_SA_INIT &&
@@ -447,39 +513,8 @@ void net_input(int fd)
 		return;
 	}
 	if (h.exchange == IKE_EXCH_SA_INIT && !(h.flags & IKE_FLAG_RESPONSE)) {
-		sa = ike_sa_find_init(h.spi_i, &remote);
-		if (sa) {
-			if (h.msgid == 0 && sa->resp.buf && sa->state == IKE_STATE_INIT_DONE) {
-				log_debug(SA_FMT " retransmitted IKE_SA_INIT: cached response sent",
-					  SA_ARGS(sa));
-				net_send(sa->fd, &sa->local, &sa->remote, sa->resp.buf, sa->resp.len);
-			}
-			return;
-		}
-		init_request(fd, &local, &remote, msg, len);
+		init_request_input(fd, &h, msg, len, &local, &remote);
 		return;
 	}
-	we_initiated = !(h.flags & IKE_FLAG_INITIATOR);
-	sa = ike_sa_find(we_initiated ? h.spi_i : h.spi_r, we_initiated);
-	if (!sa) {
-		log_debug("dropped %s from %s: no IKE SA with SPI %02x%02x%02x%02x...",
-			  ike_exchange_name(h.exchange), a, (we_initiated ? h.spi_i : h.spi_r)[0],
-			  (we_initiated ? h.spi_i : h.spi_r)[1], (we_initiated ? h.spi_i : h.spi_r)[2],
-			  (we_initiated ? h.spi_i : h.spi_r)[3]);
-		return;
-	}
-	if (h.exchange == IKE_EXCH_SA_INIT) {
-		if (sa->state != IKE_STATE_INIT_SENT || sa->req_kind != REQ_SA_INIT || h.msgid != 0) {
-			log_debug(SA_FMT " dropped an unexpected IKE_SA_INIT response", SA_ARGS(sa));
-			return;
-		}
-		init_response(sa, msg, len);
-		return;
-	}
-	if (memcmp(we_initiated ? h.spi_r : h.spi_i, we_initiated ? sa->spi_r : sa->spi_i, 8)) {
-		log_debug(SA_FMT " dropped %s from %s: peer's SPI does not match", SA_ARGS(sa),
-			  ike_exchange_name(h.exchange), a);
-		return;
-	}
-	sa_input(sa, &h, msg, len, fd, &local, &remote);
+	known_sa_input(fd, &h, msg, len, &local, &remote, a);
 }

@@ -154,34 +154,34 @@ static uint16_t prf_for_integ(uint16_t integ)
 	}
 }
 
-int ike_proposal_parse(const char *str, uint8_t proto,
-		       struct ike_proposal *out, char *err, size_t errlen)
+/* The algorithm named by the @len characters at @s, or NULL. */
+static const struct alg_token *find_token(const char *s, size_t len)
 {
-	const char *pname = proto == IKE_PROTO_IKE ? "IKE" : "ESP";
-	unsigned int mask = proto == IKE_PROTO_IKE ? FOR_IKE : FOR_ESP;
-	bool aead = false, classic = false;
-	const char *s = str;
+	for (size_t i = 0; i < NTOKENS; i++)
+		if (strlen(tokens[i].name) == len && !strncmp(tokens[i].name, s, len))
+			return &tokens[i];
+	return NULL;
+}
 
-	memset(out, 0, sizeof(*out));
-	out->num = 1;
-	out->proto = proto;
-	if (proto != IKE_PROTO_IKE && proto != IKE_PROTO_ESP)
-		return perr(err, errlen, "proposal '%s': protocol %u is not IKE or ESP", str, proto);
-	if (!*str)
-		return perr(err, errlen, "empty %s proposal", pname);
+/*
+ * The dash-separated algorithm names of @str (a @pname proposal, of the
+ * protocols in @mask) into @out, noting in *@aead and *@classic whether an
+ * AEAD or a non-AEAD cipher was among them. 0, or -1 with the error in @err.
+ */
+static int parse_algs(const char *str, const char *pname, unsigned int mask,
+		      struct ike_proposal *out, bool *aead, bool *classic, char *err,
+		      size_t errlen)
+{
+	const char *s = str;
 
 	while (*s) {
 		const char *dash = strchr(s, '-');
 		size_t len = dash ? (size_t)(dash - s) : strlen(s);
-		const struct alg_token *tok = NULL;
+		const struct alg_token *tok;
 
 		if (len == 0)
 			return perr(err, errlen, "%s proposal '%s': empty algorithm name", pname, str);
-		for (size_t i = 0; i < NTOKENS; i++)
-			if (strlen(tokens[i].name) == len && !strncmp(tokens[i].name, s, len)) {
-				tok = &tokens[i];
-				break;
-			}
+		tok = find_token(s, len);
 		if (!tok)
 			return perr(err, errlen, "%s proposal '%s': unknown algorithm '%.*s'",
 				    pname, str, (int)len, s);
@@ -190,9 +190,9 @@ int ike_proposal_parse(const char *str, uint8_t proto,
 				    pname, str, tok->name, pname);
 		if (tok->type == IKE_XF_ENCR) {
 			if (is_aead(tok->id))
-				aead = true;
+				*aead = true;
 			else
-				classic = true;
+				*classic = true;
 		}
 		if (add_xf(out, tok->type, tok->id, tok->keylen))
 			return perr(err, errlen, "%s proposal '%s': more than %d algorithms",
@@ -204,7 +204,17 @@ int ike_proposal_parse(const char *str, uint8_t proto,
 				return perr(err, errlen, "%s proposal '%s': ends with '-'", pname, str);
 		}
 	}
+	return 0;
+}
 
+/*
+ * The cipher of @out (a @pname proposal @str): one at least, AEAD or not but
+ * not both, with an integrity algorithm exactly when it is not AEAD. 0, or -1
+ * with the error in @err.
+ */
+static int check_ciphers(const char *str, const char *pname, const struct ike_proposal *out,
+			 bool aead, bool classic, char *err, size_t errlen)
+{
 	if (!count_type(out, IKE_XF_ENCR))
 		return perr(err, errlen, "%s proposal '%s': no encryption algorithm", pname, str);
 	if (aead && classic)
@@ -216,6 +226,18 @@ int ike_proposal_parse(const char *str, uint8_t proto,
 	if (classic && !count_type(out, IKE_XF_INTEG))
 		return perr(err, errlen, "%s proposal '%s': no integrity algorithm for the non-AEAD cipher",
 			    pname, str);
+	return 0;
+}
+
+/*
+ * What the protocol of @out (proposal @str) needs besides the cipher: for IKE a
+ * PRF (the one of each integrity algorithm when none is given; an AEAD cipher
+ * needs it explicit) and a DH group, for ESP an ESN transform (no ESN when none
+ * is given). 0, or -1 with the error in @err.
+ */
+static int complete_for_proto(const char *str, uint8_t proto, struct ike_proposal *out,
+			      bool aead, char *err, size_t errlen)
+{
 	if (proto == IKE_PROTO_IKE) {
 		if (!count_type(out, IKE_XF_PRF)) {
 			if (aead)
@@ -232,6 +254,27 @@ int ike_proposal_parse(const char *str, uint8_t proto,
 		   add_xf(out, IKE_XF_ESN, IKE_ESN_NO, 0)) {
 		return perr(err, errlen, "ESP proposal '%s': too many algorithms", str);
 	}
+	return 0;
+}
+
+int ike_proposal_parse(const char *str, uint8_t proto,
+		       struct ike_proposal *out, char *err, size_t errlen)
+{
+	const char *pname = proto == IKE_PROTO_IKE ? "IKE" : "ESP";
+	unsigned int mask = proto == IKE_PROTO_IKE ? FOR_IKE : FOR_ESP;
+	bool aead = false, classic = false;
+
+	memset(out, 0, sizeof(*out));
+	out->num = 1;
+	out->proto = proto;
+	if (proto != IKE_PROTO_IKE && proto != IKE_PROTO_ESP)
+		return perr(err, errlen, "proposal '%s': protocol %u is not IKE or ESP", str, proto);
+	if (!*str)
+		return perr(err, errlen, "empty %s proposal", pname);
+	if (parse_algs(str, pname, mask, out, &aead, &classic, err, errlen) ||
+	    check_ciphers(str, pname, out, aead, classic, err, errlen) ||
+	    complete_for_proto(str, proto, out, aead, err, errlen))
+		return -1;
 	sort_types(out);
 	return 0;
 }
