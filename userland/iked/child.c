@@ -94,21 +94,6 @@ struct child_sa *child_successor(struct ike_sa *sa, uint32_t spi)
 	return NULL;
 }
 
-struct child_sa *child_first(struct ike_sa *sa)
-{
-	struct child_sa *best = NULL;
-
-	for (unsigned int i = 0; i < IKE_MAX_CHILD; i++) {
-		struct child_sa *c = &sa->child[i];
-
-		if (c->state == CHILD_FREE)
-			continue;
-		if (!best || (child_out_active(sa, c) && !child_out_active(sa, best)))
-			best = c;
-	}
-	return best;
-}
-
 int child_derive_keys(struct ike_sa *sa, struct child_sa *c, bool we_initiated,
 		      const uint8_t *gir, size_t girlen, const uint8_t *ni, size_t ni_len,
 		      const uint8_t *nr, size_t nr_len)
@@ -306,6 +291,7 @@ int child_install_out(struct ike_sa *sa, struct child_sa *c)
 	if (child_set_state(sa, c, CHILD_INSTALLED))
 		return -1;
 	c->out_at = 0;
+	rekey_timer_update(sa);		/* its rekey time counts from now on */
 	dev_out_set(sa->conn->device, c->spi_out);
 	kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
 	kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));

@@ -155,8 +155,6 @@ struct child_sa *child_find_out(struct ike_sa *sa, uint32_t spi);
  * @spi to go (responder of its rekey), or NULL.
  */
 struct child_sa *child_successor(struct ike_sa *sa, uint32_t spi);
-/* The CHILD_SA carrying traffic (the one whose outbound SA is active). */
-struct child_sa *child_first(struct ike_sa *sa);
 /* KEYMAT of the IKE_AUTH CHILD_SA split into the two directions. */
 int child_derive(struct ike_sa *sa, struct child_sa *c);
 /* KEYMAT of a CREATE_CHILD_SA exchange (@gir NULL without PFS). */
@@ -189,7 +187,18 @@ void child_free_all(struct ike_sa *sa);
  * lifetimes; rekey_ike.c: rekeying the IKE SA, its lifetime. What the two
  * share is in rekey.h, private to them.
  */
-void rekey_request(struct ike_sa *sa, struct ike_msg *m);
+/*
+ * The peer's CREATE_CHILD_SA requests, by kind (dispatch.c tells them
+ * apart): a CHILD_SA rekey (REKEY_SA names @old: rekey_child_named() finds
+ * it, or answers CHILD_SA_NOT_FOUND and returns NULL), refused with
+ * TEMPORARY_FAILURE in states where it cannot be rekeyed; an IKE SA rekey;
+ * an additional CHILD_SA (refused: NO_ADDITIONAL_SAS).
+ */
+struct child_sa *rekey_child_named(struct ike_sa *sa, struct ike_msg *m);
+void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, struct child_sa *old);
+void rekey_child_refused(struct ike_sa *sa, struct ike_msg *m, struct child_sa *old);
+void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m);
+void rekey_new_child_refused(struct ike_sa *sa, struct ike_msg *m);
 void rekey_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind);
 /* Lifetimes of a new CHILD_SA (rekey.c) / a new IKE SA (rekey_ike.c), and their timers. */
 void rekey_child_times(struct ike_sa *sa, struct child_sa *c);

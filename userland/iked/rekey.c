@@ -246,19 +246,8 @@ struct ike_dh *rekey_dh_new(struct ike_sa *sa, uint16_t group)
  * Dispatch, timers, kernel events.
  */
 
-void rekey_request(struct ike_sa *sa, struct ike_msg *m)
+void rekey_new_child_refused(struct ike_sa *sa, struct ike_msg *m)
 {
-	const struct ike_notify *rn = ike_msg_notify(m, IKE_N_REKEY_SA);
-
-	if (rn) {
-		rekey_child_request(sa, m, rn);
-		return;
-	}
-	if ((m->present & IKE_HAS(IKE_PL_SA)) && m->sa.nprops &&
-	    m->sa.prop[0].proto == IKE_PROTO_IKE) {
-		rekey_ike_request(sa, m);
-		return;
-	}
 	log_warn(SA_FMT " peer asks for an additional CHILD_SA (CREATE_CHILD_SA without REKEY_SA); espiked keeps one per connection: NO_ADDITIONAL_SAS",
 		 SA_ARGS(sa));
 	rekey_notify_reply(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0, 0, 0);

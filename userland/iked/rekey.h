@@ -66,13 +66,11 @@ void rekey_child_response(struct ike_sa *sa, struct ike_msg *m);
 
 /* rekey_child_resp.c: rekeying a CHILD_SA, responder */
 
-/* The peer's CREATE_CHILD_SA request with the REKEY_SA notify @rn. */
-void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike_notify *rn);
+/* (rekey_child_named, rekey_child_request, rekey_child_refused: daemon.h) */
 
 /* rekey_ike.c: the IKE SA rekey (RFC 7296 1.3.2, 2.18) */
 
-/* The peer's CREATE_CHILD_SA request for a new IKE SA. */
-void rekey_ike_request(struct ike_sa *sa, struct ike_msg *m);
+/* (rekey_ike_request: daemon.h) */
 /* The answer to ours (REQ_REKEY_IKE). */
 void rekey_ike_response(struct ike_sa *sa, struct ike_msg *m);
 

@@ -42,12 +42,14 @@ static int child_choose(struct ike_sa *sa, const struct ike_msg *m, struct ike_p
 	return 0;
 }
 
-/* The CHILD_SA the peer asks to rekey (REKEY_SA @rn), NULL when refused (answered). */
-static struct child_sa *child_to_rekey(struct ike_sa *sa, struct ike_msg *m,
-				       const struct ike_notify *rn)
+struct child_sa *rekey_child_named(struct ike_sa *sa, struct ike_msg *m)
 {
-	struct child_sa *old, *coll;
+	const struct ike_notify *rn = ike_msg_notify(m, IKE_N_REKEY_SA);
+	struct child_sa *old;
 	uint32_t spi = 0, be;
+
+	if (!rn)
+		return NULL;
 
 	if (rn->spi_size == 4) {
 		memcpy(&be, rn->spi, 4);
@@ -67,18 +69,22 @@ static struct child_sa *child_to_rekey(struct ike_sa *sa, struct ike_msg *m,
 		rekey_notify_reply(sa, m, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0, IKE_PROTO_ESP, spi);
 		return NULL;
 	}
-	/* A second rekey of the one both of us rekey: the first one stands. */
-	coll = old->state == CHILD_REKEYING && sa->pend.coll_spi ?
-	       child_find_in(sa, sa->pend.coll_spi) : NULL;
-	if (old->state == CHILD_REKEYED || old->state == CHILD_DELETING || coll ||
-	    (sa->state != IKE_STATE_ESTABLISHED && sa->state != IKE_STATE_REKEYING)) {
-		log_info(SA_FMT " peer asks to rekey CHILD_SA 0x%08x/0x%08x, which is %s%s (IKE SA %s): TEMPORARY_FAILURE",
-			 SA_ARGS(sa), old->spi_in, spi, child_state_name(old->state),
-			 coll ? " and already rekeyed by the peer" : "", ike_state_name(sa->state));
-		rekey_notify_reply(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0, 0, 0);
-		return NULL;
-	}
 	return old;
+}
+
+/* @old cannot be rekeyed now (@coll: the peer rekeys it already): TEMPORARY_FAILURE. */
+static void child_rekey_busy(struct ike_sa *sa, struct ike_msg *m, struct child_sa *old,
+			     bool coll)
+{
+	log_info(SA_FMT " peer asks to rekey CHILD_SA 0x%08x/0x%08x, which is %s%s (IKE SA %s): TEMPORARY_FAILURE",
+		 SA_ARGS(sa), old->spi_in, old->spi_out, child_state_name(old->state),
+		 coll ? " and already rekeyed by the peer" : "", ike_state_name(sa->state));
+	rekey_notify_reply(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0, 0, 0);
+}
+
+void rekey_child_refused(struct ike_sa *sa, struct ike_msg *m, struct child_sa *old)
+{
+	child_rekey_busy(sa, m, old, false);
 }
 
 /* Step 1: the payloads a rekey request must carry; INVALID_SYNTAX if not. */
@@ -188,25 +194,31 @@ static int req_answer_install(struct ike_sa *sa, const struct ike_msg *m, struct
 }
 
 /*
- * The peer rekeys the CHILD_SA that REKEY_SA (@rn) names: the request
- * checked, our proposal chosen, PFS, selectors, a new SPI and KEYMAT, the
+ * The peer rekeys @old, the CHILD_SA that REKEY_SA names (its state
+ * checked by the dispatch table): the request checked, our proposal chosen, PFS, selectors, a new SPI and KEYMAT, the
  * answer built and the new inbound SA installed, then the old CHILD_SA
  * marked REKEYED (or, when we rekey it too, the collision noted for our own
  * answer, 2.8.1); the outbound SA switches when the peer deletes the old
  * pair (or after REKEY_OUT_WAIT_MS).
  */
-void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, const struct ike_notify *rn)
+void rekey_child_request(struct ike_sa *sa, struct ike_msg *m, struct child_sa *old)
 {
 	uint8_t chain[IKE_BUF_MAX], nr[REKEY_NONCE_LEN], gir[IKE_DH_MAX_SHARED];
 	struct ike_ts_payload tsi, tsr;
-	struct child_sa *old, *n = NULL;
+	struct child_sa *n = NULL;
 	struct ike_proposal prop;
 	struct ike_dh *kp = NULL;
 	struct ike_builder b;
 	long girlen = 0;
 	uint32_t be;
 
-	if (!(old = child_to_rekey(sa, m, rn)) || !req_payloads_ok(sa, m))
+	/* A second rekey of the one both of us rekey: the first one stands. */
+	if (old->state == CHILD_REKEYING && sa->pend.coll_spi &&
+	    child_find_in(sa, sa->pend.coll_spi)) {
+		child_rekey_busy(sa, m, old, true);
+		return;
+	}
+	if (!req_payloads_ok(sa, m))
 		return;
 	if (child_choose(sa, m, &prop)) {
 		rekey_notify_reply(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0, 0, 0);
