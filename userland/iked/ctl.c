@@ -139,12 +139,30 @@ static const char *start_name(enum conn_start s)
 	return s == START_INITIATE ? "initiate" : s == START_TRAP ? "trap" : "listen";
 }
 
+/**
+ * struct child_text - a CHILD_SA's proposal and selectors, printed
+ * @prop: the chosen ESP proposal
+ * @tl: local selectors
+ * @tr: remote selectors
+ */
+struct child_text {
+	char prop[128], tl[600], tr[600];
+};
+
+static void child_text(const struct child_sa *c, struct child_text *t)
+{
+	ike_proposal_format(&c->prop, t->prop, sizeof(t->prop));
+	kern_ts_format(c->ts_local, c->nts_local, t->tl, sizeof(t->tl));
+	kern_ts_format(c->ts_remote, c->nts_remote, t->tr, sizeof(t->tr));
+}
+
 /* ---- "list": text for people ---- */
 
 static void list_sa(struct reply *r, const struct ike_sa *sa)
 {
-	char l[64], rm[64], prop[128], tl[600], tr[600], si[17], sr[17], age[48] = "";
+	char l[64], rm[64], prop[128], si[17], sr[17], age[48] = "";
 	long long secs = sa_age(sa);
+	struct child_text t;
 
 	addr_format(&sa->local, true, l, sizeof(l));
 	addr_format(&sa->remote, true, rm, sizeof(rm));
@@ -160,12 +178,11 @@ static void list_sa(struct reply *r, const struct ike_sa *sa)
 	for (const struct child_sa *c = sa->child; c < sa->child + IKE_MAX_CHILD; c++) {
 		if (c->state == CHILD_FREE)
 			continue;
-		ike_proposal_format(&c->prop, prop, sizeof(prop));
-		kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
-		kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
+		child_text(c, &t);
 		say(r, "    CHILD_SA %s %s SPI in 0x%08x out 0x%08x%s local %s remote %s device %s\n",
-		    child_state_name(c->state), prop, c->spi_in, c->spi_out,
-		    child_out_active(sa, c) ? "" : " (outbound not active)", tl, tr, sa->conn->device);
+		    child_state_name(c->state), t.prop, c->spi_in, c->spi_out,
+		    child_out_active(sa, c) ? "" : " (outbound not active)", t.tl, t.tr,
+		    sa->conn->device);
 	}
 }
 
@@ -224,8 +241,9 @@ static void fieldf(struct reply *r, const char *key, const char *fmt, ...)
 
 static void status_sa(struct reply *r, const struct ike_sa *sa)
 {
-	char a[64], prop[128], tl[600], tr[600], spi[17];
+	char a[64], prop[128], spi[17];
 	long long secs = sa_age(sa);
+	struct child_text t;
 
 	say(r, "ike_sa");
 	field(r, "conn", sa->conn->name);
@@ -252,9 +270,7 @@ static void status_sa(struct reply *r, const struct ike_sa *sa)
 	for (const struct child_sa *c = sa->child; c < sa->child + IKE_MAX_CHILD; c++) {
 		if (c->state == CHILD_FREE)
 			continue;
-		ike_proposal_format(&c->prop, prop, sizeof(prop));
-		kern_ts_format(c->ts_local, c->nts_local, tl, sizeof(tl));
-		kern_ts_format(c->ts_remote, c->nts_remote, tr, sizeof(tr));
+		child_text(c, &t);
 		say(r, "child_sa");
 		field(r, "conn", sa->conn->name);
 		fieldf(r, "ike_sa", "%u", sa->id);
@@ -262,9 +278,9 @@ static void status_sa(struct reply *r, const struct ike_sa *sa)
 		fieldf(r, "spi_in", "0x%08x", c->spi_in);
 		fieldf(r, "spi_out", "0x%08x", c->spi_out);
 		fieldf(r, "out_active", "%d", child_out_active(sa, c));
-		field(r, "proposal", prop);
-		field(r, "ts_local", tl);
-		field(r, "ts_remote", tr);
+		field(r, "proposal", t.prop);
+		field(r, "ts_local", t.tl);
+		field(r, "ts_remote", t.tr);
 		field(r, "device", sa->conn->device);
 		if (c->created)
 			fieldf(r, "installed", "%llu",

@@ -65,19 +65,6 @@ static const struct dh_group *group_get(uint16_t group)
 	return NULL;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int dh_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 const char *ike_dh_name(uint16_t group)
 {
 	const struct dh_group *g = group_get(group);
@@ -117,7 +104,7 @@ struct ike_dh *ike_dh_new(uint16_t group, char *err, size_t errlen)
 	OSSL_PARAM params[2];
 
 	if (!g) {
-		dh_err(err, errlen, "DH group %u is not supported", group);
+		ike_errf(err, errlen, "DH group %u is not supported", group);
 		return NULL;
 	}
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, key_type(g), NULL);
@@ -139,7 +126,7 @@ struct ike_dh *ike_dh_new(uint16_t group, char *err, size_t errlen)
 	EVP_PKEY_CTX_free(ctx);
 	return dh;
 fail:
-	dh_err(err, errlen, "DH group %u (%s): key generation failed", group, g->name);
+	ike_errf(err, errlen, "DH group %u (%s): key generation failed", group, g->name);
 	ike_dh_free(dh);
 	EVP_PKEY_CTX_free(ctx);
 	return NULL;
@@ -184,11 +171,11 @@ static int modp_check(const uint8_t *peer, size_t len, char *err, size_t errlen)
 	int ret = -1;
 
 	if (!y || !p || !BN_sub_word(p, 1)) {
-		dh_err(err, errlen, "MODP 2048: out of memory");
+		ike_errf(err, errlen, "MODP 2048: out of memory");
 		goto out;
 	}
 	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, p) >= 0) {
-		dh_err(err, errlen, "MODP 2048: peer public value is not in 1 < y < p-1");
+		ike_errf(err, errlen, "MODP 2048: peer public value is not in 1 < y < p-1");
 		goto out;
 	}
 	ret = 0;
@@ -208,7 +195,7 @@ static EVP_PKEY *peer_key(const struct dh_group *g, const uint8_t *peer,
 	BIGNUM *y = NULL;
 
 	if (len != g->pub_len) {
-		dh_err(err, errlen, "DH group %u (%s): KE data of %zu octets, expected %zu",
+		ike_errf(err, errlen, "DH group %u (%s): KE data of %zu octets, expected %zu",
 		       g->group, g->name, len, g->pub_len);
 		return NULL;
 	}
@@ -226,7 +213,7 @@ static EVP_PKEY *peer_key(const struct dh_group *g, const uint8_t *peer,
 		memcpy(oct + 1, peer, len);
 		pkey = pkey_fromdata(g, NULL, NULL, oct, 1 + len);
 		if (!pkey) {
-			dh_err(err, errlen, "DH group %u (%s): peer public value is not a point on the curve",
+			ike_errf(err, errlen, "DH group %u (%s): peer public value is not a point on the curve",
 			       g->group, g->name);
 			return NULL;
 		}
@@ -236,7 +223,7 @@ static EVP_PKEY *peer_key(const struct dh_group *g, const uint8_t *peer,
 		break;
 	}
 	if (!pkey) {
-		dh_err(err, errlen, "DH group %u (%s): cannot import peer public value",
+		ike_errf(err, errlen, "DH group %u (%s): cannot import peer public value",
 		       g->group, g->name);
 		return NULL;
 	}
@@ -244,7 +231,7 @@ static EVP_PKEY *peer_key(const struct dh_group *g, const uint8_t *peer,
 		/* Full public key check: on the curve, not infinity, range. */
 		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 		if (!ctx || EVP_PKEY_public_check(ctx) <= 0) {
-			dh_err(err, errlen, "DH group %u (%s): peer public value fails validation",
+			ike_errf(err, errlen, "DH group %u (%s): peer public value fails validation",
 			       g->group, g->name);
 			EVP_PKEY_free(pkey);
 			pkey = NULL;
@@ -261,7 +248,7 @@ int ike_dh_check_peer(uint16_t group, const uint8_t *peer, size_t len,
 	EVP_PKEY *pkey;
 
 	if (!g)
-		return dh_err(err, errlen, "DH group %u is not supported", group);
+		return ike_errf(err, errlen, "DH group %u is not supported", group);
 	pkey = peer_key(g, peer, len, err, errlen);
 	if (!pkey)
 		return -1;
@@ -280,7 +267,7 @@ struct ike_dh *ike_dh_from_private(uint16_t group, const uint8_t *priv,
 	EVP_PKEY_CTX *ctx = NULL;
 
 	if (!g) {
-		dh_err(err, errlen, "DH group %u is not supported", group);
+		ike_errf(err, errlen, "DH group %u is not supported", group);
 		return NULL;
 	}
 	dh = calloc(1, sizeof(*dh));
@@ -320,7 +307,7 @@ struct ike_dh *ike_dh_from_private(uint16_t group, const uint8_t *priv,
 	BN_free(y);
 	return dh;
 fail:
-	dh_err(err, errlen, "DH group %u (%s): invalid private/public key pair",
+	ike_errf(err, errlen, "DH group %u (%s): invalid private/public key pair",
 	       group, g->name);
 	EVP_PKEY_CTX_free(ctx);
 	BN_clear_free(x);
@@ -383,7 +370,7 @@ long ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t len,
 	long ret = -1;
 
 	if (cap < g->shared_len)
-		return dh_err(err, errlen, "DH group %u: output buffer too small", g->group);
+		return ike_errf(err, errlen, "DH group %u: output buffer too small", g->group);
 	pkey = peer_key(g, peer, len, err, errlen);
 	if (!pkey)
 		return -1;
@@ -392,7 +379,7 @@ long ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t len,
 	    (g->kind == DH_MODP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0) ||
 	    EVP_PKEY_derive_set_peer(ctx, pkey) <= 0 ||
 	    EVP_PKEY_derive(ctx, out, &outl) <= 0 || outl != g->shared_len) {
-		dh_err(err, errlen, g->kind == DH_X25519 ?
+		ike_errf(err, errlen, g->kind == DH_X25519 ?
 		       "DH group %u (%s): cannot derive the shared secret (low-order peer value)" :
 		       "DH group %u (%s): cannot derive the shared secret",
 		       g->group, g->name);
@@ -400,7 +387,7 @@ long ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t len,
 	}
 	if (all_zero(out, outl)) {
 		/* RFC 7748 6.1 / RFC 8031 2.3: a low-order point. */
-		dh_err(err, errlen, "DH group %u (%s): shared secret is all zero",
+		ike_errf(err, errlen, "DH group %u (%s): shared secret is all zero",
 		       g->group, g->name);
 		OPENSSL_cleanse(out, outl);
 		goto out;

@@ -168,6 +168,8 @@
 
 /* Printable names for logs and error messages; never NULL. */
 const char *ike_payload_name(uint8_t type);
+/* Format an error into @err (when given); returns -1 for the caller to return. */
+int ike_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *ike_notify_name(uint16_t type);
 const char *ike_exchange_name(uint8_t exch);
 

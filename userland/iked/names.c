@@ -2,9 +2,25 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * names.c - printable names of IKEv2 protocol numbers for logs and errors.
+ * names.c - printable names of IKEv2 protocol numbers for logs and errors,
+ * and the formatter of those errors.
  */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "ike.h"
+
+int ike_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
 
 const char *ike_payload_name(uint8_t type)
 {

@@ -65,19 +65,6 @@ static const struct alg_token tokens[] = {
 
 #define NTOKENS (sizeof(tokens) / sizeof(tokens[0]))
 
-__attribute__((format(printf, 3, 4)))
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static bool is_aead(uint16_t encr)
 {
 	return encr == IKE_ENCR_AES_GCM_16 || encr == IKE_ENCR_CHACHA20_POLY1305;
@@ -180,13 +167,13 @@ static int parse_algs(const char *str, const char *pname, unsigned int mask,
 		const struct alg_token *tok;
 
 		if (len == 0)
-			return perr(err, errlen, "%s proposal '%s': empty algorithm name", pname, str);
+			return ike_errf(err, errlen, "%s proposal '%s': empty algorithm name", pname, str);
 		tok = find_token(s, len);
 		if (!tok)
-			return perr(err, errlen, "%s proposal '%s': unknown algorithm '%.*s'",
+			return ike_errf(err, errlen, "%s proposal '%s': unknown algorithm '%.*s'",
 				    pname, str, (int)len, s);
 		if (!(tok->protos & mask))
-			return perr(err, errlen, "%s proposal '%s': '%s' is not valid in an %s proposal",
+			return ike_errf(err, errlen, "%s proposal '%s': '%s' is not valid in an %s proposal",
 				    pname, str, tok->name, pname);
 		if (tok->type == IKE_XF_ENCR) {
 			if (is_aead(tok->id))
@@ -195,13 +182,13 @@ static int parse_algs(const char *str, const char *pname, unsigned int mask,
 				*classic = true;
 		}
 		if (add_xf(out, tok->type, tok->id, tok->keylen))
-			return perr(err, errlen, "%s proposal '%s': more than %d algorithms",
+			return ike_errf(err, errlen, "%s proposal '%s': more than %d algorithms",
 				    pname, str, IKE_MAX_TRANSFORMS);
 		s += len;
 		if (*s == '-') {
 			s++;
 			if (!*s)
-				return perr(err, errlen, "%s proposal '%s': ends with '-'", pname, str);
+				return ike_errf(err, errlen, "%s proposal '%s': ends with '-'", pname, str);
 		}
 	}
 	return 0;
@@ -216,15 +203,15 @@ static int check_ciphers(const char *str, const char *pname, const struct ike_pr
 			 bool aead, bool classic, char *err, size_t errlen)
 {
 	if (!count_type(out, IKE_XF_ENCR))
-		return perr(err, errlen, "%s proposal '%s': no encryption algorithm", pname, str);
+		return ike_errf(err, errlen, "%s proposal '%s': no encryption algorithm", pname, str);
 	if (aead && classic)
-		return perr(err, errlen, "%s proposal '%s': AEAD and non-AEAD ciphers cannot be mixed in one proposal",
+		return ike_errf(err, errlen, "%s proposal '%s': AEAD and non-AEAD ciphers cannot be mixed in one proposal",
 			    pname, str);
 	if (aead && count_type(out, IKE_XF_INTEG))
-		return perr(err, errlen, "%s proposal '%s': an AEAD cipher takes no integrity algorithm",
+		return ike_errf(err, errlen, "%s proposal '%s': an AEAD cipher takes no integrity algorithm",
 			    pname, str);
 	if (classic && !count_type(out, IKE_XF_INTEG))
-		return perr(err, errlen, "%s proposal '%s': no integrity algorithm for the non-AEAD cipher",
+		return ike_errf(err, errlen, "%s proposal '%s': no integrity algorithm for the non-AEAD cipher",
 			    pname, str);
 	return 0;
 }
@@ -241,18 +228,18 @@ static int complete_for_proto(const char *str, uint8_t proto, struct ike_proposa
 	if (proto == IKE_PROTO_IKE) {
 		if (!count_type(out, IKE_XF_PRF)) {
 			if (aead)
-				return perr(err, errlen, "IKE proposal '%s': an AEAD cipher needs an explicit PRF (e.g. prfsha256)",
+				return ike_errf(err, errlen, "IKE proposal '%s': an AEAD cipher needs an explicit PRF (e.g. prfsha256)",
 					    str);
 			for (unsigned int i = 0, n = out->ntransforms; i < n; i++)
 				if (out->xf[i].type == IKE_XF_INTEG &&
 				    add_xf(out, IKE_XF_PRF, prf_for_integ(out->xf[i].id), 0))
-					return perr(err, errlen, "IKE proposal '%s': too many algorithms", str);
+					return ike_errf(err, errlen, "IKE proposal '%s': too many algorithms", str);
 		}
 		if (!count_type(out, IKE_XF_DH))
-			return perr(err, errlen, "IKE proposal '%s': no Diffie-Hellman group", str);
+			return ike_errf(err, errlen, "IKE proposal '%s': no Diffie-Hellman group", str);
 	} else if (!count_type(out, IKE_XF_ESN) &&
 		   add_xf(out, IKE_XF_ESN, IKE_ESN_NO, 0)) {
-		return perr(err, errlen, "ESP proposal '%s': too many algorithms", str);
+		return ike_errf(err, errlen, "ESP proposal '%s': too many algorithms", str);
 	}
 	return 0;
 }
@@ -268,9 +255,9 @@ int ike_proposal_parse(const char *str, uint8_t proto,
 	out->num = 1;
 	out->proto = proto;
 	if (proto != IKE_PROTO_IKE && proto != IKE_PROTO_ESP)
-		return perr(err, errlen, "proposal '%s': protocol %u is not IKE or ESP", str, proto);
+		return ike_errf(err, errlen, "proposal '%s': protocol %u is not IKE or ESP", str, proto);
 	if (!*str)
-		return perr(err, errlen, "empty %s proposal", pname);
+		return ike_errf(err, errlen, "empty %s proposal", pname);
 	if (parse_algs(str, pname, mask, out, &aead, &classic, err, errlen) ||
 	    check_ciphers(str, pname, out, aead, classic, err, errlen) ||
 	    complete_for_proto(str, proto, out, aead, err, errlen))
@@ -292,9 +279,9 @@ int ike_proposal_list_parse(const char *str, uint8_t proto,
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 
 		if (len >= sizeof(one))
-			return perr(err, errlen, "proposal '%.40s...' is too long", s);
+			return ike_errf(err, errlen, "proposal '%.40s...' is too long", s);
 		if (out->nprops == IKE_MAX_PROPOSALS)
-			return perr(err, errlen, "more than %d proposals in '%s'",
+			return ike_errf(err, errlen, "more than %d proposals in '%s'",
 				    IKE_MAX_PROPOSALS, str);
 		memcpy(one, s, len);
 		one[len] = 0;
@@ -474,7 +461,7 @@ int ike_proposal_select(const struct ike_sa_payload *mine,
 				return 0;
 	describe(mine, ours, sizeof(ours));
 	describe(offered, theirs, sizeof(theirs));
-	return perr(err, errlen, "no proposal chosen: peer offered %s, we accept %s",
+	return ike_errf(err, errlen, "no proposal chosen: peer offered %s, we accept %s",
 		    theirs, ours);
 }
 
@@ -487,13 +474,13 @@ int ike_proposal_check_answer(const struct ike_sa_payload *mine,
 	char got[128];
 
 	if (answer->nprops != 1)
-		return perr(err, errlen, "responder returned %u proposals, expected 1",
+		return ike_errf(err, errlen, "responder returned %u proposals, expected 1",
 			    answer->nprops);
 	a = &answer->prop[0];
 	ike_proposal_format(a, got, sizeof(got));
 	for (uint8_t type = IKE_XF_ENCR; type <= IKE_XF_MAX; type++)
 		if (count_type(a, type) > 1)
-			return perr(err, errlen, "responder's proposal %s has several transforms of type %u",
+			return ike_errf(err, errlen, "responder's proposal %s has several transforms of type %u",
 				    got, type);
 	for (unsigned int i = 0; i < mine->nprops; i++) {
 		struct ike_proposal tmp = *a;
@@ -505,6 +492,6 @@ int ike_proposal_check_answer(const struct ike_sa_payload *mine,
 		    match(&mine->prop[i], &tmp, flags, &chosen))
 			return 0;
 	}
-	return perr(err, errlen, "responder chose %s (proposal %u), which we did not offer",
+	return ike_errf(err, errlen, "responder chose %s (proposal %u), which we did not offer",
 		    got, a->num);
 }
