@@ -100,6 +100,8 @@ espiked_run b "$b"
 espiked_run a "$a"
 wait_for 30 eval 'espiked_child_up a && espiked_child_up b'
 wait_for 10 ping_ok "$a" 10.99.0.2
+# espctl's text output is what this checks (espctl(8)); the state is read in
+# its JSON everywhere else.
 ktap_result "espctl ike list: ESTABLISHED IKE SA, CHILD_SA with packets both ways" \
 	eval 'ike_list | grep -q "ike_sa #1: ESTABLISHED, initiator" &&
 	ike_list tun | grep -qE "transfer: [1-9][0-9]* packets, [0-9]+ bytes received; [1-9][0-9]* packets"'

@@ -70,9 +70,10 @@ hub_conf() {
 	EOF
 }
 
-# The hub's connection NAME has an installed CHILD_SA.
-hub_up() { espiked_ctl h list "$1" | grep -q 'CHILD_SA INSTALLED'; }
-hub_down() { espiked_ctl h list "$1" >/dev/null && ! hub_up "$1"; }
+# The hub's connection NAME has an installed CHILD_SA (hub_up) or the hub
+# answers and it has none (hub_down), in espctl ike list --json.
+hub_up() { espiked_child_up h "$1"; }
+hub_down() { [ "$(child_count h INSTALLED "$1")" = 0 ]; }
 ping_dev() { ip netns exec "$h" ping -q -c 1 -W 1 -I "$1" "$2" >/dev/null 2>&1; }
 n_sas() { ip netns exec "$1" "$REPO/userland/espctl" show "$2" --json | jq '.sas | length'; }
 
@@ -112,7 +113,8 @@ ktap_result "hub: both connections have a CHILD_SA" \
 	wait_secs 60 eval 'hub_up site-a && hub_up site-b'
 ktap_result "hub: each CHILD_SA on its own device (esp0 site-a, esp1 site-b)" \
 	eval '[ "$(n_sas "$h" esp0)" = 2 ] && [ "$(n_sas "$h" esp1)" = 2 ] &&
-	      espiked_ctl h list site-b | grep -q "device esp1"'
+	      ike_q h -e "any(.[] | select(.name == \"site-b\") | .ike_sas[].child_sas[];
+			      .device == \"esp1\")" >/dev/null'
 ktap_result "ping site a through esp0 and site b through esp1" \
 	eval 'wait_for 10 ping_dev esp0 10.99.1.2 && wait_for 10 ping_dev esp1 10.99.2.2'
 
@@ -128,6 +130,8 @@ ktap_result "up site-a: the tunnel is back and passes traffic" \
 # Cut site b off until the hub has declared it dead, then reconnect it: the
 # restart brings the tunnel back without anyone asking.
 ip -n "$b" link set wb down
+# Why the hub dropped site-b's IKE SA, and how often it was established
+# (the documented state changes, espiked(8) LOGGING), are in its log only.
 ktap_result "link to b cut: the hub detects the dead peer" \
 	wait_secs 60 grep -q "site-b.*dead peer" "$IKE_W/h.log"
 ktap_result "link to b cut: site a's tunnel still passes traffic" \
@@ -137,7 +141,8 @@ ktap_result "link to b back: dpd_action restart brings site-b up again" \
 	wait_secs 150 eval 'hub_up site-b && ping_dev esp1 10.99.2.2'
 ktap_result "hub log shows site-b re-established by the restart" \
 	eval '[ "$(grep -c "site-b\[[0-9]*\] .*-> ESTABLISHED" "$IKE_W/h.log")" -ge 2 ]'
+# Why site b closed its stale IKE SA is in its log only.
 ktap_result "site b: INITIAL_CONTACT closed its stale IKE SA, esp0 holds one SA pair" \
 	eval 'grep -q "INITIAL_CONTACT: the peer holds no other IKE SA" "$IKE_W/b.log" &&
-	      [ "$(espiked_ctl b list | grep -c "IKE_SA \[")" = 1 ] && [ "$(n_sas "$b" esp0)" = 2 ]'
+	      [ "$(ike_sa_count b)" = 1 ] && [ "$(n_sas "$b" esp0)" = 2 ]'
 ktap_finish

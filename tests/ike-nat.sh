@@ -99,16 +99,25 @@ es_conf() {
 	} > "$f"
 }
 
-# ike_line SIDE: the IKE_SA line of `ctl list`.
-ike_line() { espiked_ctl "$1" list | grep 'IKE_SA \['; }
+# ike_sas SIDE: SIDE's IKE SAs as espctl ike list --json shows them, one
+# compact object a line.
+ike_sas() { ike_q "$1" -c '.[].ike_sas[]'; }
+
+# ike_sa_is SIDE COND [JQ-ARGS...]: an IKE SA of SIDE meets COND (jq on the
+# IKE SA: .local, .remote, .nat_local "we are behind a NAT", .nat_remote
+# "the peer is behind a NAT"); prints SIDE's IKE SAs.
+ike_sa_is() {
+	local l cond=$2
+	l=$(ike_sas "$1") || return 1
+	shift 2
+	echo "$l"
+	jq -e -n "$@" "any(inputs; $cond)" <<<"$l" >/dev/null
+}
 
 # ike_ports SIDE LOCAL REMOTE-REGEX: the IKE SA runs between these
 # endpoints ("ADDR:PORT"; the remote one an extended regular expression).
 ike_ports() {
-	local l
-	l=$(ike_line "$1") || return 1
-	echo "$l"
-	grep -qE " $2 <-> $3 " <<<"$l"
+	ike_sa_is "$1" '.local == $l and (.remote | test("^(" + $r + ")$"))' --arg l "$2" --arg r "$3"
 }
 
 # encap NS: the encap object of esp0 in espctl's JSON, compact.
@@ -139,10 +148,12 @@ log_has() {	# log_has SIDE REGEX: the daemon's log matches
 	grep -qE "$2" "$IKE_W/$1.log" || { echo "no line matching '$2' in $1.log"; return 1; }
 }
 
+# The client found itself behind a NAT and moved IKE to port 4500; the
+# server found the peer behind a NAT, not itself, and followed the peer to
+# port 4500, which it logs from where to where (espiked(8) NAT TRAVERSAL).
 nat_detected() {
-	log_has c 'NAT detected: we are behind a NAT' &&
-		log_has c 'moving IKE to the NAT-T port: peer 192.0.2.2:500 -> 192.0.2.2:4500' &&
-		log_has s 'NAT detected: the peer is behind a NAT' &&
+	ike_sa_is c '.nat_local and .local == "10.0.1.2:4500" and .remote == "192.0.2.2:4500"' &&
+		ike_sa_is s '.nat_remote and (.nat_local | not)' &&
 		log_has s 'peer moved to the NAT-T port'
 }
 
@@ -201,7 +212,7 @@ check "NAT ruleset replaced (ports 30000..30100), conntrack flushed" flush_nat
 check "server esp0 floated to 30000..30100, its IKE SA followed (mapping event)" \
 	wait_for 30 eval 'encap_is "$s" 4500 30000 30100 0 &&
 		ike_ports s 192.0.2.2:4500 "192.0.2.1:300[0-9][0-9]|192.0.2.1:30100" &&
-		log_has s "mapping changed, IKE follows"'
+		log_has s "mapping changed, IKE follows"'	# documented: from where to where
 check "pings both ways after the mapping change" pings "$c" 10.99.0.2 "$s" 10.99.0.1
 # A crash: the client's daemon dies with its port 4500 socket in esp0's
 # hands. The device lets go of it, so a new espiked binds port 4500 again;
@@ -229,7 +240,7 @@ espiked_run n "$nat"
 ktap_result "no NAT: CHILD_SA up, both IKE SAs on port 500, no NAT flagged" \
 	wait_secs 30 eval 'espiked_child_up n && espiked_child_up s &&
 		ike_ports n 192.0.2.1:500 192.0.2.2:500 && ike_ports s 192.0.2.2:500 192.0.2.1:500 &&
-		! ike_line n | grep -q " NAT"'
+		ike_sa_is n "(.nat_local or .nat_remote) | not"'
 check "no NAT: plain ESP on both devices, pings both ways" \
 	eval 'no_encap "$nat" && no_encap "$s" && pings "$nat" 10.99.0.2 "$s" 10.99.0.1'
 espiked_stop
@@ -240,7 +251,7 @@ espiked_run n "$nat"
 ktap_result "encap yes: CHILD_SA up, both IKE SAs on port 4500, NAT flagged" \
 	wait_secs 30 eval 'espiked_child_up n && espiked_child_up s &&
 		ike_ports n 192.0.2.1:4500 192.0.2.2:4500 && ike_ports s 192.0.2.2:4500 192.0.2.1:4500 &&
-		ike_line s | grep -q " NAT"'
+		ike_sa_is s ".nat_local or .nat_remote"'
 check "encap yes: encap udp 4500 -> 4500 both sides (keepalive on the forcing side), pings" \
 	eval 'encap_is "$nat" 4500 4500 4500 5 && encap_is "$s" 4500 4500 4500 0 &&
 		pings "$nat" 10.99.0.2 "$s" 10.99.0.1'
@@ -291,7 +302,7 @@ espiked_run c "$c"
 ktap_result "espiked <-> charon: CHILD_SA up on both sides through the NAT" \
 	wait_secs 60 eval 'espiked_child_up c && sw_child_up'
 check "NAT seen by both: charon's remote host behind NAT, espiked behind a NAT" \
-	eval 'log_has c "NAT detected: we are behind a NAT" &&
+	eval 'ike_sa_is c .nat_local &&
 		grep -q "remote host is behind NAT" "$IKE_W/charon.log" &&
 		ike_ports c 10.0.1.2:4500 192.0.2.2:4500'
 check "client esp0 encap udp 4500 -> 4500; charon's xfrm state espinudp 4500 -> 20000..20100" \

@@ -129,7 +129,7 @@ EOF
 timeout 60 ip netns exec "$a" ping -q -n -i 0.1 -c 60 -W 1 -I esp0 10.99.0.2 >/dev/null 2>&1
 ktap_result "hard: $a's SAs hard-expired in the module and espiked removed the CHILD_SA" \
 	eval 'grep -q "hard-expired in the kernel: removing it" "$IKE_W/a.log" &&
-		grep -q "CHILD_SA removed from esp0" "$IKE_W/a.log"'
+		espiked_no_child a'	# the reason is in the log only
 check "hard: no SA left on $a's esp0; it counted what it could not send" no_sa_left "$a"
 espiked_stop
 

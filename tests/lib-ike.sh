@@ -10,6 +10,10 @@
 #
 #   espiked_run SIDE NS        start espiked with $IKE_W/SIDE.conf in NS
 #   espiked_ctl SIDE CMD...    espiked's control socket ("ctl list", ...)
+#   ike_q SIDE JQ-ARGS...      jq on SIDE's `espctl ike list --json`
+#   ike_sa_state SIDE CONN     the states of CONN's IKE SAs, one a line
+#   ike_sa_count SIDE [CONN]   how many IKE SAs (of CONN)
+#   child_count SIDE STATE [CONN]  how many CHILD_SAs in STATE (of CONN)
 #   espiked_child_up SIDE      a CHILD_SA is installed
 #   espiked_stop               stop every espiked
 #   sw_start NS                start charon in NS (one per test at a time)
@@ -106,10 +110,37 @@ espiked_run() {
 }
 
 espiked_ctl() { "$ESPIKED" -s "$IKE_W/$1.sock" ctl "${@:2}"; }
-espiked_child_up() { espiked_ctl "$1" list | grep -q 'CHILD_SA INSTALLED'; }
-espiked_no_child() {
-	espiked_ctl "$1" list >/dev/null && ! espiked_ctl "$1" list | grep -q 'CHILD_SA INSTALLED'
+
+# The daemon's state as `espctl ike list --json` shows it (Documentation/
+# espctl.8): an array of connections, each with its "ike_sas", each with
+# its "child_sas". The tests read states there, not in the log.
+#
+# ike_q SIDE JQ-ARGS...: jq with JQ-ARGS on that array; fails, printing
+# nothing, when SIDE's espiked does not answer.
+ike_q() {
+	local side=$1 out
+	shift
+	out=$("$ESPCTL" ike -s "$IKE_W/$side.sock" list --json) || return 1
+	jq "$@" <<<"$out"
 }
+# ike_sa_state SIDE CONN: the state of each IKE SA of CONN, one a line.
+ike_sa_state() {
+	ike_q "$1" -r --arg c "$2" '.[] | select(.name == $c) | .ike_sas[].state'
+}
+# ike_sa_count SIDE [CONN]: the number of IKE SAs (of CONN only).
+ike_sa_count() {
+	ike_q "$1" --arg c "${2:-}" '[.[] | select($c == "" or .name == $c) | .ike_sas[]] | length'
+}
+# child_count SIDE STATE [CONN]: the number of CHILD_SAs in STATE (of CONN).
+child_count() {
+	ike_q "$1" --arg s "$2" --arg c "${3:-}" \
+		'[.[] | select($c == "" or .name == $c) | .ike_sas[].child_sas[] |
+		  select(.state == $s)] | length'
+}
+# espiked_child_up SIDE [CONN]: an INSTALLED CHILD_SA (of CONN).
+espiked_child_up() { [ "$(child_count "$1" INSTALLED "${2:-}")" -ge 1 ] 2>/dev/null; }
+# espiked_no_child SIDE: the daemon answers, no CHILD_SA INSTALLED.
+espiked_no_child() { [ "$(child_count "$1" INSTALLED)" = 0 ]; }
 
 espiked_stop() {
 	local p

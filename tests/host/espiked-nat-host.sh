@@ -51,7 +51,13 @@ stop_all() {
 nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
 has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
 devline() { grep '^dev esp0 ' "$D/$1.kern"; }
-ike_line() { "$E" -s "$D/$1.sock" ctl list | grep 'IKE_SA \['; }
+# ike_sa_at NAME LOCAL REMOTE NAT: NAME has an IKE SA from LOCAL to REMOTE
+# (ADDRESS:PORT) for which NAT, a jq condition on its nat_local and
+# nat_remote (what espiked detected), holds; read in espctl ike list --json.
+ike_sa_at() {
+	ike_q "$1" -e --arg l "$2" --arg r "$3" \
+		"any(.[].ike_sas[]; .local == \$l and .remote == \$r and ($4))" >/dev/null
+}
 
 ktap_plan 8
 
@@ -62,16 +68,19 @@ start b
 start a
 wait_for 10 has_sas
 ok $? "encap yes: both daemons installed a CHILD_SA pair"
-ike_line a | grep -q " 127.0.0.1:$NA <-> 127.0.0.1:$NB .* NAT" &&
-	ike_line b | grep -q " 127.0.0.1:$NB <-> 127.0.0.1:$NA .* NAT"
+ike_sa_at a 127.0.0.1:$NA 127.0.0.1:$NB '.nat_local or .nat_remote' &&
+	ike_sa_at b 127.0.0.1:$NB 127.0.0.1:$NA '.nat_local or .nat_remote'
 ok $? "encap yes: both IKE SAs moved to the NAT-T ports and flag a NAT"
 [ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1 encap udp sport $NA dport $NB keepalive 7" ] &&
 	[ "$(devline b)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1 encap udp sport $NB dport $NA keepalive 0" ]
 ok $? "encap yes: devices encap udp between the NAT-T ports, keepalive on the claiming side only"
-grep -q 'we claim to be behind a NAT (encap yes)' "$D/a.log" &&
-	grep -q 'NAT detected: the peer is behind a NAT' "$D/b.log" &&
+# What each found: A claims to be behind a NAT, B sees the peer behind one.
+# That B followed its peer is logged "from where to where" (espiked(8) NAT
+# TRAVERSAL).
+ike_sa_at a 127.0.0.1:$NA 127.0.0.1:$NB '.nat_local and (.nat_remote | not)' &&
+	ike_sa_at b 127.0.0.1:$NB 127.0.0.1:$NA '(.nat_local | not) and .nat_remote' &&
 	grep -q 'peer moved to the NAT-T port' "$D/b.log"
-ok $? "encap yes: both logs say what they found, B followed A to the NAT-T port"
+ok $? "encap yes: A claims a NAT, B found the peer behind one and followed it to the NAT-T port"
 "$E" -s "$D/a.sock" ctl down tun >/dev/null
 wait_for 10 eval '[ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]'
 ok $? "encap yes: INFORMATIONAL Delete over the NAT-T ports removes both pairs"
@@ -86,7 +95,7 @@ start b
 start a
 wait_for 10 has_sas
 ok $? "no NAT: both daemons installed a CHILD_SA pair"
-ike_line a | grep -q " 127.0.0.1:$PA <-> 127.0.0.1:$PB " && ! ike_line a | grep -q " NAT" &&
+ike_sa_at a 127.0.0.1:$PA 127.0.0.1:$PB '(.nat_local or .nat_remote) | not' &&
 	[ "$(devline a)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ] &&
 	[ "$(devline b)" = "dev esp0 local 127.0.0.1 remote 127.0.0.1" ]
 ok $? "no NAT: IKE on the IKE ports, no encapsulation"

@@ -19,10 +19,21 @@
 #                        (crash, sanitizer report, leak) goes into $D/bad
 #   daemons_clean        one result: nothing in $D/bad, no sanitizer report
 #                        in the logs the test kept in $D/history
+#
+# The daemons' state, read through `espctl ike list --json` (ESPCTL, default
+# userland/espctl of this tree) on their control sockets:
+#
+#   ike_q NAME JQ-ARGS...          jq on the array of connections of NAME
+#   ike_sa_state NAME CONN         the states of CONN's IKE SAs, one a line
+#   ike_sa_count NAME [CONN]       how many IKE SAs (of CONN)
+#   child_count NAME STATE [CONN]  how many CHILD_SAs in STATE (of CONN)
 
 # shellcheck source=tests/lib-ktap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib-ktap.sh"
 
+ESPCTL=${ESPCTL:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/userland/espctl}
+[ -x "$ESPCTL" ] || ktap_bail "$ESPCTL not built (make -C userland espctl)"
+command -v jq >/dev/null || ktap_bail "jq is not installed (scripts/install-deps)"
 D=$(mktemp -d "/tmp/${1:?usage: . lib-host.sh NAME}.XXXXXX")
 pids=""
 helpers=""
@@ -77,4 +88,28 @@ daemons_clean() {
 	r=$?
 	[ $r = 0 ] || sed 's/^/# /' "$D/bad" 2>/dev/null
 	ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
+}
+
+# ike_q NAME JQ-ARGS...: jq with JQ-ARGS on `espctl ike list --json` of
+# daemon NAME (an array of connections, each with "ike_sas", each with
+# "child_sas"); fails, printing nothing, when the daemon does not answer.
+ike_q() {
+	local name=$1 out
+	shift
+	out=$("$ESPCTL" ike -s "$D/$name.sock" list --json) || return 1
+	jq "$@" <<<"$out"
+}
+# ike_sa_state NAME CONN: the state of each IKE SA of CONN, one a line.
+ike_sa_state() {
+	ike_q "$1" -r --arg c "$2" '.[] | select(.name == $c) | .ike_sas[].state'
+}
+# ike_sa_count NAME [CONN]: the number of IKE SAs (of CONN only).
+ike_sa_count() {
+	ike_q "$1" --arg c "${2:-}" '[.[] | select($c == "" or .name == $c) | .ike_sas[]] | length'
+}
+# child_count NAME STATE [CONN]: the number of CHILD_SAs in STATE (of CONN).
+child_count() {
+	ike_q "$1" --arg s "$2" --arg c "${3:-}" \
+		'[.[] | select($c == "" or .name == $c) | .ike_sas[].child_sas[] |
+		  select(.state == $s)] | length'
 }
