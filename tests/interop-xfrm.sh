@@ -41,18 +41,8 @@ test_cleanup() {
 # counters agree (it sent at least what xfrm accepted, received no more
 # than xfrm sent) and its device saw no authentication failure.
 wire_check() {
-	local me peer xin xout xfail etx erx eauth
-	if [ "$1" = 6 ]; then me=${ESP_O6[1]} peer=${ESP_O6[0]}
-	else me=${ESP_O4[1]} peer=${ESP_O4[0]}; fi
-	# IPv6 on the tunnel devices sends packets of its own (router
-	# solicitations, MLD) at any time: read each receiver's counter before
-	# its sender's, so that "sent >= received" holds whatever crosses in
-	# between.
-	xin=$(esp_xfrm_pkts "$b" "$peer" "$me" "$ESP_SPI_AB") || return 1
-	etx=$(esp_sa_stat "$a" esp0 out "$ESP_SPI_AB" tx_packets) || return 1
-	erx=$(esp_sa_stat "$a" esp0 in "$ESP_SPI_BA" rx_packets) || return 1
-	xout=$(esp_xfrm_pkts "$b" "$me" "$peer" "$ESP_SPI_BA") || return 1
-	xfail=$(esp_xfrm_failed "$b" "$peer" "$me" "$ESP_SPI_AB") || return 1
+	local xin xout xfail etx erx eauth
+	esp_wire_counts "$1" || return 1
 	eauth=$(esp_dev_stat "$a" esp0 rx_auth_fail) || return 1
 	echo "xfrm in (spi $ESP_SPI_AB): $xin packets, $xfail failed; xfrm out (spi $ESP_SPI_BA): $xout;" \
 		"espvti out tx_packets $etx, in rx_packets $erx, rx_auth_fail $eauth"

@@ -187,10 +187,11 @@ esp_espvti_up() {
 	esp_inner_addrs "$1" "$dev"
 }
 
-# esp_xfrmi_up SIDE OFAM: on SIDE, creates the xfrm interface ipsec0
-# (if_id $ESP_IF_ID) over the underlay, the two xfrm states of esp_keying in
-# tunnel mode (flag af-unspec: one state carries both inner families), the
-# policies for both inner families and the inner addresses.
+# esp_xfrmi_up SIDE OFAM [STATE-ARGS...]: on SIDE, creates the xfrm interface
+# ipsec0 (if_id $ESP_IF_ID) over the underlay, the two xfrm states of
+# esp_keying in tunnel mode (flag af-unspec: one state carries both inner
+# families; STATE-ARGS added to both, e.g. "encap espinudp 4500 4500 ADDR"),
+# the policies for both inner families and the inner addresses.
 esp_xfrmi_up() {
 	local ns me peer spi_out key_out spi_in key_in sel
 	local flags=(flag af-unspec)
@@ -199,10 +200,10 @@ esp_xfrmi_up() {
 	ip -n "$ns" link add ipsec0 type xfrm dev "${ESP_UL[$1]}" if_id "$ESP_IF_ID" || return 1
 	ip -n "$ns" xfrm state add src "$me" dst "$peer" proto esp spi "$spi_out" reqid 1 \
 		mode tunnel if_id "$ESP_IF_ID" "${flags[@]}" replay-window "$ESP_WIN" \
-		aead "$ESP_ALG" "$key_out" "$ESP_ICV" || return 1
+		aead "$ESP_ALG" "$key_out" "$ESP_ICV" "${@:3}" || return 1
 	ip -n "$ns" xfrm state add src "$peer" dst "$me" proto esp spi "$spi_in" reqid 1 \
 		mode tunnel if_id "$ESP_IF_ID" "${flags[@]}" replay-window "$ESP_WIN" \
-		aead "$ESP_ALG" "$key_in" "$ESP_ICV" || return 1
+		aead "$ESP_ALG" "$key_in" "$ESP_ICV" "${@:3}" || return 1
 	for sel in 0.0.0.0/0 ::/0; do
 		ip -n "$ns" xfrm policy add src "$sel" dst "$sel" dir out if_id "$ESP_IF_ID" \
 			tmpl src "$me" dst "$peer" proto esp reqid 1 mode tunnel || return 1
@@ -359,6 +360,25 @@ esp_xfrm_failed() {
 	out=$(ip -n "$1" -s xfrm state get src "$2" dst "$3" proto esp spi "$4") || return 1
 	n=$(grep -A1 '^[[:space:]]*stats:' <<<"$out" | grep -o 'failed [0-9]*' | tr -dc 0-9)
 	echo "${n:-0}"
+}
+
+# esp_wire_counts OFAM: reads, for espvti on side 0 ($a) keyed against xfrm
+# on side 1 ($b) by esp_keying, into the caller's variables: xin (packets
+# xfrm received on $ESP_SPI_AB), etx (espvti's outbound SA tx_packets), erx
+# (espvti's inbound SA rx_packets), xout (packets xfrm sent on
+# $ESP_SPI_BA), xfail (xfrm's integrity failures on $ESP_SPI_AB). Each
+# receiver's counter is read before its sender's, so that "sent >=
+# received" holds whatever crosses in between (IPv6 on the tunnel devices
+# sends packets of its own, router solicitations and MLD, at any time).
+esp_wire_counts() {
+	local me peer
+	if [ "$1" = 6 ]; then me=${ESP_O6[1]} peer=${ESP_O6[0]}
+	else me=${ESP_O4[1]} peer=${ESP_O4[0]}; fi
+	xin=$(esp_xfrm_pkts "$b" "$peer" "$me" "$ESP_SPI_AB") || return 1
+	etx=$(esp_sa_stat "$a" esp0 out "$ESP_SPI_AB" tx_packets) || return 1
+	erx=$(esp_sa_stat "$a" esp0 in "$ESP_SPI_BA" rx_packets) || return 1
+	xout=$(esp_xfrm_pkts "$b" "$me" "$peer" "$ESP_SPI_BA") || return 1
+	xfail=$(esp_xfrm_failed "$b" "$peer" "$me" "$ESP_SPI_AB")
 }
 
 # esp_ge A B: A >= B as numbers, else prints both.

@@ -111,32 +111,11 @@ espiked_run() {
 
 espiked_ctl() { "$ESPIKED" -s "$IKE_W/$1.sock" ctl "${@:2}"; }
 
-# The daemon's state as `espctl ike list --json` shows it (Documentation/
-# espctl.8): an array of connections, each with its "ike_sas", each with
-# its "child_sas". The tests read states there, not in the log.
-#
-# ike_q SIDE JQ-ARGS...: jq with JQ-ARGS on that array; fails, printing
-# nothing, when SIDE's espiked does not answer.
-ike_q() {
-	local side=$1 out
-	shift
-	out=$("$ESPCTL" ike -s "$IKE_W/$side.sock" list --json) || return 1
-	jq "$@" <<<"$out"
-}
-# ike_sa_state SIDE CONN: the state of each IKE SA of CONN, one a line.
-ike_sa_state() {
-	ike_q "$1" -r --arg c "$2" '.[] | select(.name == $c) | .ike_sas[].state'
-}
-# ike_sa_count SIDE [CONN]: the number of IKE SAs (of CONN only).
-ike_sa_count() {
-	ike_q "$1" --arg c "${2:-}" '[.[] | select($c == "" or .name == $c) | .ike_sas[]] | length'
-}
-# child_count SIDE STATE [CONN]: the number of CHILD_SAs in STATE (of CONN).
-child_count() {
-	ike_q "$1" --arg s "$2" --arg c "${3:-}" \
-		'[.[] | select($c == "" or .name == $c) | .ike_sas[].child_sas[] |
-		  select(.state == $s)] | length'
-}
+# ike_q, ike_sa_state, ike_sa_count, child_count: tests/lib-ike-state.sh,
+# on the daemons' sockets $IKE_W/SIDE.sock.
+IKE_SOCK_DIR=$IKE_W
+# shellcheck source=tests/lib-ike-state.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib-ike-state.sh"
 # espiked_child_up SIDE [CONN]: an INSTALLED CHILD_SA (of CONN).
 espiked_child_up() { [ "$(child_count "$1" INSTALLED "${2:-}")" -ge 1 ] 2>/dev/null; }
 # espiked_no_child SIDE: the daemon answers, no CHILD_SA INSTALLED.

@@ -82,23 +82,9 @@ counter() {
 
 # xfrm_encap_up OFAM: side 1 as in esp_xfrmi_up, states with espinudp.
 xfrm_encap_up() {
-	local ns me peer spi_out key_out spi_in key_in sel oa=0.0.0.0
-	esp_side_vars 1 "$1"
+	local oa=0.0.0.0
 	[ "$1" = 6 ] && oa=::
-	ip -n "$ns" link add ipsec0 type xfrm dev vb if_id "$ESP_IF_ID" || return 1
-	ip -n "$ns" xfrm state add src "$me" dst "$peer" proto esp spi "$spi_out" reqid 1 \
-		mode tunnel if_id "$ESP_IF_ID" flag af-unspec replay-window "$ESP_WIN" \
-		aead "$ESP_ALG" "$key_out" "$ESP_ICV" encap espinudp 4500 4500 "$oa" || return 1
-	ip -n "$ns" xfrm state add src "$peer" dst "$me" proto esp spi "$spi_in" reqid 1 \
-		mode tunnel if_id "$ESP_IF_ID" flag af-unspec replay-window "$ESP_WIN" \
-		aead "$ESP_ALG" "$key_in" "$ESP_ICV" encap espinudp 4500 4500 "$oa" || return 1
-	for sel in 0.0.0.0/0 ::/0; do
-		ip -n "$ns" xfrm policy add src "$sel" dst "$sel" dir out if_id "$ESP_IF_ID" \
-			tmpl src "$me" dst "$peer" proto esp reqid 1 mode tunnel || return 1
-		ip -n "$ns" xfrm policy add src "$sel" dst "$sel" dir in if_id "$ESP_IF_ID" \
-			tmpl src "$peer" dst "$me" proto esp reqid 1 mode tunnel || return 1
-	done
-	esp_inner_addrs 1 ipsec0
+	esp_xfrmi_up 1 "$1" encap espinudp 4500 4500 "$oa"
 }
 
 # espvti_encap_up OFAM: side 0 as in esp_espvti_up, with the endpoint and
@@ -128,14 +114,8 @@ encap_shown() {
 # wire_check OFAM: ESP crossed only as UDP 4500 -> 4500, xfrm verified all
 # that espvti sent, keepalives arrived and were counted by espvti.
 wire_check() {
-	local me peer xin xout xfail etx erx udp raw ka eka
-	if [ "$1" = 6 ]; then me=${ESP_O6[1]} peer=${ESP_O6[0]}
-	else me=${ESP_O4[1]} peer=${ESP_O4[0]}; fi
-	xin=$(esp_xfrm_pkts "$b" "$peer" "$me" "$ESP_SPI_AB") || return 1
-	etx=$(esp_sa_stat "$a" esp0 out "$ESP_SPI_AB" tx_packets) || return 1
-	erx=$(esp_sa_stat "$a" esp0 in "$ESP_SPI_BA" rx_packets) || return 1
-	xout=$(esp_xfrm_pkts "$b" "$me" "$peer" "$ESP_SPI_BA") || return 1
-	xfail=$(esp_xfrm_failed "$b" "$peer" "$me" "$ESP_SPI_AB") || return 1
+	local xin xout xfail etx erx udp raw ka eka
+	esp_wire_counts "$1" || return 1
 	udp=$(counter esp_in_udp) raw=$(counter raw) ka=$(counter keepalive)
 	eka=$(esp_dev_stat "$a" esp0 tx_keepalive) || return 1
 	echo "xfrm in $xin (failed $xfail), out $xout; espvti tx $etx rx $erx;" \

@@ -90,26 +90,8 @@ daemons_clean() {
 	ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
 }
 
-# ike_q NAME JQ-ARGS...: jq with JQ-ARGS on `espctl ike list --json` of
-# daemon NAME (an array of connections, each with "ike_sas", each with
-# "child_sas"); fails, printing nothing, when the daemon does not answer.
-ike_q() {
-	local name=$1 out
-	shift
-	out=$("$ESPCTL" ike -s "$D/$name.sock" list --json) || return 1
-	jq "$@" <<<"$out"
-}
-# ike_sa_state NAME CONN: the state of each IKE SA of CONN, one a line.
-ike_sa_state() {
-	ike_q "$1" -r --arg c "$2" '.[] | select(.name == $c) | .ike_sas[].state'
-}
-# ike_sa_count NAME [CONN]: the number of IKE SAs (of CONN only).
-ike_sa_count() {
-	ike_q "$1" --arg c "${2:-}" '[.[] | select($c == "" or .name == $c) | .ike_sas[]] | length'
-}
-# child_count NAME STATE [CONN]: the number of CHILD_SAs in STATE (of CONN).
-child_count() {
-	ike_q "$1" --arg s "$2" --arg c "${3:-}" \
-		'[.[] | select($c == "" or .name == $c) | .ike_sas[].child_sas[] |
-		  select(.state == $s)] | length'
-}
+# ike_q, ike_sa_state, ike_sa_count, child_count: tests/lib-ike-state.sh,
+# on the daemons' sockets $D/NAME.sock.
+IKE_SOCK_DIR=$D
+# shellcheck source=tests/lib-ike-state.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib-ike-state.sh"
