@@ -76,7 +76,7 @@ keys_match() {
 	[ "$(sa "$a" out key)" != "$(sa "$a" in key)" ]
 }
 
-ktap_plan 32
+ktap_plan 34
 
 # 1. AES-GCM-256 with ESN, FQDN and RFC822 identities
 conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 "local_id fqdn:a.example" \
@@ -253,6 +253,24 @@ ok $? "rekey: after rekeys one SA pair per side, keys and SPIs cross-match"
 ! grep -q 'refused state change' "$D/a.log" "$D/b.log" &&
 	[ "$(ike_sa_count a)" -le 2 ]
 ok $? "rekey: every state change allowed, old IKE SAs gone"
+
+# 9. the CHILD_SA rekeyed on its own lifetime, the IKE SA's an hour away:
+# nothing but the CHILD_SA timer starts these rekeys.
+stop_all
+: > "$D/a.log"
+: > "$D/b.log"
+conf "$D/a.conf" $PA $PB 127.0.0.1 127.0.0.1 'psk "rk"' "local_ts 10.1.0.0/24" \
+	"remote_ts 10.2.0.0/24" "device esp0" "start initiate" "child_lifetime 2s" \
+	"ike_lifetime 1h"
+conf "$D/b.conf" $PB $PA 127.0.0.1 127.0.0.1 'psk "rk"' "local_ts 10.2.0.0/24" \
+	"remote_ts 10.1.0.0/24" "device esp1" "child_lifetime 2s" "ike_lifetime 1h"
+start b
+start a
+wait_rk rekeys 'CHILD_SA 0x[0-9a-f]*/0x[0-9a-f]* rekeyed: new SPI' 3
+ok $? "child lifetime: CHILD_SA rekeyed at least 3 times on its own timer"
+! grep -q 'IKE SA rekeyed\|hard lifetime' "$D/a.log" "$D/b.log" &&
+	wait_rk eval 'has_sas && keys_match'
+ok $? "child lifetime: no IKE SA rekey, no hard expiry, one SA pair per side, keys match"
 stop_all
 daemons_clean
 
