@@ -110,6 +110,8 @@ def parse_logs(paths):
                             "seconds": float(f_[4]), "wallclock": float(f_[5])})
                     except ValueError:
                         boot_notes.append("unreadable IKE line: " + line[:200])
+        if cpus is None and not boot_notes and not boot_ike:
+            boot_notes.append(f"{path}: no BENCH line (the VM run failed before the bench?)")
         for x in boot_ike:
             x["cpus"] = cpus
         ike += boot_ike
