@@ -115,7 +115,8 @@ def parse_logs(paths):
         for x in boot_ike:
             x["cpus"] = cpus
         ike += boot_ike
-        notes[str(cpus)] = notes.get(str(cpus), []) + boot_notes
+        key = "?" if cpus is None else str(cpus)
+        notes[key] = notes.get(key, []) + boot_notes
     return runs, ike, notes
 
 
