@@ -11,8 +11,10 @@
 #                        from Debian's linux-source-6.12 (cached; the first run
 #                        compiles it), with longer stress and fuzz runs
 #   make demo            install deps, build, boot a VM and bring a tunnel up
-#   make bench           throughput against xfrm and WireGuard, IKE handshake
-#                        rate against strongSwan (VM; BENCH=ike: IKE only)
+#   make bench           throughput and packet rate against xfrm and WireGuard,
+#                        IKE handshake rate against strongSwan (VM; BENCH=ike:
+#                        IKE only; BENCH_ARGS='--quick' or other bench/run
+#                        options, e.g. BENCH_ARGS='-c 2 -w tcp1,udp64')
 #   make install         module into /lib/modules/KVER/extra, tools into PREFIX
 
 KERNELS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
@@ -62,7 +64,7 @@ demo:
 	scripts/demo
 
 bench: modules-all userland
-	bench/run $(if $(BENCH),-b $(BENCH))
+	bench/run $(if $(BENCH),-b $(BENCH)) $(BENCH_ARGS)
 
 fuzz: userland
 	$(MAKE) -C userland fuzz
