@@ -168,11 +168,6 @@ conntrack_4500() {
 		if (p + 0 >= lo && p + 0 <= hi) f = 1 } END { exit !f }' <<<"$out"
 }
 
-keepalives_arrive() {
-	local k
-	k=$(esp_dev_stat "$s" esp0 rx_keepalive) && [ "$k" -ge 1 ]
-}
-
 pings() {	# pings NS-A ADDR-A NS-B ADDR-B: one answered echo each way
 	ping_within 10 "$1" -I esp0 "$2" && ping_within 10 "$3" "$4"
 }
@@ -205,7 +200,7 @@ check "ping client -> server" ping_within 10 "$c" -I esp0 10.99.0.2
 check "ping server -> client" ping_within 10 "$s" -I esp0 10.99.0.1
 check "NAT's conntrack: client 4500 -> server 4500 masqueraded to 20000..20100" \
 	conntrack_4500 20000 20100
-check "client keepalives reach the server" wait_for 10 keepalives_arrive
+check "client keepalives reach the server" wait_for 10 esp_keepalives_arrive "$s"
 
 esp_bg ns_exec "$c" ping -q -i 0.2 -w 120 10.99.0.2
 check "NAT ruleset replaced (ports 30000..30100), conntrack flushed" flush_nat

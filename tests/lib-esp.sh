@@ -381,6 +381,17 @@ esp_wire_counts() {
 	xfail=$(esp_xfrm_failed "$b" "$peer" "$me" "$ESP_SPI_AB")
 }
 
+# esp_tunnel_ok: the espvti pair of esp_topo passes traffic both ways.
+esp_tunnel_ok() {
+	esp_ping "$a" "${ESP_I4[1]}" && esp_ping "$b" "${ESP_I6[0]}"
+}
+
+# esp_keepalives_arrive NS: esp0 in NS counted at least one NAT-T keepalive.
+esp_keepalives_arrive() {
+	local k
+	k=$(esp_dev_stat "$1" esp0 rx_keepalive) && [ "$k" -ge 1 ]
+}
+
 # esp_ge A B: A >= B as numbers, else prints both.
 esp_ge() {
 	[ "$1" -ge "$2" ] 2>/dev/null || { echo "$1 is not >= $2"; return 1; }

@@ -146,3 +146,13 @@ trap cleanup EXIT
 # The guest has no udev and no login environment: make sure that tools find
 # what they need.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# random_hex N: N random bytes as hex digits.
+random_hex() {
+	head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# mtu_of NS DEV: the MTU of DEV in NS.
+mtu_of() {
+	ns_exec "$1" cat "/sys/class/net/$2/mtu"
+}

@@ -108,11 +108,6 @@ sa_x_up() {
 		ts-remote 10.99.0.0/24,fd00:99::/64
 }
 
-# tunnel_ok: the espvti pair passes traffic both ways.
-tunnel_ok() {
-	esp_ping "$a" "${ESP_I4[1]}" && esp_ping "$b" "${ESP_I6[0]}"
-}
-
 # link_errors: ip -s -s link of esp0 in $b reports rx_auth_fail as CRC
 # errors, rx_malformed as length errors and rx_bad_trailer + rx_bad_inner
 # as frame errors.
@@ -144,7 +139,7 @@ KEY_X=$(esp_hex 20)
 STAT_SPI=$SPI_X		# esp_expect_rx looks at the counters of that SA
 
 check "espvti pair (outer IPv4)" esp_espvti_pair 4 || ktap_bail "no tunnel"
-check "tunnel works before" tunnel_ok
+check "tunnel works before" esp_tunnel_ok
 check "inbound SA $SPI_X with selectors on side 1" sa_x_up || ktap_bail "no SA to craft for"
 
 for OFAM in 4 6; do
@@ -175,7 +170,7 @@ for OFAM in 4 6; do
 		craft $((s + 10))
 done
 
-check "tunnel still works" tunnel_ok
+check "tunnel still works" esp_tunnel_ok
 check "ip -s -s link: CRC = rx_auth_fail, length = rx_malformed, frame = trailer + inner" \
 	link_errors
 

@@ -129,12 +129,6 @@ flush_nat() {
 	nat_rules 30000 30100 && ns_exec "$nat" conntrack -F
 }
 
-# keepalives_arrive: the server counted at least one NAT keepalive.
-keepalives_arrive() {
-	local k
-	k=$(esp_dev_stat "$s" esp0 rx_keepalive) && [ "$k" -ge 1 ]
-}
-
 # conntrack_new_port: the NAT's conntrack entry for the client's UDP 4500
 # flow is translated to a port in 30000..30100.
 conntrack_new_port() {
@@ -171,7 +165,7 @@ check "ping client -> server through the NAT" esp_ping "$c" 10.99.0.2
 check "server floated to the NAT's port 20000..20100" dport_in 20000 20100
 check "mapping event 192.0.2.1:4500 -> 192.0.2.1:20000..20100" show_mapping 4500 4500 20000 20100
 check "ping server -> client (inner IPv6) through the NAT" esp_ping "$s" fd00:99::1
-check "client keepalives cross the NAT" wait_for 10 keepalives_arrive
+check "client keepalives cross the NAT" wait_for 10 esp_keepalives_arrive "$s"
 
 # Mid-stream: a ping runs while the NAT forgets every mapping.
 esp_bg ns_exec "$c" ping -q -i 0.2 -w 120 10.99.0.2 >/dev/null 2>&1

@@ -47,11 +47,6 @@ test_cleanup() {
 	ip link del vq0 2>/dev/null
 }
 
-# random_hex N: N random bytes as hex digits.
-random_hex() {
-	head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
-}
-
 # send_to PORT HEX: one datagram from $a to 127.0.0.1:PORT.
 send_to() {
 	ns_exec "$a" python3 -c '

@@ -38,8 +38,9 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
 . "$(dirname "$0")/lib-esp.sh"
+# shellcheck source=tests/lib-handover.sh
+. "$(dirname "$0")/lib-handover.sh"	# HANDOVER, got
 
-HANDOVER=$REPO/tests/tools/udp-handover.py
 H1=$ESP_TMP/h1.json	# what the process holding port 4500 received
 H2=$ESP_TMP/h2.json	# the same for port 4600
 H3=$ESP_TMP/h3.json	# the second process on port 4500
@@ -59,17 +60,6 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("", 4501))
 s.sendto(bytes.fromhex(sys.argv[1]), ("192.0.2.1", int(sys.argv[2])))' "$1" "$2"
-}
-
-# got FILE JQ_FILTER: the helper's output FILE has an event matching
-# JQ_FILTER (a jq boolean over one event).
-got() {
-	jq -e -s "map(select($2)) | length > 0" "$1" >/dev/null 2>&1
-}
-
-# random_hex N: N random bytes as hex digits.
-random_hex() {
-	head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'
 }
 
 # lands_on FILE HEX PORT: one datagram with payload HEX sent from $b to

@@ -76,10 +76,6 @@ topology() {
 		wait_for 10 ns_exec "$a" ping -c 1 -W 1 2001:db8:2::2
 }
 
-mtu_of() { # NS DEV
-	ns_exec "$1" cat "/sys/class/net/$2/mtu"
-}
-
 # pair OFAM ENCAP: esp0 on both sides with outer family OFAM; with ENCAP
 # "udp" both send ESP in UDP from and to port 4500 (the module's own
 # sockets), and esp0's MTU drops by the 8 bytes of the UDP header. $a

@@ -33,10 +33,6 @@ test_cleanup() {
 	esp_cleanup
 }
 
-mtu_of() { # NS DEV
-	ns_exec "$1" cat "/sys/class/net/$2/mtu"
-}
-
 # mtu_sane NS: esp0's MTU is below the underlay's 1500 by at most 80 bytes
 # and at least the smallest overhead, and espctl reports the same value.
 mtu_sane() {

@@ -59,10 +59,7 @@ sa() {
 		for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
 }
 
-nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
-no_sas() { [ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]; }
 a_no_sas() { [ "$(nsa "$D/a.kern")" = 0 ]; }
-has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
 established() { [ "$(ike_sa_state "$1" tun)" = ESTABLISHED ]; }
 
 # Keys and SPIs cross-match: A out = B in, B out = A in.

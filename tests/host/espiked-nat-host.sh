@@ -48,8 +48,6 @@ stop_all() {
 	stop_daemons
 }
 
-nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
-has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
 devline() { grep '^dev esp0 ' "$D/$1.kern"; }
 # ike_sa_at NAME LOCAL REMOTE NAT: NAME has an IKE SA from LOCAL to REMOTE
 # (ADDRESS:PORT) for which NAT, a jq condition on its nat_local and

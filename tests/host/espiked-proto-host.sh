@@ -122,8 +122,6 @@ stop_all() {
 	helpers=""
 }
 
-nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
-has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
 # The daemons' state, from espctl ike list --json (lib-host.sh): an IKE SA
 # ESTABLISHED, the number of IKE SAs, the half-open ones of B (INIT_DONE,
 # responder), the half-open one of B with initiator SPI SPI.

@@ -90,6 +90,13 @@ daemons_clean() {
 	ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
 }
 
+# The SAs the fake kernel backend holds, one "sa ..." line each in
+# $D/NAME.kern (espiked -K fake:FILE): nsa FILE counts them; has_sas: one
+# pair on each side; no_sas: none on either side.
+nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0; }
+has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
+no_sas() { [ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]; }
+
 # ike_q, ike_sa_state, ike_sa_count, child_count: tests/lib-ike-state.sh,
 # on the daemons' sockets $D/NAME.sock.
 IKE_SOCK_DIR=$D
