@@ -504,17 +504,6 @@ sa_memory_back() {
 	return 1
 }
 
-# rmmod_now: rmmod espvti, retried for at most 10 s while still in use.
-rmmod_now() {
-	local i
-	for i in $(seq 1 20); do
-		rmmod espvti && return 0
-		sleep 0.5
-	done
-	lsmod | grep -w espvti
-	return 1
-}
-
 esp_require_tools jq python3 nsenter ss
 ktap_plan 17
 espvti_load

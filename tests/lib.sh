@@ -156,3 +156,30 @@ random_hex() {
 mtu_of() {
 	ns_exec "$1" cat "/sys/class/net/$2/mtu"
 }
+
+# absent NS DEV: no device DEV in NS (the initial namespace when NS is
+# empty); says which one is still there.
+absent() {
+	local ns=()
+	[ -n "$1" ] && ns=(-n "$1")
+	if ip "${ns[@]}" link show dev "$2" >/dev/null 2>&1; then
+		echo "$2 still exists${1:+ in $1}"
+		return 1
+	fi
+}
+
+# rmmod_now: rmmod espvti; a module still in use (packets or work in
+# flight) is retried for at most 10 s.
+rmmod_now() {
+	local i
+	for i in $(seq 1 20); do
+		if rmmod espvti 2>/dev/null; then
+			[ "$i" = 1 ] || ktap_diag "rmmod succeeded at attempt $i"
+			return 0
+		fi
+		sleep 0.5
+	done
+	rmmod espvti && return 0	# its error said, this once
+	lsmod | grep -w espvti
+	return 1
+}

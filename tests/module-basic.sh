@@ -41,14 +41,6 @@ mtu_is() {
 	[ "$m" = "$2" ] || { echo "mtu is $m, want $2"; return 1; }
 }
 
-# absent NS DEV: no device DEV in NS.
-absent() {
-	if link_show "$1" "$2" >/dev/null 2>&1; then
-		echo "$2 still exists${1:+ in $1}"
-		return 1
-	fi
-}
-
 # selftest_ok: the load-time self-test lines say it passed and none failed.
 selftest_ok() {
 	local log
@@ -96,7 +88,7 @@ check "netns a's esp0 is not in netns b or the initial netns" \
 ip link add esp0 type espvti
 check "rmmod espvti with devices in three namespaces" rmmod espvti
 check "every device went away with the module" \
-	bash -c "$(declare -f link_show absent); absent '$a' esp0 && absent '$b' esp1 && absent '' esp0 && [ ! -d /sys/module/espvti ]"
+	bash -c "$(declare -f absent); absent '$a' esp0 && absent '$b' esp1 && absent '' esp0 && [ ! -d /sys/module/espvti ]"
 
 # Load again: everything works as the first time.
 espvti_load

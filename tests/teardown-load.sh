@@ -156,24 +156,6 @@ load_flowing() {
 	done
 }
 
-# absent NS DEV: no device DEV in NS.
-absent() {
-	! ip -n "$1" link show dev "$2" >/dev/null 2>&1
-}
-
-# rmmod_now: rmmod espvti; a module still in use is retried for at most 10 s.
-rmmod_now() {
-	local i
-	for i in $(seq 1 20); do
-		if rmmod espvti 2>/dev/null; then
-			[ "$i" = 1 ] || ktap_diag "rmmod succeeded at attempt $i"
-			return 0
-		fi
-		sleep 0.5
-	done
-	rmmod espvti || { lsmod | grep -w espvti; return 1; }
-}
-
 # reload: rmmod (unless gone already), then load the module again.
 reload() {
 	if [ -d /sys/module/espvti ]; then

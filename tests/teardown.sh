@@ -38,32 +38,12 @@ flood() {
 	esp_bg ip netns exec "$1" ping -f -q -w 120 "$2" >/dev/null 2>&1
 }
 
-# absent NS DEV: no device DEV in NS.
-absent() {
-	if ip -n "$1" link show dev "$2" >/dev/null 2>&1; then
-		echo "$2 still exists in $1"
-		return 1
-	fi
-}
-
 # not_listed NS: espctl show --json in NS lists no esp0.
 not_listed() {
 	local n
 	n=$(esp_show_json "$1" | jq -r "$ESP_JQ_DEFS"'[devices | select(.ifname == "esp0")] | length') ||
 		return 1
 	[ "$n" = 0 ] || { echo "espctl still lists esp0 in $1"; return 1; }
-}
-
-# rmmod_now: rmmod espvti; a module still in use is retried for at most 10 s
-# (each refusal is shown).
-rmmod_now() {
-	local i
-	for i in $(seq 1 20); do
-		rmmod espvti && { [ "$i" = 1 ] || echo "rmmod succeeded at attempt $i"; return 0; }
-		sleep 0.5
-	done
-	lsmod | grep -w espvti
-	return 1
 }
 
 # unloaded: the module and every espvti device are gone.
