@@ -392,37 +392,49 @@ static void diag_crypto_busy(const struct espctl_dev_info *d, uint64_t v, const 
 		 "the crypto implementation cannot keep up (or a flood of forged packets for a known SPI): see the module parameters crypto_max_inflight and crypto_max_inflight_sa, and espctl set DEV crypto");
 }
 
-/* The drop counters that moved, one finding each, in this order. */
+/**
+ * struct diag_drop - a drop counter (or two, summed) and its finding
+ * @stat: ESPVTI_STAT_* counter
+ * @stat2: a second counter added to it, or DIAG_NO_STAT
+ * @finding: adds the finding for @v packets dropped @since when
+ */
+struct diag_drop {
+	unsigned int stat, stat2;
+	void (*finding)(const struct espctl_dev_info *d, uint64_t v, const char *since,
+			struct diag_result *out);
+};
+
+#define DIAG_NO_STAT	(~0u)
+
+/* The drop counters checked, in the order their findings are listed. */
+static const struct diag_drop diag_drop_table[] = {
+	{ ESPVTI_STAT_TX_NO_ROUTE, DIAG_NO_STAT, diag_no_route },
+	{ ESPVTI_STAT_RX_AUTH_FAIL, DIAG_NO_STAT, diag_auth_fail },
+	{ ESPVTI_STAT_RX_REPLAY, DIAG_NO_STAT, diag_replay },
+	{ ESPVTI_STAT_RX_SELECTOR, DIAG_NO_STAT, diag_rx_selector },
+	{ ESPVTI_STAT_TX_SELECTOR, DIAG_NO_STAT, diag_tx_selector },
+	{ ESPVTI_STAT_TX_TOO_BIG, DIAG_NO_STAT, diag_too_big },
+	{ ESPVTI_STAT_RX_CRYPTO_BUSY, ESPVTI_STAT_TX_CRYPTO_BUSY, diag_crypto_busy },
+};
+
+/* The drop counters that moved, one finding each, in the table's order. */
 static void diag_drops(const struct diag_input *in, struct diag_result *out)
 {
-	const struct espctl_dev_info *d = in->now;
+	const size_t n = sizeof(diag_drop_table) / sizeof(diag_drop_table[0]);
 	char since[64];
 	uint64_t v;
 
 	diag_since(in, since, sizeof(since));
-	out->checks += 7;
-	v = diag_delta(in, ESPVTI_STAT_TX_NO_ROUTE);
-	if (v)
-		diag_no_route(d, v, since, out);
-	v = diag_delta(in, ESPVTI_STAT_RX_AUTH_FAIL);
-	if (v)
-		diag_auth_fail(d, v, since, out);
-	v = diag_delta(in, ESPVTI_STAT_RX_REPLAY);
-	if (v)
-		diag_replay(d, v, since, out);
-	v = diag_delta(in, ESPVTI_STAT_RX_SELECTOR);
-	if (v)
-		diag_rx_selector(d, v, since, out);
-	v = diag_delta(in, ESPVTI_STAT_TX_SELECTOR);
-	if (v)
-		diag_tx_selector(d, v, since, out);
-	v = diag_delta(in, ESPVTI_STAT_TX_TOO_BIG);
-	if (v)
-		diag_too_big(d, v, since, out);
-	v = diag_delta(in, ESPVTI_STAT_RX_CRYPTO_BUSY) +
-	    diag_delta(in, ESPVTI_STAT_TX_CRYPTO_BUSY);
-	if (v)
-		diag_crypto_busy(d, v, since, out);
+	out->checks += n;
+	for (size_t i = 0; i < n; i++) {
+		const struct diag_drop *t = &diag_drop_table[i];
+
+		v = diag_delta(in, t->stat);
+		if (t->stat2 != DIAG_NO_STAT)
+			v += diag_delta(in, t->stat2);
+		if (v)
+			t->finding(in->now, v, since, out);
+	}
 }
 
 static void diag_routes(const struct diag_input *in, struct diag_result *out)
