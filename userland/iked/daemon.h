@@ -238,4 +238,12 @@ void ctl_close(void);
 /* Client side: send @cmd to the daemon at @path, print the answer. */
 int ctl_client(const char *path, int argc, char **argv);
 
+/*
+ * notify.c: a "KEY=VALUE" state for the service manager at $NOTIFY_SOCKET
+ * (sd_notify(3) protocol; nothing without it): 0, or -1 logged.
+ */
+int notify(const char *state);
+/* RELOADING=1 with the MONOTONIC_USEC systemd asks for. */
+int notify_reloading(void);
+
 #endif /* ESPIKED_DAEMON_H */

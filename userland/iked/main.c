@@ -3,7 +3,8 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * main.c - espiked(8): options, pid file, the poll() main loop over the
- * IKE sockets, the control socket, kernel events, signals and timers.
+ * IKE sockets, the control socket, kernel events, signals and timers, and
+ * the service manager told when it is ready and stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,13 +32,14 @@ struct daemon ikd = { .ike4 = -1, .ike6 = -1, .natt4 = -1, .natt6 = -1 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: espiked [-d] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
+		"usage: espiked [-d|-F] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
 		"       espiked [-s SOCKET] ctl list [NAME]|status [NAME]|up NAME|down NAME\n"
 		"  -f  configuration file (default " DEFAULT_CONF ")\n"
 		"  -p  pid file (default " DEFAULT_PID ")\n"
 		"  -s  control socket (default " DEFAULT_SOCK ")\n"
 		"  -K  kernel interface: netlink (default) or fake:PATH (tests)\n"
 		"  -d  stay in the foreground, log to stderr with debug messages\n"
+		"  -F  stay in the foreground, log to syslog (systemd: Type=notify)\n"
 		"  -n  check the configuration and exit\n");
 }
 
@@ -190,7 +192,7 @@ static void start_conns(void)
 /* What the command line asks for. */
 struct options {
 	const char *conf, *pid, *sock, *kspec;
-	bool fg, check;
+	bool fg, debug, check;
 };
 
 /*
@@ -202,13 +204,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+f:p:s:K:dnh")) != -1) {
+	while ((opt = getopt(argc, argv, "+f:p:s:K:dFnh")) != -1) {
 		switch (opt) {
 		case 'f': o->conf = optarg; break;
 		case 'p': o->pid = optarg; break;
 		case 's': o->sock = optarg; break;
 		case 'K': o->kspec = optarg; break;
-		case 'd': o->fg = true; break;
+		case 'd': o->fg = o->debug = true; break;
+		case 'F': o->fg = true; break;
 		case 'n': o->check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -219,9 +222,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /*
  * The daemon once everything is open: into the background unless @o->fg, the
- * pid written, signals as a descriptor, the connections started, then the
- * loop until a signal and the IKE SAs shut down. 0 on a clean stop, 1 (logged)
- * otherwise; the caller closes what it opened.
+ * pid written, signals as a descriptor, the connections started, the
+ * service manager told (READY=1), then the loop until a signal (STOPPING=1)
+ * and the IKE SAs shut down. 0 on a clean stop, 1 (logged) otherwise; the
+ * caller closes what it opened.
  */
 static int serve(const struct options *o)
 {
@@ -231,7 +235,7 @@ static int serve(const struct options *o)
 		log_err("daemon: %s", strerror(errno));
 		return 1;
 	}
-	if (!o->fg)
+	if (!o->debug)
 		log_setup(LOG_DEST_SYSLOG, false, "espiked");
 	if (pidfile_write())
 		return 1;
@@ -241,7 +245,9 @@ static int serve(const struct options *o)
 	log_info("espiked started: configuration %s, control socket %s, IKE port %u, NAT-T port %u",
 		 o->conf, o->sock, ikd.conf->ike_port, ikd.conf->natt_port);
 	start_conns();
+	notify("READY=1");
 	ret = run(sfd) ? 1 : 0;
+	notify("STOPPING=1");
 	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
 		info_retry_cancel(cn);
 	shutdown_sas();
@@ -269,7 +275,7 @@ int main(int argc, char **argv)
 		return ctl_client(o.sock, argc - optind - 1, argv + optind + 1);
 	}
 	/* Until the daemon is in the background, errors go to the terminal. */
-	log_setup(o.fg ? LOG_DEST_STDERR : LOG_DEST_PLAIN, o.fg, "espiked");
+	log_setup(o.debug ? LOG_DEST_STDERR : LOG_DEST_PLAIN, o.debug, "espiked");
 	ikd.conf = conf_load(o.conf);
 	if (!ikd.conf)
 		return 1;
