@@ -3,8 +3,8 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * main.c - espiked(8): options, pid file, the poll() main loop over the
- * IKE sockets, the control socket, kernel events, signals and timers, and
- * the service manager told when it is ready and stops.
+ * IKE sockets, the control socket, kernel events, signals (SIGHUP: reload)
+ * and timers, and the service manager told when it is ready and stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +33,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: espiked [-d|-F] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
-		"       espiked [-s SOCKET] ctl list [NAME]|status [NAME]|up NAME|down NAME\n"
+		"       espiked [-s SOCKET] ctl list [NAME]|status [NAME]|up NAME|down NAME|reload\n"
 		"  -f  configuration file (default " DEFAULT_CONF ")\n"
 		"  -p  pid file (default " DEFAULT_PID ")\n"
 		"  -s  control socket (default " DEFAULT_SOCK ")\n"
@@ -118,6 +118,19 @@ static void shutdown_sas(void)
 	ike_sa_reap();
 }
 
+static void on_signal(uint32_t signo)
+{
+	char summary[512];
+
+	if (signo == SIGHUP) {
+		log_info("signal %u (SIGHUP): reloading the configuration", signo);
+		reload_run(NULL, NULL, summary, sizeof(summary));
+		return;
+	}
+	log_info("signal %u: stopping", signo);
+	ikd.quit = true;
+}
+
 static int run(int sfd)
 {
 	for (;;) {
@@ -141,10 +154,8 @@ static int run(int sfd)
 			if (fds[i] == sfd) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					log_info("signal %u: stopping", si.ssi_signo);
-					ikd.quit = true;
-				}
+				if (read(sfd, &si, sizeof(si)) == sizeof(si))
+					on_signal(si.ssi_signo);
 			} else if (fds[i] == ctl_fd()) {
 				ctl_accept();
 			} else if (fds[i] == kfd) {
@@ -155,12 +166,13 @@ static int run(int sfd)
 		}
 		timer_run();
 		ike_sa_reap();
+		reload_reap();
 		if (ikd.quit)
 			return 0;
 	}
 }
 
-/* SIGTERM and SIGINT as a descriptor for the loop (SIGPIPE ignored); -1 logged. */
+/* SIGTERM, SIGINT and SIGHUP as a descriptor for the loop (SIGPIPE ignored); -1 logged. */
 static int signals_fd(void)
 {
 	sigset_t mask;
@@ -170,6 +182,7 @@ static int signals_fd(void)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
@@ -251,6 +264,7 @@ static int serve(const struct options *o)
 	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
 		info_retry_cancel(cn);
 	shutdown_sas();
+	reload_reap();		/* no IKE SA is left to refer to a retired conn */
 	close(sfd);
 	return ret;
 }
@@ -261,7 +275,7 @@ int main(int argc, char **argv)
 		.conf = DEFAULT_CONF, .pid = DEFAULT_PID, .sock = DEFAULT_SOCK,
 		.kspec = "netlink",
 	};
-	char err[512];
+	char err[512], *conf_path;
 	int status, ret = 1;
 
 	status = parse_options(argc, argv, &o);
@@ -279,9 +293,13 @@ int main(int argc, char **argv)
 	ikd.conf = conf_load(o.conf);
 	if (!ikd.conf)
 		return 1;
+	/* A reload reads it again, after daemon(3) went to "/". */
+	conf_path = realpath(o.conf, NULL);
+	ikd.conf_path = conf_path ? conf_path : o.conf;
 	if (o.check) {
 		printf("%s: configuration OK\n", o.conf);
 		conf_free(ikd.conf);
+		free(conf_path);
 		return 0;
 	}
 	if (RAND_bytes(ikd.cookie_secret, sizeof(ikd.cookie_secret)) != 1) {
@@ -314,6 +332,7 @@ close_kern:
 	kern_close(ikd.kern);
 free_conf:
 	conf_free(ikd.conf);
+	free(conf_path);
 	OPENSSL_cleanse(ikd.cookie_secret, sizeof(ikd.cookie_secret));
 	return ret;
 }
