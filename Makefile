@@ -13,7 +13,8 @@
 #   make demo            install deps, build, boot a VM and bring a tunnel up
 #   make bench           throughput against xfrm and WireGuard, IKE handshake
 #                        rate against strongSwan (VM; BENCH=ike: IKE only)
-#   make install         module into /lib/modules/KVER/extra, tools into PREFIX
+#   make install         module into /lib/modules/KVER/extra, tools into PREFIX,
+#                        espiked.service into UNITDIR (default /lib/systemd/system)
 
 KERNELS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
 KVER ?= $(lastword $(shell printf '%s\n' $(KERNELS) | sort -V))
@@ -71,6 +72,7 @@ install: module userland
 	install -D -m 0644 $(BUILD)/espvti.ko $(DESTDIR)/lib/modules/$(KVER)/extra/espvti.ko
 	$(MAKE) -C userland install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 0644 Documentation/espctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/espctl.8
+	install -D -m 0644 Documentation/espiked.8 $(DESTDIR)$(PREFIX)/share/man/man8/espiked.8
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 
 clean:
