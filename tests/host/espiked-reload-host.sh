@@ -20,7 +20,9 @@
 # the new settings, a removed connection is gone on both sides with no SA
 # left on its device, an added one is up. A file with an error at a known
 # line, or a changed ike_port, changes nothing and says FILE:LINE, in the
-# log (SIGHUP) and on espctl's stderr with exit 1. Then a third daemon
+# log (SIGHUP) and on espctl's stderr with exit 1. Two connections on one
+# device (tun6, tun7 on A's esp6): the one changed is re-established, the
+# other keeps its SAs on the device. Then a third daemon
 # with NOTIFY_SOCKET: READY=1 only once its control socket exists,
 # RELOADING=1 and READY=1 around a reload, STOPPING=1 on SIGTERM, on a
 # path and on an abstract socket; systemd-analyze verify of the unit file.
@@ -100,7 +102,7 @@ snapshot() {	# snapshot: everything a refused reload must leave alone, into $D/s
 	  cat "$D/a.kern" "$D/b.kern"; } > "$D/snap.$1"
 }
 
-ktap_plan 36
+ktap_plan 40
 
 conf a 1 2:"esp aes256gcm16" 3
 conf b 1 2:"esp aes256gcm16, aes128gcm16" 3
@@ -199,6 +201,40 @@ stop_daemons
 cat "$D"/a.log "$D"/b.log >> "$D/history"
 ! grep -q "sa esp" "$D/a.kern" && ! grep -q "sa esp" "$D/b.kern"
 ok $? "SIGTERM after the reloads: every SA removed from the kernel on both sides"
+
+# ---- two connections on one device -------------------------------------------
+# On A, tun6 and tun7 key esp6 (two inbound SAs, one outbound: the newest).
+# The one whose outbound SA is not the device's is changed: the other keeps
+# its SAs, and the new one's outbound SA takes the device over.
+conf a 6 7:"device esp6"
+conf b 6 7
+start b
+start a
+shared_up() {
+	[ "$(child_count a INSTALLED tun6)" = 1 ] && [ "$(child_count a INSTALLED tun7)" = 1 ] &&
+	[ "$(child_count b INSTALLED tun6)" = 1 ] && [ "$(child_count b INSTALLED tun7)" = 1 ] &&
+	[ "$(grep -c '^sa esp6 in ' "$D/a.kern")" = 2 ] && [ "$(grep -c '^sa esp6 out ' "$D/a.kern")" = 1 ]
+}
+active() {	# active N: tunN's CHILD_SA on A sends for esp6 (true/false)
+	ike_q a -r --arg c "tun$1" '.[] | select(.name == $c) | .ike_sas[].child_sas[].out_active'
+}
+wait_for 15 shared_up
+ok $? "shared device: tun6 and tun7 up, esp6 with two inbound SAs and one outbound SA"
+if [ "$(active 6)" = true ]; then keep=6 change=7; else keep=7 change=6; fi
+keep_ids=$(ids a $keep) change_ids=$(ids a $change)
+keep_in=$(grep "^sa esp6 in spi 0x$(printf %08x "$(cut -d' ' -f2 <<<"$keep_ids")") " "$D/a.kern")
+if [ $change = 7 ]; then conf a 6 7:"device esp6; esp aes128gcm16"
+else conf a 6:"esp aes128gcm16" 7:"device esp6"; fi
+"$ESPCTL" ike -s "$D/a.sock" reload > "$D/out" 2> "$D/err"
+wait_for 15 eval 'shared_up && [ "$(ids a $change)" != "$change_ids" ] && [ "$(active $change)" = true ]'
+ok $? "shared device: tun$change (changed) re-established on esp6, its outbound SA the device's"
+[ "$(ids a $keep)" = "$keep_ids" ] && [ -n "$keep_in" ] && grep -qxF "$keep_in" "$D/a.kern" &&
+	[ "$(active $keep)" = false ]
+ok $? "shared device: tun$keep (unchanged) keeps its IKE SA, SPIs and inbound SA on esp6"
+stop_daemons
+cat "$D"/a.log "$D"/b.log >> "$D/history"
+! grep -q "sa esp" "$D/a.kern"
+ok $? "shared device: SIGTERM removes every SA of esp6"
 
 # ---- sd_notify ---------------------------------------------------------------
 # listen ADDR: record each datagram at ADDR (a path, or @NAME) as "STATE...
