@@ -15,7 +15,8 @@
 #                        IKE handshake rate against strongSwan (VM; BENCH=ike:
 #                        IKE only; BENCH_ARGS='--quick' or other bench/run
 #                        options, e.g. BENCH_ARGS='-c 2 -w tcp1,udp64')
-#   make install         module into /lib/modules/KVER/extra, tools into PREFIX
+#   make install         module into /lib/modules/KVER/extra, tools into PREFIX,
+#                        espiked.service into UNITDIR (default /lib/systemd/system)
 
 KERNELS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
 KVER ?= $(lastword $(shell printf '%s\n' $(KERNELS) | sort -V))
@@ -73,6 +74,7 @@ install: module userland
 	install -D -m 0644 $(BUILD)/espvti.ko $(DESTDIR)/lib/modules/$(KVER)/extra/espvti.ko
 	$(MAKE) -C userland install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 0644 Documentation/espctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/espctl.8
+	install -D -m 0644 Documentation/espiked.8 $(DESTDIR)$(PREFIX)/share/man/man8/espiked.8
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 
 clean:

@@ -2,9 +2,10 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * espctl ike [-s PATH] list [NAME] [--json] | up NAME | down NAME: the
- * connections of espiked(8) and their IKE SAs and CHILD_SAs, read from the
- * daemon's control socket, and starting or deleting one.
+ * espctl ike [-s PATH] list [NAME] [--json] | up NAME | down NAME | reload:
+ * the connections of espiked(8) and their IKE SAs and CHILD_SAs, read from
+ * the daemon's control socket, starting or deleting one, and reading the
+ * daemon's configuration file again.
  *
  * "list" sends "status [NAME]" and reads the daemon's records (one a line:
  * a type, then KEY=VALUE fields, values %XX-escaped; see userland/iked/ctl.c).
@@ -133,16 +134,26 @@ static int ike_talk(const char *path, const char *cmd, char **answer)
 	return ret ? 1 : 0;
 }
 
-/* An "error: ..." answer: print the daemon's message; returns 1. */
+/*
+ * An "error: ..." answer: print the daemon's message, every "error:" line
+ * of it (a reload answers one per error of the file); returns 1.
+ */
 static int daemon_error(const char *answer)
 {
-	const char *msg = answer + strlen("error:");
-	size_t len;
+	const char *line = answer;
 
-	while (*msg == ' ')
-		msg++;
-	len = strcspn(msg, "\n");
-	fprintf(stderr, "espctl: ike: %.*s\n", (int)len, msg);
+	while (!strncmp(line, "error:", 6)) {
+		const char *msg = line + strlen("error:");
+		size_t len;
+
+		while (*msg == ' ')
+			msg++;
+		len = strcspn(msg, "\n");
+		fprintf(stderr, "espctl: ike: %.*s\n", (int)len, msg);
+		if (!msg[len])
+			break;
+		line = msg + len + 1;
+	}
 	return 1;
 }
 
@@ -524,12 +535,13 @@ out:
 	return ret;
 }
 
-static int ike_updown(const char *path, const char *cmd, const char *name)
+/* up NAME, down NAME, reload (@name NULL): the daemon's "ok: ..." line printed. */
+static int ike_command(const char *path, const char *cmd, const char *name)
 {
 	char line[64], *answer;
 	int ret = 0;
 
-	snprintf(line, sizeof(line), "%s %s", cmd, name);
+	snprintf(line, sizeof(line), "%s%s%s", cmd, name ? " " : "", name ? name : "");
 	if (ike_talk(path, line, &answer))
 		return 1;
 	if (is_error(answer))
@@ -574,11 +586,15 @@ int espctl_ike(int argc, char **argv)
 		} else if (a[0] == '-') {
 			return espctl_usage_error(&espctl_ike_cmd, "unknown option '%s'", a);
 		} else if (!sub) {
-			if (strcmp(a, "list") && strcmp(a, "up") && strcmp(a, "down"))
+			if (strcmp(a, "list") && strcmp(a, "up") && strcmp(a, "down") &&
+			    strcmp(a, "reload"))
 				return espctl_usage_error(&espctl_ike_cmd,
-							  "unknown ike command '%s' (expected list, up or down)",
+							  "unknown ike command '%s' (expected list, up, down or reload)",
 							  a);
 			sub = a;
+		} else if (!strcmp(sub, "reload")) {
+			return espctl_usage_error(&espctl_ike_cmd,
+						  "reload takes no connection name, got '%s'", a);
 		} else if (!name) {
 			if (!valid_name(a))
 				return espctl_usage_error(&espctl_ike_cmd,
@@ -590,13 +606,13 @@ int espctl_ike(int argc, char **argv)
 		}
 	}
 	if (!sub)
-		return espctl_usage_error(&espctl_ike_cmd, "missing list, up or down");
+		return espctl_usage_error(&espctl_ike_cmd, "missing list, up, down or reload");
 	if (strcmp(sub, "list")) {
 		if (json)
 			return espctl_usage_error(&espctl_ike_cmd, "--json applies to list only");
-		if (!name)
+		if (!name && strcmp(sub, "reload"))
 			return espctl_usage_error(&espctl_ike_cmd, "%s: missing connection name", sub);
-		return ike_updown(path, sub, name);
+		return ike_command(path, sub, name);
 	}
 	return ike_list(path, name, json);
 }
@@ -604,7 +620,7 @@ int espctl_ike(int argc, char **argv)
 const struct espctl_cmd espctl_ike_cmd = {
 	.name = "ike",
 	.fn = espctl_ike,
-	.usage = "ike [-s PATH] list [NAME] [--json] | up NAME | down NAME",
+	.usage = "ike [-s PATH] list [NAME] [--json] | up NAME | down NAME | reload",
 	.help =
 	"Talks to espiked(8), the IKEv2 daemon, over its control socket.\n\n"
 	"  list [NAME]  every connection (or only NAME): its endpoints, device and\n"
@@ -614,7 +630,11 @@ const struct espctl_cmd espctl_ike_cmd = {
 	"               espvti SAs of the device, so run espctl in the daemon's\n"
 	"               network namespace)\n"
 	"  up NAME      initiate connection NAME (IKE_SA_INIT and IKE_AUTH)\n"
-	"  down NAME    delete the IKE SA of NAME and its CHILD_SA (INFORMATIONAL)\n\n"
+	"  down NAME    delete the IKE SA of NAME and its CHILD_SA (INFORMATIONAL)\n"
+	"  reload       have espiked read its configuration file again: added,\n"
+	"               removed and changed connections apply, unchanged ones keep\n"
+	"               their SAs; a file with errors changes nothing, and each\n"
+	"               error is printed as FILE:LINE (exit 1)\n\n"
 	"  -s, --socket PATH  the control socket (default " IKE_DEFAULT_SOCK ")\n"
 	"  --json, -j   list as JSON: an array of connections, or one connection\n"
 	"               object when NAME is given (see espctl(8) for the fields)\n",

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "conf.h"
 #include "log.h"
 #include "proposal.h"
@@ -767,6 +769,14 @@ struct conf *conf_load(const char *path)
 	return cf;
 }
 
+void conf_conn_free(struct conn *cn)
+{
+	if (!cn)
+		return;
+	OPENSSL_cleanse(cn->psk, sizeof(cn->psk));
+	free(cn);
+}
+
 void conf_free(struct conf *c)
 {
 	if (!c)
@@ -775,8 +785,7 @@ void conf_free(struct conf *c)
 		struct conn *cn = c->conns;
 
 		c->conns = cn->next;
-		explicit_bzero(cn->psk, sizeof(cn->psk));
-		free(cn);
+		conf_conn_free(cn);
 	}
 	free(c);
 }

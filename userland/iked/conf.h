@@ -111,6 +111,9 @@ enum conn_dpd_action {
  *	(empty: none); shown by "status" (conn_failure())
  * @last_failure_ms: timer_now() when it was recorded
  * @next: next connection in the configuration
+ *
+ * A reload compares connections field by field (conn_diff() in reload.c):
+ * a new configuration field goes there too.
  */
 struct conn {
 	char name[CONF_NAME_MAX];
@@ -152,6 +155,9 @@ struct conn {
  * struct conf - the whole configuration
  * @ike_port: local UDP port for IKE (500)
  * @natt_port: local UDP port for IKE with NAT traversal (4500; 0: none)
+ * @ike_port_line: line of the ike_port setting (0: the default), for the
+ *	message of a reload that would change it (reload.c)
+ * @natt_port_line: the same for natt_port
  * @cookie_threshold: half-open IKE SAs from which a COOKIE is demanded
  * @half_open_max: half-open IKE SAs beyond which new ones are refused
  * @half_open_timeout: seconds a half-open IKE SA may wait for IKE_AUTH
@@ -160,6 +166,7 @@ struct conn {
 struct conf {
 	uint16_t ike_port;
 	uint16_t natt_port;
+	unsigned int ike_port_line, natt_port_line;
 	unsigned int cookie_threshold;
 	unsigned int half_open_max;
 	unsigned int half_open_timeout;
@@ -174,6 +181,8 @@ struct conf *conf_load(const char *path);
 /* Same, from a string (@name stands for the file in messages). */
 struct conf *conf_parse(const char *name, const char *text);
 void conf_free(struct conf *c);
+/* Free one connection, its pre-shared key wiped; its timers must be stopped. */
+void conf_conn_free(struct conn *cn);
 
 struct conn *conf_conn_find(const struct conf *c, const char *name);
 

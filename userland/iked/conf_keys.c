@@ -278,7 +278,13 @@ static int g_uint(struct parser *ps, const struct stmt *st, struct conf *cf)
 	if (!strcmp(st->key, "ike_port") || !strcmp(st->key, "natt_port")) {
 		if (conf_parse_uint(ps, st, !strcmp(st->key, "ike_port"), 65535, &v))
 			return -1;
-		*(!strcmp(st->key, "ike_port") ? &cf->ike_port : &cf->natt_port) = (uint16_t)v;
+		if (!strcmp(st->key, "ike_port")) {
+			cf->ike_port = (uint16_t)v;
+			cf->ike_port_line = st->line;
+		} else {
+			cf->natt_port = (uint16_t)v;
+			cf->natt_port_line = st->line;
+		}
 		return 0;
 	}
 	if (conf_parse_uint(ps, st, !strcmp(st->key, "cookie_threshold") ? 0 : 1, 100000, &v))

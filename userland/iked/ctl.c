@@ -5,7 +5,8 @@
  * ctl.c - the control socket: a Unix stream socket taking one command
  * line per connection and answering in text, closed after the answer:
  * "list [NAME]" (for people), "status [NAME]" (records for espctl ike),
- * "up NAME", "down NAME". Failures answer one line "error: ...".
+ * "up NAME", "down NAME", "reload". Failures answer "error: ..." lines
+ * (one, or one per error of the file for "reload").
  * "espiked -s PATH ctl ..." is the raw client; espctl(8) "ike" the other.
  */
 #include <errno.h>
@@ -334,6 +335,27 @@ static void status_conn(struct reply *r, const struct conn *cn)
 			status_sa(r, sa);
 }
 
+/* During a reload: each error the log gets becomes an "error:" line of the answer. */
+static void reload_tap(enum log_level lvl, const char *line, void *arg)
+{
+	if (lvl == LOG_LVL_ERR)
+		say(arg, "error: %s\n", line);
+}
+
+static void ctl_reload(struct reply *r)
+{
+	char summary[512];
+
+	if (reload_run(reload_tap, r, summary, sizeof(summary))) {
+		if (!r->len)
+			say(r, "error: reload failed (see the log)\n");
+		return;
+	}
+	say(r, "ok: %s\n", summary);
+}
+
+#define CTL_COMMANDS "list [NAME], status [NAME], up NAME, down NAME, reload"
+
 static void ctl_command(char *line, struct reply *r)
 {
 	char *cmd = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n");
@@ -342,7 +364,14 @@ static void ctl_command(char *line, struct reply *r)
 	bool status, retrying;
 
 	if (!cmd) {
-		say(r, "error: empty command (list [NAME], status [NAME], up NAME, down NAME)\n");
+		say(r, "error: empty command (" CTL_COMMANDS ")\n");
+		return;
+	}
+	if (!strcmp(cmd, "reload")) {
+		if (arg)
+			say(r, "error: reload takes no argument, got '%s'\n", arg);
+		else
+			ctl_reload(r);
 		return;
 	}
 	status = !strcmp(cmd, "status");
@@ -362,8 +391,7 @@ static void ctl_command(char *line, struct reply *r)
 		return;
 	}
 	if (strcmp(cmd, "up") && strcmp(cmd, "down")) {
-		say(r, "error: unknown command '%s' (list [NAME], status [NAME], up NAME, down NAME)\n",
-		    cmd);
+		say(r, "error: unknown command '%s' (" CTL_COMMANDS ")\n", cmd);
 		return;
 	}
 	cn = arg ? conf_conn_find(ikd.conf, arg) : NULL;

@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "kernel.h"
+#include "log.h"
 #include "sa.h"
 
 #define IKE_BUF_MAX	8192	/* largest message espiked sends */
@@ -23,6 +24,10 @@
 /**
  * struct daemon - process-wide state
  * @conf: the configuration
+ * @conf_path: its file, absolute (read again by a reload, after the chdir
+ *	of daemon(3))
+ * @retired: connections a reload removed or changed whose IKE SAs may
+ *	still refer to them (linked by their @next; reload_reap() frees them)
  * @kern: kernel backend
  * @ike4: IPv4 socket on the IKE port (-1 none)
  * @ike6: IPv6 socket on the IKE port
@@ -35,6 +40,8 @@
  */
 struct daemon {
 	struct conf *conf;
+	const char *conf_path;
+	struct conn *retired;
 	struct kern *kern;
 	int ike4, ike6, natt4, natt6;
 	uint8_t cookie_secret[32];
@@ -237,5 +244,23 @@ void ctl_accept(void);
 void ctl_close(void);
 /* Client side: send @cmd to the daemon at @path, print the answer. */
 int ctl_client(const char *path, int argc, char **argv);
+
+/*
+ * reload.c: read ikd.conf_path again and apply it (SIGHUP, "reload"). The
+ * errors of the new file (logged as FILE:LINE) also go to @tap while it is
+ * read; 0 with a one-line @summary, or -1 with nothing changed.
+ */
+int reload_run(void (*tap)(enum log_level lvl, const char *line, void *arg), void *arg,
+	       char *summary, size_t len);
+/* Free the retired connections no IKE SA refers to any more (main loop). */
+void reload_reap(void);
+
+/*
+ * notify.c: a "KEY=VALUE" state for the service manager at $NOTIFY_SOCKET
+ * (sd_notify(3) protocol; nothing without it): 0, or -1 logged.
+ */
+int notify(const char *state);
+/* RELOADING=1 with the MONOTONIC_USEC systemd asks for. */
+int notify_reloading(void);
 
 #endif /* ESPIKED_DAEMON_H */

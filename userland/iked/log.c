@@ -15,10 +15,18 @@ static enum log_dest log_dest = LOG_DEST_PLAIN;
 static bool log_debug_on;
 static const char *log_ident = "espiked";
 static void (*log_sink)(enum log_level lvl, const char *line);
+static void (*log_tap)(enum log_level lvl, const char *line, void *arg);
+static void *log_tap_arg;
 
 void log_set_sink(void (*sink)(enum log_level lvl, const char *line))
 {
 	log_sink = sink;
+}
+
+void log_set_tap(void (*tap)(enum log_level lvl, const char *line, void *arg), void *arg)
+{
+	log_tap = tap;
+	log_tap_arg = arg;
 }
 
 void log_setup(enum log_dest dest, bool debug, const char *ident)
@@ -43,6 +51,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (log_tap)
+		log_tap(lvl, line, log_tap_arg);
 	if (log_sink) {
 		log_sink(lvl, line);
 		return;

@@ -37,6 +37,12 @@ void log_setup(enum log_dest dest, bool debug, const char *ident);
 /* Send every line to @sink instead (unit tests); NULL restores. */
 void log_set_sink(void (*sink)(enum log_level lvl, const char *line));
 
+/*
+ * Also hand every line to @tap (with @arg), wherever it goes: the control
+ * socket's "reload" copies the errors into its answer. NULL removes it.
+ */
+void log_set_tap(void (*tap)(enum log_level lvl, const char *line, void *arg), void *arg);
+
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level lvl, const char *fmt, ...);
 

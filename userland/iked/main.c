@@ -3,7 +3,8 @@
  * Copyright (C) 2026 The espvti authors.
  *
  * main.c - espiked(8): options, pid file, the poll() main loop over the
- * IKE sockets, the control socket, kernel events, signals and timers.
+ * IKE sockets, the control socket, kernel events, signals (SIGHUP: reload)
+ * and timers, and the service manager told when it is ready and stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,13 +32,14 @@ struct daemon ikd = { .ike4 = -1, .ike6 = -1, .natt4 = -1, .natt6 = -1 };
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: espiked [-d] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
-		"       espiked [-s SOCKET] ctl list [NAME]|status [NAME]|up NAME|down NAME\n"
+		"usage: espiked [-d|-F] [-n] [-f CONFIG] [-p PIDFILE] [-s SOCKET] [-K netlink|fake:PATH]\n"
+		"       espiked [-s SOCKET] ctl list [NAME]|status [NAME]|up NAME|down NAME|reload\n"
 		"  -f  configuration file (default " DEFAULT_CONF ")\n"
 		"  -p  pid file (default " DEFAULT_PID ")\n"
 		"  -s  control socket (default " DEFAULT_SOCK ")\n"
 		"  -K  kernel interface: netlink (default) or fake:PATH (tests)\n"
 		"  -d  stay in the foreground, log to stderr with debug messages\n"
+		"  -F  stay in the foreground, log to syslog (systemd: Type=notify)\n"
 		"  -n  check the configuration and exit\n");
 }
 
@@ -116,6 +118,19 @@ static void shutdown_sas(void)
 	ike_sa_reap();
 }
 
+static void on_signal(uint32_t signo)
+{
+	char summary[512];
+
+	if (signo == SIGHUP) {
+		log_info("signal %u (SIGHUP): reloading the configuration", signo);
+		reload_run(NULL, NULL, summary, sizeof(summary));
+		return;
+	}
+	log_info("signal %u: stopping", signo);
+	ikd.quit = true;
+}
+
 static int run(int sfd)
 {
 	for (;;) {
@@ -139,10 +154,8 @@ static int run(int sfd)
 			if (fds[i] == sfd) {
 				struct signalfd_siginfo si;
 
-				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					log_info("signal %u: stopping", si.ssi_signo);
-					ikd.quit = true;
-				}
+				if (read(sfd, &si, sizeof(si)) == sizeof(si))
+					on_signal(si.ssi_signo);
 			} else if (fds[i] == ctl_fd()) {
 				ctl_accept();
 			} else if (fds[i] == kfd) {
@@ -153,12 +166,13 @@ static int run(int sfd)
 		}
 		timer_run();
 		ike_sa_reap();
+		reload_reap();
 		if (ikd.quit)
 			return 0;
 	}
 }
 
-/* SIGTERM and SIGINT as a descriptor for the loop (SIGPIPE ignored); -1 logged. */
+/* SIGTERM, SIGINT and SIGHUP as a descriptor for the loop (SIGPIPE ignored); -1 logged. */
 static int signals_fd(void)
 {
 	sigset_t mask;
@@ -168,6 +182,7 @@ static int signals_fd(void)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
@@ -190,7 +205,7 @@ static void start_conns(void)
 /* What the command line asks for. */
 struct options {
 	const char *conf, *pid, *sock, *kspec;
-	bool fg, check;
+	bool fg, debug, check;
 };
 
 /*
@@ -202,13 +217,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+f:p:s:K:dnh")) != -1) {
+	while ((opt = getopt(argc, argv, "+f:p:s:K:dFnh")) != -1) {
 		switch (opt) {
 		case 'f': o->conf = optarg; break;
 		case 'p': o->pid = optarg; break;
 		case 's': o->sock = optarg; break;
 		case 'K': o->kspec = optarg; break;
-		case 'd': o->fg = true; break;
+		case 'd': o->fg = o->debug = true; break;
+		case 'F': o->fg = true; break;
 		case 'n': o->check = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -219,9 +235,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /*
  * The daemon once everything is open: into the background unless @o->fg, the
- * pid written, signals as a descriptor, the connections started, then the
- * loop until a signal and the IKE SAs shut down. 0 on a clean stop, 1 (logged)
- * otherwise; the caller closes what it opened.
+ * pid written, signals as a descriptor, the connections started, the
+ * service manager told (READY=1), then the loop until a signal (STOPPING=1)
+ * and the IKE SAs shut down. 0 on a clean stop, 1 (logged) otherwise; the
+ * caller closes what it opened.
  */
 static int serve(const struct options *o)
 {
@@ -231,7 +248,7 @@ static int serve(const struct options *o)
 		log_err("daemon: %s", strerror(errno));
 		return 1;
 	}
-	if (!o->fg)
+	if (!o->debug)
 		log_setup(LOG_DEST_SYSLOG, false, "espiked");
 	if (pidfile_write())
 		return 1;
@@ -241,10 +258,13 @@ static int serve(const struct options *o)
 	log_info("espiked started: configuration %s, control socket %s, IKE port %u, NAT-T port %u",
 		 o->conf, o->sock, ikd.conf->ike_port, ikd.conf->natt_port);
 	start_conns();
+	notify("READY=1");
 	ret = run(sfd) ? 1 : 0;
+	notify("STOPPING=1");
 	for (struct conn *cn = ikd.conf->conns; cn; cn = cn->next)
 		info_retry_cancel(cn);
 	shutdown_sas();
+	reload_reap();		/* no IKE SA is left to refer to a retired conn */
 	close(sfd);
 	return ret;
 }
@@ -255,7 +275,7 @@ int main(int argc, char **argv)
 		.conf = DEFAULT_CONF, .pid = DEFAULT_PID, .sock = DEFAULT_SOCK,
 		.kspec = "netlink",
 	};
-	char err[512];
+	char err[512], *conf_path;
 	int status, ret = 1;
 
 	status = parse_options(argc, argv, &o);
@@ -269,13 +289,17 @@ int main(int argc, char **argv)
 		return ctl_client(o.sock, argc - optind - 1, argv + optind + 1);
 	}
 	/* Until the daemon is in the background, errors go to the terminal. */
-	log_setup(o.fg ? LOG_DEST_STDERR : LOG_DEST_PLAIN, o.fg, "espiked");
+	log_setup(o.debug ? LOG_DEST_STDERR : LOG_DEST_PLAIN, o.debug, "espiked");
 	ikd.conf = conf_load(o.conf);
 	if (!ikd.conf)
 		return 1;
+	/* A reload reads it again, after daemon(3) went to "/". */
+	conf_path = realpath(o.conf, NULL);
+	ikd.conf_path = conf_path ? conf_path : o.conf;
 	if (o.check) {
 		printf("%s: configuration OK\n", o.conf);
 		conf_free(ikd.conf);
+		free(conf_path);
 		return 0;
 	}
 	if (RAND_bytes(ikd.cookie_secret, sizeof(ikd.cookie_secret)) != 1) {
@@ -308,6 +332,7 @@ close_kern:
 	kern_close(ikd.kern);
 free_conf:
 	conf_free(ikd.conf);
+	free(conf_path);
 	OPENSSL_cleanse(ikd.cookie_secret, sizeof(ikd.cookie_secret));
 	return ret;
 }

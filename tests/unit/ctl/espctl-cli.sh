@@ -396,15 +396,17 @@ notloaded "monitor -j" monitor -j
 
 # ---- ike ---------------------------------------------------------------------
 
-fails "ike without subcommand" "ike: missing list, up or down" ike
-fails "ike: only a socket" "ike: missing list, up or down" ike -s "$T/sock"
-fails "ike: unknown subcommand" "unknown ike command 'frob' (expected list, up or down)" ike frob
+fails "ike without subcommand" "ike: missing list, up, down or reload" ike
+fails "ike: only a socket" "ike: missing list, up, down or reload" ike -s "$T/sock"
+fails "ike: unknown subcommand" "unknown ike command 'frob' (expected list, up, down or reload)" ike frob
 fails "ike: unknown option" "ike: unknown option '--bogus'" ike list --bogus
 fails "ike: -s without a path" "option '-s' needs a path" ike list -s
 fails "ike: --socket with an empty path" "option '--socket' needs a path" ike --socket "" list
 fails "ike up without a name" "ike: up: missing connection name" ike up
 fails "ike down without a name" "ike: down: missing connection name" ike -s "$T/sock" down
 fails "ike up: bad name" "invalid connection name 'a/b'" ike up a/b
+fails "ike reload with a name" "ike: reload takes no connection name, got 'tun'" ike reload tun
+fails "ike reload --json" "ike: --json applies to list only" ike reload --json
 fails "ike list: name of 32 characters" \
 	"invalid connection name 'abcdefghijklmnopqrstuvwxyz012345'" \
 	ike list abcdefghijklmnopqrstuvwxyz012345
