@@ -17,6 +17,14 @@
 #                        options, e.g. BENCH_ARGS='-c 2 -w tcp1,udp64')
 #   make install         module into /lib/modules/KVER/extra, tools into PREFIX,
 #                        espiked.service into UNITDIR (default /lib/systemd/system)
+#   make deb             Debian packages espvti-dkms and espvti-tools (debian/,
+#                        dpkg-buildpackage -us -uc -b) in build/deb/, then
+#                        lintian on them (fails on an error, lists warnings)
+#   make check-packages  (root) builds the packages, installs them on this
+#                        machine, lets DKMS build the module for 6.1 and 6.12,
+#                        brings a tunnel up in a VM of each with the installed
+#                        module and tools, purges them and checks that nothing
+#                        is left (tests/packages/check-packages.sh; minutes)
 
 KERNELS := $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
 KVER ?= $(lastword $(shell printf '%s\n' $(KERNELS) | sort -V))
@@ -28,7 +36,7 @@ CHECK_JOBS ?= 2
 
 KMOD_SRC := $(wildcard $(CURDIR)/kmod/*.c $(CURDIR)/kmod/*.h)
 
-.PHONY: all module modules-all userland check check-debug debug-kernel demo bench fuzz install clean
+.PHONY: all module modules-all userland check check-debug check-packages debug-kernel demo bench fuzz install deb clean
 
 all: module userland
 
@@ -76,6 +84,12 @@ install: module userland
 	install -D -m 0644 Documentation/espctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/espctl.8
 	install -D -m 0644 Documentation/espiked.8 $(DESTDIR)$(PREFIX)/share/man/man8/espiked.8
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+
+deb:
+	scripts/build-deb build/deb
+
+check-packages:
+	tests/packages/check-packages.sh
 
 clean:
 	rm -rf build espvti.ko
