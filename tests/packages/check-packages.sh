@@ -4,7 +4,7 @@
 #
 # tests/packages/check-packages.sh: the Debian packages as a router admin
 # gets them (`make check-packages`, as root, on the host; one VM at a time;
-# about 10 minutes under TCG):
+# 10 to 16 minutes here under TCG):
 #
 #   1. scripts/build-deb: espvti-dkms and espvti-tools built by
 #      dpkg-buildpackage, lintian without errors;
