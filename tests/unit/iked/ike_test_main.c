@@ -19,6 +19,7 @@ int main(void)
 	test_proposal();
 	test_interop();
 	test_mutate();
+	test_certmsg();
 	test_sig();
 	test_cert();
 	printf("1..%d\n", t_tests());
