@@ -416,7 +416,7 @@ int ike_sig_hashes_parse(const uint8_t *data, size_t len, unsigned int *mask,
 	for (size_t i = 0; i < len; i += 2) {
 		unsigned int h = (unsigned int)data[i] << 8 | data[i + 1];
 
-		if (h < 16)
+		if (h >= 1 && h < 16)
 			*mask |= IKE_HASH_BIT(h);
 	}
 	return 0;

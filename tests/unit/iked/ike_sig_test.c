@@ -243,6 +243,8 @@ static void test_hashes(void)
 	t_ok(!ike_sig_hashes_parse(buf, 8, &mask, err, sizeof(err)) &&
 	     mask == (IKE_HASH_BIT(1) | IKE_HASH_BIT(2) | IKE_HASH_BIT(5)),
 	     "sig: SIGNATURE_HASH_ALGORITHMS parsed, unknown value 0x1234 ignored");
+	t_ok(!ike_sig_hashes_parse((const uint8_t *)"\0\0\0\2", 4, &mask, err, sizeof(err)) &&
+	     mask == IKE_HASH_BIT(2), "sig: SIGNATURE_HASH_ALGORITHMS value 0 (reserved) ignored");
 	t_ok(ike_sig_hashes_parse(buf, 7, &mask, err, sizeof(err)) &&
 	     t_has(err, "multiple of 2"), "sig: SIGNATURE_HASH_ALGORITHMS of odd length refused");
 }
