@@ -49,6 +49,40 @@ static void id_format(uint8_t type, const struct ike_slice *data, char *buf, siz
 	conf_ident_format(&id, buf, len);
 }
 
+long auth_signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *idb,
+			size_t idlen, uint8_t **out)
+{
+	const struct msgbuf *msg = of_initiator ? &sa->init_req : &sa->init_resp;
+	size_t cap = msg->len + IKE_NONCE_MAX + IKE_PRF_MAX_LEN;
+	uint8_t *oct;
+	long olen;
+
+	*out = NULL;
+	if (!msg->buf)
+		return -1;
+	oct = malloc(cap);
+	if (!oct)
+		return -1;
+	olen = ike_auth_octets(sa->prf, msg->buf, msg->len,
+			       of_initiator ? sa->nr : sa->ni, of_initiator ? sa->nr_len : sa->ni_len,
+			       of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
+			       idb, idlen, oct, cap);
+	if (olen < 0) {
+		auth_octets_free(oct, cap);
+		return -1;
+	}
+	*out = oct;
+	return olen;
+}
+
+void auth_octets_free(uint8_t *oct, size_t len)
+{
+	if (!oct)
+		return;
+	OPENSSL_cleanse(oct, len);	/* holds prf(SK_p, ID) */
+	free(oct);
+}
+
 /*
  * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <SignedOctets>) of the
  * initiator (@of_initiator) or the responder, into @out (prf->len octets).
@@ -56,24 +90,14 @@ static void id_format(uint8_t type, const struct ike_slice *data, char *buf, siz
 static int auth_psk(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idlen,
 		    uint8_t *out)
 {
-	const struct msgbuf *msg = of_initiator ? &sa->init_req : &sa->init_resp;
-	size_t cap = msg->len + IKE_NONCE_MAX + IKE_PRF_MAX_LEN;
-	uint8_t *oct = malloc(cap);
-	long olen;
+	uint8_t *oct;
+	long olen = auth_signed_octets(sa, of_initiator, idb, idlen, &oct);
 	int ret;
 
-	if (!oct || !msg->buf) {
-		free(oct);
+	if (olen < 0)
 		return -1;
-	}
-	olen = ike_auth_octets(sa->prf, msg->buf, msg->len,
-			       of_initiator ? sa->nr : sa->ni, of_initiator ? sa->nr_len : sa->ni_len,
-			       of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
-			       idb, idlen, oct, cap);
-	ret = olen < 0 ? -1 : ike_psk_auth(sa->prf, sa->conn->psk, sa->conn->psk_len, oct,
-					    (size_t)olen, out);
-	OPENSSL_cleanse(oct, cap);
-	free(oct);
+	ret = ike_psk_auth(sa->prf, sa->conn->psk, sa->conn->psk_len, oct, (size_t)olen, out);
+	auth_octets_free(oct, (size_t)olen);
 	return ret;
 }
 
