@@ -91,9 +91,12 @@ static int auth_psk(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, si
 		    uint8_t *out)
 {
 	uint8_t *oct;
-	long olen = auth_signed_octets(sa, of_initiator, idb, idlen, &oct);
+	long olen;
 	int ret;
 
+	if (sa->conn->auth != AUTH_PSK)
+		return -1;	/* never an empty key for a connection without one */
+	olen = auth_signed_octets(sa, of_initiator, idb, idlen, &oct);
 	if (olen < 0)
 		return -1;
 	ret = ike_psk_auth(sa->prf, sa->conn->psk, sa->conn->psk_len, oct, (size_t)olen, out);
