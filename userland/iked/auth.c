@@ -104,9 +104,9 @@ static int auth_psk(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, si
 	return ret;
 }
 
-/* Check the peer's ID and AUTH payloads; logs why not. */
-static int auth_verify(struct ike_sa *sa, const struct ike_id *id, const struct ike_slice *body,
-		       const struct ike_auth *auth)
+/* Check the peer's ID and AUTH payloads (and CERTs) in @m; logs why not. */
+static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id *id,
+		       const struct ike_slice *body, const struct ike_auth *auth)
 {
 	uint8_t want[IKE_PRF_MAX_LEN];
 	char got[300], exp[300];
@@ -119,6 +119,8 @@ static int auth_verify(struct ike_sa *sa, const struct ike_id *id, const struct 
 			 SA_ARGS(sa), got, exp);
 		return -1;
 	}
+	if (sa->conn->auth == AUTH_PUBKEY)
+		return auth_cert_verify(sa, m, id, body, auth, got);
 	if (auth->method != IKE_AUTH_SHARED_KEY_MIC) {
 		log_warn(SA_FMT " AUTHENTICATION_FAILED: peer %s uses AUTH method %u, expected %u (shared key)",
 			 SA_ARGS(sa), got, auth->method, IKE_AUTH_SHARED_KEY_MIC);
@@ -148,6 +150,10 @@ static int add_id_auth(struct ike_sa *sa, struct ike_builder *b)
 	int ret;
 
 	id_payload(&sa->conn->local_id, &id);
+	if (sa->conn->auth == AUTH_PUBKEY) {
+		ike_build_id(b, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, &id);
+		return auth_cert_add(sa, b, body, blen);
+	}
 	if (auth_psk(sa, sa->initiator, body, blen, auth))
 		return -1;
 	ike_build_id(b, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, &id);
@@ -216,7 +222,8 @@ int auth_start(struct ike_sa *sa)
 
 		ike_build_notify(&b, &ic);
 	}
-	if (!sa->conn->remote_id.any) {
+	/* IDr names the identity we want; a wildcard names none */
+	if (!sa->conn->remote_id.any && !sa->conn->remote_id.pattern) {
 		id_payload(&sa->conn->remote_id, &idr);
 		ike_build_id(&b, IKE_PL_IDR, &idr);
 	}
@@ -325,8 +332,9 @@ void auth_request(struct ike_sa *sa, struct ike_msg *m)
 			 SA_ARGS(sa), want, ours);
 		goto auth_failed;
 	}
-	if (auth_verify(sa, &m->idi, &m->idi_body, &m->auth))
+	if (auth_verify(sa, m, &m->idi, &m->idi_body, &m->auth))
 		goto auth_failed;
+	auth_cert_peer(sa, m);	/* its CERTREQ: send_cert ifasked */
 	if (add_id_auth(sa, &b)) {
 		ike_sa_close(sa, "AUTH payload could not be built");
 		return;
@@ -400,7 +408,7 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m)
 		ike_sa_close(sa, "IKE_AUTH failed");
 		return;
 	}
-	if (auth_verify(sa, &m->idr, &m->idr_body, &m->auth)) {
+	if (auth_verify(sa, m, &m->idr, &m->idr_body, &m->auth)) {
 		ike_sa_close(sa, "authentication of the responder failed");
 		return;
 	}
