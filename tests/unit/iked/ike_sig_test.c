@@ -143,6 +143,29 @@ static void test_refusals(void)
 	     "sig: DSS (method 3) refused");
 }
 
+/* RSASSA-PSS whose hash AlgorithmIdentifiers omit the NULL parameters. */
+static void test_pss_noparam(void)
+{
+	static const char noparam[] =
+		"303d06092a864886f70d01010a3030a00d300b0609608648016503040201"
+		"a11a301806092a864886f70d010108300b0609608648016503040201a203020120";
+	const struct ike_sig_alg *alg = ike_sig_alg_by_name("rsa-pss-sha256");
+	uint8_t sig[IKE_SIG_MAX], alt[IKE_SIG_MAX];
+	char err[300];
+	size_t len;
+	long n;
+
+	ike_sig_sign(own[0].key, IKE_AUTH_DIGITAL_SIG, alg, octets, sizeof(octets), sig,
+		     sizeof(sig), &len, err, sizeof(err));
+	n = t_hex(noparam, alt + 1, sizeof(alt) - 1);
+	alt[0] = (uint8_t)n;
+	memcpy(alt + 1 + n, sig + 1 + alg->derlen, len - 1 - alg->derlen);
+	t_ok(n == 63 && !ike_sig_verify(pub(0), IKE_AUTH_DIGITAL_SIG, IKE_HASH_OURS, alt,
+					  len - alg->derlen + (size_t)n, octets, sizeof(octets), err,
+					  sizeof(err)),
+	     "sig: RSASSA-PSS AlgorithmIdentifier without NULL hash parameters accepted");
+}
+
 /* The DER we send, read back by OpenSSL: OID, and PSS parameters. */
 static void test_algids(void)
 {
@@ -292,6 +315,7 @@ void test_sig(void)
 	test_classic();
 	test_refusals();
 	test_algids();
+	test_pss_noparam();
 	test_auth_parse();
 	test_hashes();
 	test_choose();
