@@ -49,6 +49,40 @@ static void id_format(uint8_t type, const struct ike_slice *data, char *buf, siz
 	conf_ident_format(&id, buf, len);
 }
 
+long auth_signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *idb,
+			size_t idlen, uint8_t **out)
+{
+	const struct msgbuf *msg = of_initiator ? &sa->init_req : &sa->init_resp;
+	size_t cap = msg->len + IKE_NONCE_MAX + IKE_PRF_MAX_LEN;
+	uint8_t *oct;
+	long olen;
+
+	*out = NULL;
+	if (!msg->buf)
+		return -1;
+	oct = malloc(cap);
+	if (!oct)
+		return -1;
+	olen = ike_auth_octets(sa->prf, msg->buf, msg->len,
+			       of_initiator ? sa->nr : sa->ni, of_initiator ? sa->nr_len : sa->ni_len,
+			       of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
+			       idb, idlen, oct, cap);
+	if (olen < 0) {
+		auth_octets_free(oct, cap);
+		return -1;
+	}
+	*out = oct;
+	return olen;
+}
+
+void auth_octets_free(uint8_t *oct, size_t len)
+{
+	if (!oct)
+		return;
+	OPENSSL_cleanse(oct, len);	/* holds prf(SK_p, ID) */
+	free(oct);
+}
+
 /*
  * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <SignedOctets>) of the
  * initiator (@of_initiator) or the responder, into @out (prf->len octets).
@@ -56,30 +90,23 @@ static void id_format(uint8_t type, const struct ike_slice *data, char *buf, siz
 static int auth_psk(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idlen,
 		    uint8_t *out)
 {
-	const struct msgbuf *msg = of_initiator ? &sa->init_req : &sa->init_resp;
-	size_t cap = msg->len + IKE_NONCE_MAX + IKE_PRF_MAX_LEN;
-	uint8_t *oct = malloc(cap);
+	uint8_t *oct;
 	long olen;
 	int ret;
 
-	if (!oct || !msg->buf) {
-		free(oct);
+	if (sa->conn->auth != AUTH_PSK)
+		return -1;	/* never an empty key for a connection without one */
+	olen = auth_signed_octets(sa, of_initiator, idb, idlen, &oct);
+	if (olen < 0)
 		return -1;
-	}
-	olen = ike_auth_octets(sa->prf, msg->buf, msg->len,
-			       of_initiator ? sa->nr : sa->ni, of_initiator ? sa->nr_len : sa->ni_len,
-			       of_initiator ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len,
-			       idb, idlen, oct, cap);
-	ret = olen < 0 ? -1 : ike_psk_auth(sa->prf, sa->conn->psk, sa->conn->psk_len, oct,
-					    (size_t)olen, out);
-	OPENSSL_cleanse(oct, cap);
-	free(oct);
+	ret = ike_psk_auth(sa->prf, sa->conn->psk, sa->conn->psk_len, oct, (size_t)olen, out);
+	auth_octets_free(oct, (size_t)olen);
 	return ret;
 }
 
-/* Check the peer's ID and AUTH payloads; logs why not. */
-static int auth_verify(struct ike_sa *sa, const struct ike_id *id, const struct ike_slice *body,
-		       const struct ike_auth *auth)
+/* Check the peer's ID and AUTH payloads (and CERTs) in @m; logs why not. */
+static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id *id,
+		       const struct ike_slice *body, const struct ike_auth *auth)
 {
 	uint8_t want[IKE_PRF_MAX_LEN];
 	char got[300], exp[300];
@@ -92,6 +119,8 @@ static int auth_verify(struct ike_sa *sa, const struct ike_id *id, const struct 
 			 SA_ARGS(sa), got, exp);
 		return -1;
 	}
+	if (sa->conn->auth == AUTH_PUBKEY)
+		return auth_cert_verify(sa, m, id, body, auth, got);
 	if (auth->method != IKE_AUTH_SHARED_KEY_MIC) {
 		log_warn(SA_FMT " AUTHENTICATION_FAILED: peer %s uses AUTH method %u, expected %u (shared key)",
 			 SA_ARGS(sa), got, auth->method, IKE_AUTH_SHARED_KEY_MIC);
@@ -121,6 +150,10 @@ static int add_id_auth(struct ike_sa *sa, struct ike_builder *b)
 	int ret;
 
 	id_payload(&sa->conn->local_id, &id);
+	if (sa->conn->auth == AUTH_PUBKEY) {
+		ike_build_id(b, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, &id);
+		return auth_cert_add(sa, b, body, blen);
+	}
 	if (auth_psk(sa, sa->initiator, body, blen, auth))
 		return -1;
 	ike_build_id(b, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, &id);
@@ -189,7 +222,8 @@ int auth_start(struct ike_sa *sa)
 
 		ike_build_notify(&b, &ic);
 	}
-	if (!sa->conn->remote_id.any) {
+	/* IDr names the identity we want; a wildcard names none */
+	if (!sa->conn->remote_id.any && !sa->conn->remote_id.pattern) {
 		id_payload(&sa->conn->remote_id, &idr);
 		ike_build_id(&b, IKE_PL_IDR, &idr);
 	}
@@ -298,8 +332,9 @@ void auth_request(struct ike_sa *sa, struct ike_msg *m)
 			 SA_ARGS(sa), want, ours);
 		goto auth_failed;
 	}
-	if (auth_verify(sa, &m->idi, &m->idi_body, &m->auth))
+	if (auth_verify(sa, m, &m->idi, &m->idi_body, &m->auth))
 		goto auth_failed;
+	auth_cert_peer(sa, m);	/* its CERTREQ: send_cert ifasked */
 	if (add_id_auth(sa, &b)) {
 		ike_sa_close(sa, "AUTH payload could not be built");
 		return;
@@ -373,7 +408,7 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m)
 		ike_sa_close(sa, "IKE_AUTH failed");
 		return;
 	}
-	if (auth_verify(sa, &m->idr, &m->idr_body, &m->auth)) {
+	if (auth_verify(sa, m, &m->idr, &m->idr_body, &m->auth)) {
 		ike_sa_close(sa, "authentication of the responder failed");
 		return;
 	}

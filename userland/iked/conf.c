@@ -278,6 +278,35 @@ int conf_prefix_parse(const char *s, struct ts_prefix *p, char *err, size_t errl
 	return 0;
 }
 
+/* dn:C=.., O=.., CN=..: the DER to send and the text to match against. */
+static int ident_dn(const char *s, struct ike_ident *id, char *err, size_t errlen)
+{
+	char e[200];
+
+	if (strlen(s) > CONF_ID_MAX)
+		return ike_errf(err, errlen, "identity 'dn:%s' is longer than %d characters", s,
+				CONF_ID_MAX);
+	if (cert_dn_parse(s, id->data, sizeof(id->data), &id->len, e, sizeof(e)))
+		return ike_errf(err, errlen, "identity 'dn:%s': %s", s, e);
+	id->type = IKE_ID_DER_ASN1_DN;
+	snprintf(id->text, sizeof(id->text), "%s", s);
+	id->pattern = strchr(s, '*') != NULL;
+	return 0;
+}
+
+/* An FQDN "*" or "*.rest" is a pattern; any other '*' is refused. */
+static int ident_fqdn_pattern(const char *v, struct ike_ident *id, char *err, size_t errlen)
+{
+	if (!strchr(v, '*'))
+		return 0;
+	if (strcmp(v, "*") && (strncmp(v, "*.", 2) || !v[2] || strchr(v + 1, '*')))
+		return ike_errf(err, errlen, "identity '%s': a wildcard is '*' or '*.' followed by a domain, nothing else",
+				v);
+	snprintf(id->text, sizeof(id->text), "%s", v);
+	id->pattern = true;
+	return 0;
+}
+
 int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
@@ -289,6 +318,8 @@ int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errl
 		id->any = true;
 		return 0;
 	}
+	if (!strncmp(s, "dn:", 3))
+		return ident_dn(s + 3, id, err, errlen);
 	if (!strncmp(s, "keyid:", 6)) {
 		n = esplib_unhex(s + 6, id->data, sizeof(id->data));
 		if (n < 0) {
@@ -332,7 +363,7 @@ int conf_ident_parse(const char *s, struct ike_ident *id, char *err, size_t errl
 	}
 	id->len = strlen(v);
 	memcpy(id->data, v, id->len);
-	return 0;
+	return id->type == IKE_ID_FQDN ? ident_fqdn_pattern(v, id, err, errlen) : 0;
 }
 
 void conf_ident_format(const struct ike_ident *id, char *buf, size_t len)
@@ -354,6 +385,14 @@ void conf_ident_format(const struct ike_ident *id, char *buf, size_t len)
 			return;
 		}
 		break;
+	case IKE_ID_DER_ASN1_DN:
+		if (id->text[0]) {
+			snprintf(buf, len, "dn:%s", id->text);
+		} else {
+			off = (size_t)snprintf(buf, len, "dn:");
+			cert_dn_format(id->data, id->len, buf + off, len > off ? len - off : 0);
+		}
+		return;
 	case IKE_ID_FQDN:
 	case IKE_ID_RFC822_ADDR:
 		snprintf(buf, len, "%s%.*s", id->type == IKE_ID_FQDN ? "fqdn:" : "email:",
@@ -373,7 +412,14 @@ bool conf_ident_match(const struct ike_ident *want, uint8_t type,
 {
 	if (want->any)
 		return true;
-	return want->type == type && want->len == len && !memcmp(want->data, data, len);
+	if (want->type != type)
+		return false;
+	/* DNs by attribute and value (the string types may differ), with wildcards */
+	if (type == IKE_ID_DER_ASN1_DN && want->text[0])
+		return cert_dn_pattern_match(want->text, data, len);
+	if (type == IKE_ID_FQDN && want->pattern)
+		return cert_fqdn_pattern_match(want->text, data, len);
+	return want->len == len && !memcmp(want->data, data, len);
 }
 
 struct conn *conf_conn_find(const struct conf *c, const char *name)
@@ -488,10 +534,81 @@ static int volume_check(struct parser *ps, const char *conn, uint64_t rekey, uin
 	return 0;
 }
 
+/*
+ * auth pubkey: our certificate and key, the trust anchors and the CRL read
+ * now, so that a mistake is reported with the line that names the file.
+ */
+static int conn_pubkey(struct parser *ps, struct conn *cn, const unsigned int *seen)
+{
+	char err[600];
+
+	if (cert_own_load(&cn->own, cn->cert_file, NULL, cn->key_file, err, sizeof(err))) {
+		conf_perror_at(ps, strstr(err, "private key") ? seen[conf_key_index("key")] :
+			       seen[conf_key_index("cert")], "conn '%s': %s", cn->name, err);
+		return -1;
+	}
+	cn->store = cert_store_load(cn->ca, cn->crl[0] ? cn->crl : NULL, err, sizeof(err));
+	if (!cn->store) {
+		conf_perror_at(ps, strncmp(err, "CRL", 3) ? seen[conf_key_index("ca")] :
+			       seen[conf_key_index("crl")], "conn '%s': %s", cn->name, err);
+		return -1;
+	}
+	/* Our identity defaults to the subject of our certificate. */
+	if (!seen[conf_key_index("local_id")]) {
+		unsigned char *der = NULL;
+		int l = i2d_X509_NAME(X509_get_subject_name(cn->own.cert), &der);
+
+		if (l > 0 && (size_t)l <= sizeof(cn->local_id.data)) {
+			memset(&cn->local_id, 0, sizeof(cn->local_id));
+			cn->local_id.type = IKE_ID_DER_ASN1_DN;
+			cn->local_id.len = (size_t)l;
+			memcpy(cn->local_id.data, der, (size_t)l);
+			snprintf(cn->local_id.text, sizeof(cn->local_id.text), "%s", cn->own.subject);
+		}
+		OPENSSL_free(der);
+	}
+	return 0;
+}
+
+/* The keys each authentication needs, and those it must not have. */
+static int conn_auth_check(struct parser *ps, struct conn *cn, const unsigned int *seen,
+			   unsigned int end_line)
+{
+	static const char *const pubkey[] = { "cert", "key", "ca" };
+	static const char *const only_pubkey[] = { "cert", "key", "ca", "crl", "send_cert" };
+
+	if (cn->auth == AUTH_PSK) {
+		for (size_t i = 0; i < sizeof(only_pubkey) / sizeof(only_pubkey[0]); i++)
+			if (seen[conf_key_index(only_pubkey[i])]) {
+				conf_perror_at(ps, seen[conf_key_index(only_pubkey[i])], "conn '%s': '%s' needs 'auth pubkey'",
+					       cn->name, only_pubkey[i]);
+				return -1;
+			}
+		if (!seen[conf_key_index("psk")]) {
+			conf_perror_at(ps, end_line, "conn '%s' (line %u): 'psk' is required", cn->name,
+				       cn->line);
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(pubkey) / sizeof(pubkey[0]); i++)
+		if (!seen[conf_key_index(pubkey[i])]) {
+			conf_perror_at(ps, end_line, "conn '%s' (line %u): '%s' is required with 'auth pubkey'",
+				       cn->name, cn->line, pubkey[i]);
+			return -1;
+		}
+	if (seen[conf_key_index("psk")]) {
+		conf_perror_at(ps, seen[conf_key_index("psk")], "conn '%s': 'psk' with 'auth pubkey'",
+			       cn->name);
+		return -1;
+	}
+	return conn_pubkey(ps, cn, seen);
+}
+
 static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *seen,
 		       unsigned int end_line)
 {
-	static const char *const required[] = { "local", "remote", "psk", "device" };
+	static const char *const required[] = { "local", "remote", "device" };
 	char err[160];
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
@@ -500,12 +617,14 @@ static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *s
 				       cn->line, required[i]);
 			return -1;
 		}
+	if (conn_auth_check(ps, cn, seen, end_line))
+		return -1;
 	if (cn->local.ss_family != cn->remote.ss_family) {
 		conf_perror_at(ps, seen[conf_key_index("remote")], "conn '%s': local and remote addresses are of different families",
 			       cn->name);
 		return -1;
 	}
-	if (!seen[conf_key_index("local_id")]) {
+	if (!seen[conf_key_index("local_id")] && !cn->local_id.type) {
 		inet_ntop(cn->local.ss_family, cn->local.ss_family == AF_INET ?
 			  (void *)&((struct sockaddr_in *)&cn->local)->sin_addr :
 			  (void *)&((struct sockaddr_in6 *)&cn->local)->sin6_addr, err, sizeof(err));
@@ -517,9 +636,9 @@ static int conn_finish(struct parser *ps, struct conn *cn, const unsigned int *s
 			  (void *)&((struct sockaddr_in6 *)&cn->remote)->sin6_addr, err, sizeof(err));
 		conf_ident_parse(err, &cn->remote_id, err, sizeof(err));
 	}
-	if (cn->local_id.any) {
-		conf_perror_at(ps, seen[conf_key_index("local_id")], "conn '%s': local_id cannot be %%any",
-			       cn->name);
+	if (cn->local_id.any || cn->local_id.pattern) {
+		conf_perror_at(ps, seen[conf_key_index("local_id")], "conn '%s': local_id cannot be %s",
+			       cn->name, cn->local_id.any ? "%any" : "a wildcard");
 		return -1;
 	}
 	if (volume_check(ps, cn->name, cn->child_rekey_bytes, &cn->child_life_bytes,
@@ -774,6 +893,8 @@ void conf_conn_free(struct conn *cn)
 	if (!cn)
 		return;
 	OPENSSL_cleanse(cn->psk, sizeof(cn->psk));
+	cert_own_free(&cn->own);	/* EVP_PKEY_free wipes the private key */
+	X509_STORE_free(cn->store);
 	free(cn);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cert.h"
 #include "msg.h"
 #include "timer.h"
 
@@ -36,15 +37,36 @@ struct ts_prefix {
 /**
  * struct ike_ident - an IKE identity (RFC 7296 3.5)
  * @any: accept any identity of the peer (remote_id %any)
- * @type: IKE_ID_IPV4_ADDR, _IPV6_ADDR, _FQDN, _RFC822_ADDR or _KEY_ID
+ * @type: IKE_ID_IPV4_ADDR, _IPV6_ADDR, _FQDN, _RFC822_ADDR, _KEY_ID or
+ *	_DER_ASN1_DN
  * @len: octets in @data
- * @data: identification data as sent on the wire
+ * @data: identification data as sent on the wire (the DER of a DN)
+ * @text: for a DN, the DN as written ("C=CH, O=Example, CN=gw"), which
+ *	the peer's DN is matched against (a value may be a wildcard); for an
+ *	FQDN with a wildcard ("*.example.org"), that pattern; else empty.
+ *	See cert_dn_pattern_match() and cert_fqdn_pattern_match().
+ * @pattern: @text holds a wildcard: a remote_id only, never sent
  */
 struct ike_ident {
 	bool any;
 	uint8_t type;
 	size_t len;
 	uint8_t data[CONF_ID_MAX];
+	char text[CONF_ID_MAX + 1];
+	bool pattern;
+};
+
+/* How a connection authenticates both ends. */
+enum conn_auth {
+	AUTH_PSK,		/* pre-shared key (AUTH method 2) */
+	AUTH_PUBKEY,		/* certificates and signatures */
+};
+
+/* When our certificate goes into IKE_AUTH. */
+enum conn_send_cert {
+	SEND_CERT_IFASKED,	/* when the peer sent a CERTREQ */
+	SEND_CERT_ALWAYS,
+	SEND_CERT_NEVER,
 };
 
 /* start action */
@@ -71,6 +93,15 @@ enum conn_dpd_action {
  * @remote_id: the identity the peer must prove
  * @psk: pre-shared key
  * @psk_len: octets in @psk
+ * @auth: pre-shared key or certificates
+ * @cert_file: our certificate (PEM; more certificates after it are
+ *	intermediates), for AUTH_PUBKEY
+ * @key_file: its private key (PEM, mode 0600 or stricter)
+ * @ca: trust anchors, a PEM file or a directory of them
+ * @crl: CRL file (PEM), empty for none
+ * @send_cert: when our certificate is sent
+ * @own: @cert_file and @key_file as loaded when the file was parsed
+ * @store: @ca and @crl as loaded, NULL for AUTH_PSK
  * @ike: IKE proposals (numbered from 1)
  * @ike_str: @ike as written, for messages
  * @esp: ESP proposals
@@ -123,6 +154,11 @@ struct conn {
 	struct ike_ident local_id, remote_id;
 	uint8_t psk[CONF_PSK_MAX];
 	size_t psk_len;
+	enum conn_auth auth;
+	char cert_file[256], key_file[256], ca[256], crl[256];
+	enum conn_send_cert send_cert;
+	struct cert_own own;
+	X509_STORE *store;
 	struct ike_sa_payload ike, esp;
 	char ike_str[256], esp_str[256];
 	struct ts_prefix local_ts[CONF_MAX_TS];
@@ -181,7 +217,10 @@ struct conf *conf_load(const char *path);
 /* Same, from a string (@name stands for the file in messages). */
 struct conf *conf_parse(const char *name, const char *text);
 void conf_free(struct conf *c);
-/* Free one connection, its pre-shared key wiped; its timers must be stopped. */
+/*
+ * Free one connection, its pre-shared key wiped and its private key freed;
+ * its timers must be stopped.
+ */
 void conf_conn_free(struct conn *cn);
 
 struct conn *conf_conn_find(const struct conf *c, const char *name);

@@ -78,6 +78,58 @@ static int k_psk(struct parser *ps, const struct stmt *st, struct conn *cn)
 	return 0;
 }
 
+/* auth psk|pubkey */
+static int k_auth(struct parser *ps, const struct stmt *st, struct conn *cn)
+{
+	if (conf_one_value(ps, st))
+		return -1;
+	if (!strcmp(st->val[0], "psk")) {
+		cn->auth = AUTH_PSK;
+	} else if (!strcmp(st->val[0], "pubkey")) {
+		cn->auth = AUTH_PUBKEY;
+	} else {
+		conf_perror_at(ps, st->line, "'auth': '%s' is neither psk nor pubkey", st->val[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* cert FILE, key FILE, ca FILE|DIR, crl FILE: read when the block ends */
+static int k_file(struct parser *ps, const struct stmt *st, struct conn *cn)
+{
+	char *out = !strcmp(st->key, "cert") ? cn->cert_file : !strcmp(st->key, "key") ?
+		    cn->key_file : !strcmp(st->key, "ca") ? cn->ca : cn->crl;
+
+	if (conf_one_value(ps, st))
+		return -1;
+	if (!st->val[0][0] || strlen(st->val[0]) >= sizeof(cn->cert_file)) {
+		conf_perror_at(ps, st->line, "'%s': the path must have 1 to %zu characters", st->key,
+			       sizeof(cn->cert_file) - 1);
+		return -1;
+	}
+	conf_copy_str(out, sizeof(cn->cert_file), st->val[0]);
+	return 0;
+}
+
+/* send_cert always|ifasked|never */
+static int k_send_cert(struct parser *ps, const struct stmt *st, struct conn *cn)
+{
+	if (conf_one_value(ps, st))
+		return -1;
+	if (!strcmp(st->val[0], "always"))
+		cn->send_cert = SEND_CERT_ALWAYS;
+	else if (!strcmp(st->val[0], "ifasked"))
+		cn->send_cert = SEND_CERT_IFASKED;
+	else if (!strcmp(st->val[0], "never"))
+		cn->send_cert = SEND_CERT_NEVER;
+	else {
+		conf_perror_at(ps, st->line, "'send_cert': '%s' is none of always, ifasked, never",
+			       st->val[0]);
+		return -1;
+	}
+	return 0;
+}
+
 static int k_proposals(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
 	bool ike = !strcmp(st->key, "ike");
@@ -305,6 +357,12 @@ const struct conf_key conf_keys[] = {
 	{ "local_id", IN_CONN, k_id, NULL },
 	{ "remote_id", IN_CONN, k_id, NULL },
 	{ "psk", IN_CONN, k_psk, NULL },
+	{ "auth", IN_CONN, k_auth, NULL },
+	{ "cert", IN_CONN, k_file, NULL },
+	{ "key", IN_CONN, k_file, NULL },
+	{ "ca", IN_CONN, k_file, NULL },
+	{ "crl", IN_CONN, k_file, NULL },
+	{ "send_cert", IN_CONN, k_send_cert, NULL },
 	{ "ike", IN_CONN, k_proposals, NULL },
 	{ "esp", IN_CONN, k_proposals, NULL },
 	{ "local_ts", IN_CONN, k_ts, NULL },

@@ -127,7 +127,29 @@ void nat_mapping(struct ike_sa *sa, const struct kern_event *ev);
 void nat_release(void);
 
 /* auth.c: IKE_AUTH */
+/*
+ * The octets the AUTH payload of the initiator (@of_initiator) or of the
+ * responder covers (RFC 7296 2.15): InitiatorSignedOctets or
+ * ResponderSignedOctets, with RestOfIDPayload @idb, into a new buffer
+ * *@out. The length, or -1. Both the pre-shared key MAC and signatures
+ * are computed over it; release it with auth_octets_free().
+ */
+long auth_signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *idb,
+			size_t idlen, uint8_t **out);
+/* Wipe (it holds prf(SK_p, ID)) and free what auth_signed_octets() made. */
+void auth_octets_free(uint8_t *oct, size_t len);
 int auth_start(struct ike_sa *sa);
+
+/* auth_cert.c: auth pubkey. */
+/* SIGNATURE_HASH_ALGORITHMS (and, as responder, CERTREQ) into IKE_SA_INIT. */
+void auth_cert_init_add(const struct ike_sa *sa, struct ike_builder *b);
+/* What the peer's message @m says: its hashes (IKE_SA_INIT), a CERTREQ. */
+void auth_cert_peer(struct ike_sa *sa, const struct ike_msg *m);
+/* CERT, CERTREQ (initiator) and the signed AUTH after our ID payload @idb. */
+int auth_cert_add(struct ike_sa *sa, struct ike_builder *b, const uint8_t *idb, size_t idlen);
+/* The peer's chain, its identity @id in it and its AUTH; logs why not. */
+int auth_cert_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id *id,
+		     const struct ike_slice *body, const struct ike_auth *auth, const char *who);
 void auth_request(struct ike_sa *sa, struct ike_msg *m);
 void auth_response(struct ike_sa *sa, struct ike_msg *m);
 

@@ -114,6 +114,10 @@
 #define IKE_ID_DER_ASN1_GN	10
 #define IKE_ID_KEY_ID		11
 
+/* Certificate encodings of CERT and CERTREQ (RFC 7296 3.6) */
+#define IKE_CERT_X509_SIG	4	/* X.509 Certificate - Signature */
+#define IKE_CERTREQ_HASH_LEN	20	/* SHA-1 of a CA's SubjectPublicKeyInfo (3.7) */
+
 /* AUTH methods (RFC 7296 3.8) */
 #define IKE_AUTH_RSA_SIG	1
 #define IKE_AUTH_SHARED_KEY_MIC	2

@@ -485,6 +485,75 @@ static int decode_id(const uint8_t *p, size_t len, struct ike_id *id,
 }
 
 /*
+ * Certificates.
+ */
+static int validate_cert(const uint8_t *p, size_t len, const char *name, struct ike_err *err)
+{
+	(void)p;
+	if (len < 1)
+		return SYNTAX(err, "%s payload: %zu octets, shorter than its Cert Encoding octet",
+			      name, len);
+	return 0;
+}
+
+static int decode_cert(const uint8_t *p, size_t len, struct ike_cert *c, struct ike_err *err)
+{
+	c->encoding = p[0];
+	c->data.p = len > 1 ? p + 1 : NULL;
+	c->data.len = len - 1;
+	if (c->data.len == 0)
+		return SYNTAX(err, "CERT payload: encoding %u without certificate data", c->encoding);
+	if (c->data.len > IKE_CERT_MAX)
+		return SYNTAX(err, "CERT payload: certificate of %zu octets, limit %d",
+			      c->data.len, IKE_CERT_MAX);
+	return 0;
+}
+
+static int decode_certreq(const uint8_t *p, size_t len, struct ike_certreq *cr,
+			  struct ike_err *err)
+{
+	cr->encoding = p[0];
+	cr->cas.p = len > 1 ? p + 1 : NULL;
+	cr->cas.len = len - 1;
+	cr->ncas = 0;
+	if (cr->encoding != IKE_CERT_X509_SIG)
+		return 0;	/* other encodings: opaque, ignored by the caller */
+	if (cr->cas.len % IKE_CERTREQ_HASH_LEN)
+		return SYNTAX(err, "CERTREQ payload: %zu octets of Certification Authority data, not a multiple of %d (SHA-1 hashes)",
+			      cr->cas.len, IKE_CERTREQ_HASH_LEN);
+	cr->ncas = (uint16_t)(cr->cas.len / IKE_CERTREQ_HASH_LEN);
+	return 0;
+}
+
+/* One more CERT payload: bounds, room, then meaning. */
+static int add_cert(struct ike_msg *m, const uint8_t *p, size_t len, int *idx,
+		    struct ike_err *err)
+{
+	if (validate_cert(p, len, "CERT", err))
+		return -1;
+	if (m->ncert == IKE_MAX_CERT)
+		return SYNTAX(err, "more than %d CERT payloads", IKE_MAX_CERT);
+	if (decode_cert(p, len, &m->cert[m->ncert], err))
+		return -1;
+	*idx = m->ncert++;
+	return 0;
+}
+
+/* One more CERTREQ payload: bounds, room, then meaning. */
+static int add_certreq(struct ike_msg *m, const uint8_t *p, size_t len, int *idx,
+		       struct ike_err *err)
+{
+	if (validate_cert(p, len, "CERTREQ", err))
+		return -1;
+	if (m->ncertreq == IKE_MAX_CERTREQ)
+		return SYNTAX(err, "more than %d CERTREQ payloads", IKE_MAX_CERTREQ);
+	if (decode_certreq(p, len, &m->certreq[m->ncertreq], err))
+		return -1;
+	*idx = m->ncertreq++;
+	return 0;
+}
+
+/*
  * The payload chain.
  */
 
@@ -576,7 +645,7 @@ static int add_vendor(struct ike_msg *m, struct ike_slice body, int *idx, struct
 }
 
 /*
- * One more payload carried but not interpreted (CERT, CERTREQ, CP, EAP, SKF
+ * One more payload carried but not interpreted (CP, EAP, SKF
  * and unknown non-critical ones) into m->other[]. 0 with its index in *@idx,
  * or -1 with @err set.
  */
@@ -648,8 +717,16 @@ static int decode_payload(struct ike_msg *m, uint8_t type, bool critical,
 		if (add_vendor(m, body, &idx, err))
 			return -1;
 		break;
+	case IKE_PL_CERT:
+		if (add_cert(m, p, len, &idx, err))
+			return -1;
+		break;
+	case IKE_PL_CERTREQ:
+		if (add_certreq(m, p, len, &idx, err))
+			return -1;
+		break;
 	default:
-		/* CERT, CERTREQ, CP, EAP, SKF and unknown non-critical ones */
+		/* CP, EAP, SKF and unknown non-critical ones */
 		if (add_other(m, type, critical, body, name, &idx, err))
 			return -1;
 		break;

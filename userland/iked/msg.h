@@ -24,7 +24,10 @@
 #define IKE_MAX_NOTIFY		24
 #define IKE_MAX_DELETE		8
 #define IKE_MAX_VENDOR		8
-#define IKE_MAX_OTHER		8	/* CERT, CERTREQ, CP, EAP, unknown */
+#define IKE_MAX_OTHER		8	/* CP, EAP, unknown */
+#define IKE_MAX_CERT		4	/* CERT payloads: end entity and intermediates */
+#define IKE_CERT_MAX		16384	/* octets of one certificate */
+#define IKE_MAX_CERTREQ		4
 #define IKE_MAX_TS		16	/* selectors per TS payload */
 #define IKE_MAX_PAYLOADS	64
 
@@ -152,6 +155,32 @@ struct ike_auth {
 };
 
 /**
+ * struct ike_cert - Certificate payload (RFC 7296 3.6)
+ * @encoding: certificate encoding; espiked uses IKE_CERT_X509_SIG only
+ *	and keeps others for the caller to ignore
+ * @data: the certificate (DER for IKE_CERT_X509_SIG), 1 to IKE_CERT_MAX
+ *	octets
+ */
+struct ike_cert {
+	uint8_t encoding;
+	struct ike_slice data;
+};
+
+/**
+ * struct ike_certreq - Certificate Request payload (RFC 7296 3.7)
+ * @encoding: certificate encoding requested
+ * @ncas: number of hashes in @cas (IKE_CERT_X509_SIG only, else 0)
+ * @cas: Certification Authority data: for IKE_CERT_X509_SIG the SHA-1
+ *	hashes of trusted CAs' SubjectPublicKeyInfo, IKE_CERTREQ_HASH_LEN
+ *	octets each; opaque for other encodings
+ */
+struct ike_certreq {
+	uint8_t encoding;
+	uint16_t ncas;
+	struct ike_slice cas;
+};
+
+/**
  * struct ike_notify - Notify payload
  * @proto: protocol ID the SPI belongs to, 0 when none
  * @spi_size: 0, 4 or 8
@@ -271,8 +300,12 @@ struct ike_msg_order {
  * @del: Delete payloads in order
  * @nvendor: entries in @vendor
  * @vendor: Vendor ID data (ignored by espiked)
+ * @ncert: entries in @cert
+ * @cert: CERT payloads in order (the first is the end entity's)
+ * @ncertreq: entries in @certreq
+ * @certreq: CERTREQ payloads in order
  * @nother: entries in @other
- * @other: CERT, CERTREQ, CP, EAP and unknown non-critical payloads
+ * @other: CP, EAP and unknown non-critical payloads
  * @npayloads: entries in @order
  * @order: payloads in wire order, for re-encoding and logging
  */
@@ -295,6 +328,10 @@ struct ike_msg {
 	struct ike_delete del[IKE_MAX_DELETE];
 	uint8_t nvendor;
 	struct ike_slice vendor[IKE_MAX_VENDOR];
+	uint8_t ncert;
+	struct ike_cert cert[IKE_MAX_CERT];
+	uint8_t ncertreq;
+	struct ike_certreq certreq[IKE_MAX_CERTREQ];
 	uint8_t nother;
 	struct ike_other other[IKE_MAX_OTHER];
 	uint8_t npayloads;
@@ -381,7 +418,11 @@ int ike_build_delete(struct ike_builder *b, const struct ike_delete *d);
 int ike_build_ts(struct ike_builder *b, uint8_t pltype,
 		 const struct ike_ts_payload *ts);
 int ike_build_vendor(struct ike_builder *b, const uint8_t *data, size_t len);
-/* Any payload given as raw body (CERT, CP, unknown...). */
+/* CERT of @c->encoding; data 1 to IKE_CERT_MAX octets. */
+int ike_build_cert(struct ike_builder *b, const struct ike_cert *c);
+/* CERTREQ; for IKE_CERT_X509_SIG @cr->cas.len must be a multiple of 20. */
+int ike_build_certreq(struct ike_builder *b, const struct ike_certreq *cr);
+/* Any payload given as raw body (CP, unknown...). */
 int ike_build_raw(struct ike_builder *b, uint8_t type, bool critical,
 		  const uint8_t *body, size_t len);
 /*

@@ -293,6 +293,38 @@ int ike_build_vendor(struct ike_builder *b, const uint8_t *data, size_t len)
 	return ike_build_raw(b, IKE_PL_VENDOR, false, data, len);
 }
 
+/* CERT and CERTREQ: encoding octet and data. */
+static int build_cert(struct ike_builder *b, uint8_t type, uint8_t encoding,
+		      const uint8_t *data, size_t len)
+{
+	uint8_t *p = payload(b, type, false, 1 + len);
+
+	if (!p)
+		return -1;
+	p[0] = encoding;
+	if (len)
+		memcpy(p + 1, data, len);
+	return 0;
+}
+
+int ike_build_cert(struct ike_builder *b, const struct ike_cert *c)
+{
+	if (c->data.len == 0 || c->data.len > IKE_CERT_MAX) {
+		b->failed = true;
+		return -1;
+	}
+	return build_cert(b, IKE_PL_CERT, c->encoding, c->data.p, c->data.len);
+}
+
+int ike_build_certreq(struct ike_builder *b, const struct ike_certreq *cr)
+{
+	if (cr->encoding == IKE_CERT_X509_SIG && cr->cas.len % IKE_CERTREQ_HASH_LEN) {
+		b->failed = true;
+		return -1;
+	}
+	return build_cert(b, IKE_PL_CERTREQ, cr->encoding, cr->cas.p, cr->cas.len);
+}
+
 int ike_build_raw(struct ike_builder *b, uint8_t type, bool critical,
 		  const uint8_t *body, size_t len)
 {
@@ -358,6 +390,10 @@ static int encode_one(struct ike_builder *b, const struct ike_msg *m,
 	case IKE_PL_VENDOR:
 		return ike_build_vendor(b, m->vendor[o->idx].p,
 					m->vendor[o->idx].len);
+	case IKE_PL_CERT:
+		return ike_build_cert(b, &m->cert[o->idx]);
+	case IKE_PL_CERTREQ:
+		return ike_build_certreq(b, &m->certreq[o->idx]);
 	case IKE_PL_SK: {
 		long off = ike_build_sk_reserve(b, m->sk.first, m->sk.body.len);
 

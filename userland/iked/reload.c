@@ -32,7 +32,7 @@
 static bool ident_equal(const struct ike_ident *a, const struct ike_ident *b)
 {
 	return a->any == b->any && a->type == b->type && a->len == b->len &&
-	       !memcmp(a->data, b->data, a->len);
+	       !memcmp(a->data, b->data, a->len) && !strcmp(a->text, b->text);
 }
 
 static bool ts_equal(const struct ts_prefix *a, unsigned int na, const struct ts_prefix *b,
@@ -68,6 +68,19 @@ static const char *conn_diff(const struct conn *a, const struct conn *b)
 		return "remote_id";
 	if (a->psk_len != b->psk_len || CRYPTO_memcmp(a->psk, b->psk, a->psk_len))
 		return "psk";
+	if (a->auth != b->auth)
+		return "auth";
+	/* the files as named: a reload does not notice new contents under the same name */
+	if (strcmp(a->cert_file, b->cert_file))
+		return "cert";
+	if (strcmp(a->key_file, b->key_file))
+		return "key";
+	if (strcmp(a->ca, b->ca))
+		return "ca";
+	if (strcmp(a->crl, b->crl))
+		return "crl";
+	if (a->send_cert != b->send_cert)
+		return "send_cert";
 	if (strcmp(a->ike_str, b->ike_str))
 		return "ike";
 	if (strcmp(a->esp_str, b->esp_str))

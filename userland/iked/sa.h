@@ -190,6 +190,10 @@ struct msgbuf {
  * @cookie: responder's cookie to send back
  * @cookie_len: octets in @cookie (0: none)
  * @init_tries: IKE_SA_INIT restarts (COOKIE, INVALID_KE_PAYLOAD)
+ * @peer_hashes: IKE_HASH_BIT mask of the peer's SIGNATURE_HASH_ALGORITHMS
+ * @peer_hashes_sent: the peer sent SIGNATURE_HASH_ALGORITHMS (RFC 7427):
+ *	our AUTH uses Digital Signature (14), else the older methods
+ * @peer_certreq: the peer sent a CERTREQ (send_cert ifasked)
  * @keys: SK_* (wiped at close)
  * @sk_out: protects what we send
  * @sk_in: opens what we receive
@@ -238,6 +242,8 @@ struct ike_sa {
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
 	unsigned int init_tries;
+	unsigned int peer_hashes;
+	bool peer_hashes_sent, peer_certreq;
 	struct ike_keys keys;
 	struct ike_sk_ctx sk_out, sk_in;
 	bool nat_local, nat_remote;

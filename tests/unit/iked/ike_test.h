@@ -17,5 +17,8 @@ void test_sk(void);
 void test_proposal(void);
 void test_interop(void);
 void test_mutate(void);
+void test_certmsg(void);
+void test_sig(void);
+void test_cert(void);
 
 #endif

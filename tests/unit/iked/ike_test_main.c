@@ -19,6 +19,9 @@ int main(void)
 	test_proposal();
 	test_interop();
 	test_mutate();
+	test_certmsg();
+	test_sig();
+	test_cert();
 	printf("1..%d\n", t_tests());
 	printf("# espiked unit tests: %d passed, %d failed\n", t_tests() - t_failures(),
 	       t_failures());

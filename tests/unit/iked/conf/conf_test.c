@@ -8,11 +8,15 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../tap.h"
 #include "conf.h"
 #include "log.h"
+#include "ike_pki.h"
 
 static char last[1024];
 
@@ -166,12 +170,118 @@ static void test_bad(void)
 	}
 }
 
+/* A conn with auth pubkey and the lines @extra (line 8 on), parsed. */
+static struct conf *pubkey_conf(const char *cert, const char *key, const char *ca,
+				const char *extra)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "conn pk {\n local 192.0.2.1\n remote 192.0.2.2\n device esp0\n"
+		 " auth pubkey\n cert \"%s\"\n key \"%s\"\n%s%s%s}\n",
+		 pki(cert), pki(key), ca ? " ca \"" : "", ca ? pki(ca) : "", ca ? "\"\n" : "");
+	if (extra)
+		snprintf(text + strlen(text) - 2, sizeof(text) - strlen(text) + 2, "%s}\n", extra);
+	last[0] = 0;
+	return conf_parse("pk.conf", text);
+}
+
+static void test_pubkey_good(void)
+{
+	char crl[600], buf[300];
+	struct conf *c;
+	struct conn *cn;
+
+	snprintf(crl, sizeof(crl), " crl \"%s\"\n send_cert always\n"
+		 " remote_id \"dn:C=CH, O=espvti test, CN=*.example.org\"\n", pki("inter.crl"));
+	c = pubkey_conf("p256.crt", "p256.key", "cadir", crl);
+	cn = c ? c->conns : NULL;
+	t_ok(cn && cn->auth == AUTH_PUBKEY && cn->own.cert && cn->own.key && cn->store &&
+	     cn->send_cert == SEND_CERT_ALWAYS, "auth pubkey: certificate, key, CA directory and CRL loaded (%s)",
+	     cn ? "" : last);
+	if (!cn)
+		goto out;
+	conf_ident_format(&cn->local_id, buf, sizeof(buf));
+	t_ok(cn->local_id.type == IKE_ID_DER_ASN1_DN &&
+	     t_streq(buf, "dn:C=CH, O=espvti test, CN=p256.example.org"),
+	     "auth pubkey: local_id defaults to the certificate's subject");
+	t_ok(cn->remote_id.type == IKE_ID_DER_ASN1_DN && cn->remote_id.pattern &&
+	     conf_ident_match(&cn->remote_id, IKE_ID_DER_ASN1_DN, cn->local_id.data, cn->local_id.len) &&
+	     !conf_ident_match(&cn->remote_id, IKE_ID_FQDN, (const uint8_t *)"p256.example.org", 16),
+	     "remote_id dn: with a wildcard matches a DN, not an FQDN");
+out:
+	conf_free(c);
+	c = pubkey_conf("p256.crt", "p256.key", "root.crt",
+			" remote_id *.example.org\n local_id \"dn:C=CH, O=espvti test, CN=p256.example.org\"\n");
+	cn = c ? c->conns : NULL;
+	t_ok(cn && cn->remote_id.pattern && cn->send_cert == SEND_CERT_IFASKED &&
+	     conf_ident_match(&cn->remote_id, IKE_ID_FQDN, (const uint8_t *)"gw.Example.org", 14) &&
+	     !conf_ident_match(&cn->remote_id, IKE_ID_FQDN, (const uint8_t *)"example.org", 11),
+	     "remote_id *.example.org matches names under example.org; send_cert defaults to ifasked");
+	t_ok(cn && cn->local_id.type == IKE_ID_DER_ASN1_DN && !cn->local_id.pattern,
+	     "local_id dn:\"...\" given explicitly");
+	conf_free(c);
+}
+
+static void test_pubkey_bad(void)
+{
+	static const struct {
+		const char *cert, *key, *ca, *extra;
+		unsigned int line;
+		const char *want;
+	} bad[] = {
+		{ "p256.crt", "p256.key", NULL, NULL, 8, "'ca' is required with 'auth pubkey'" },
+		{ "p256.crt", "p384.key", "root.crt", NULL, 7, "does not belong to certificate" },
+		{ "p256.crt", "p256-0644.key", "root.crt", NULL, 7, "has mode 0644" },
+		{ "p256.key", "p256.key", "root.crt", NULL, 6, "holds no PEM certificate" },
+		{ "p256.crt", "p256.key", "nothere", NULL, 8, "trust anchors" },
+		{ "p256.crt", "p256.key", "root.crt", " crl /dev/null\n", 9, "holds no PEM CRL" },
+		{ "p256.crt", "p256.key", "root.crt", " psk k\n", 9, "'psk' with 'auth pubkey'" },
+		{ "p256.crt", "p256.key", "root.crt", " send_cert maybe\n", 9, "none of always, ifasked, never" },
+		{ "p256.crt", "p256.key", "root.crt", " local_id *.example.org\n", 9, "local_id cannot be a wildcard" },
+		{ "p256.crt", "p256.key", "root.crt", " remote_id fqdn:gw*.example.org\n", 9, "a wildcard is '*' or '*.'" },
+		{ "p256.crt", "p256.key", "root.crt", " remote_id \"dn:C=CH, XY=z\"\n", 9, "'XY=z' is not an attribute" },
+	};
+	char path[600], cmd[1400];
+	struct conf *c;
+
+	/* a copy of p256.key that others may read */
+	snprintf(path, sizeof(path), "%s", pki("p256-0644.key"));
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 644 '%s'", pki("p256.key"), path, path);
+	if (system(cmd))
+		t_diag("could not make %s", path);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char prefix[32];
+
+		c = pubkey_conf(bad[i].cert, bad[i].key, bad[i].ca, bad[i].extra);
+		snprintf(prefix, sizeof(prefix), "pk.conf:%u: ", bad[i].line);
+		t_ok(!c && !strncmp(last, prefix, strlen(prefix)) && strstr(last, bad[i].want),
+		     "auth pubkey: rejected at line %u with \"%s\" (got: %s)", bad[i].line, bad[i].want,
+		     last);
+		conf_free(c);
+	}
+	unlink(path);
+	last[0] = 0;
+	c = conf_parse("pk.conf", "conn x {\n auth rsa\n}\n");
+	t_ok(!c && t_has(last, "pk.conf:2: 'auth': 'rsa' is neither psk nor pubkey"),
+	     "auth other than psk or pubkey rejected");
+	conf_free(c);
+	last[0] = 0;
+	c = conf_parse("pk.conf", "conn x {\n local 1.2.3.4\n remote 1.2.3.5\n device e\n psk k\n"
+			" cert /x\n}\n");
+	t_ok(!c && t_has(last, "pk.conf:6: ") && t_has(last, "'cert' needs 'auth pubkey'"),
+	     "cert without auth pubkey rejected");
+	conf_free(c);
+}
+
 int main(void)
 {
 	log_set_sink(sink);
 	printf("TAP version 13\n");
 	test_good();
 	test_bad();
+	test_pubkey_good();
+	test_pubkey_bad();
 	printf("1..%d\n# espiked.conf parser: %d passed, %d failed\n", t_tests(),
 	       t_tests() - t_failures(), t_failures());
 	return t_failures() ? 1 : 0;

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Copyright (C) 2026 The espvti authors.
+#
+# espiked-cert-host.sh ESPIKED: host test of certificate authentication
+# (auth pubkey) between two espiked daemons on the loopback with the fake
+# kernel interface, as espiked-host.sh, on a PKI made by
+# tests/tools/mkpki.sh for this run.
+#
+#   [espiked A, initiator] 127.0.0.1:$PA  <--UDP-->  127.0.0.1:$PB [espiked B]
+#     cert, key, ca                                  cert, key, ca (, crl)
+#
+# Cases: ECDSA P-256 both ways with FQDN identities from the
+# subjectAltName, RFC 7427 Digital Signature, CERTREQ and send_cert ifasked;
+# RSA-4096 against Ed25519 with DN identities (the certificates' subjects)
+# and a DN wildcard remote_id; then refusals, each of which must leave no SA
+# and be logged by B with the reason: no certificate sent (send_cert never),
+# expired, revoked (CRL), unknown CA, identity not in the certificate,
+# remote_id not matched.
+# KTAP output; exit 0 pass, 1 fail.
+set -u
+E=$(readlink -f "${1:?usage: espiked-cert-host.sh PATH-TO-ESPIKED}")
+HERE=$(dirname "$(readlink -f "$0")")
+# shellcheck source=tests/host/lib-host.sh
+. "$HERE/lib-host.sh" espiked-cert-host
+PA=$((20000 + $$ % 20000))
+PB=$((PA + 1))
+P=$D/pki
+"$HERE/../tools/mkpki.sh" "$P" || ktap_bail "tests/tools/mkpki.sh failed"
+# Our certificate files carry the intermediate after the end entity.
+for n in p256 p384 rsa4096 ed25519 expired revoked wrongsan rogue; do
+	cat "$P/$n.crt" "$P/chain.pem" > "$P/$n-full.pem"
+done
+
+# conf FILE PORT PEERPORT NAME EXTRA-LINES...: auth pubkey with NAME's certificate
+conf() {
+	local f=$1 port=$2 peer=$3 n=$4
+	shift 4
+	{
+		echo "ike_port $port"
+		echo "natt_port 0"
+		echo "conn tun {"
+		echo "    local 127.0.0.1"
+		echo "    remote 127.0.0.1"
+		echo "    remote_port $peer"
+		echo "    retransmit_timeout 200ms"
+		echo "    retransmit_tries 2"
+		echo "    auth pubkey"
+		echo "    cert $P/$n-full.pem"
+		echo "    key $P/$n.key"
+		echo "    esp aes128gcm16"
+		for line in "$@"; do echo "    $line"; done
+		echo "}"
+	} > "$f"
+}
+
+stop_all() {
+	stop_daemons
+	cat "$D"/a.log "$D"/b.log >> "$D/history" 2>/dev/null
+}
+
+# sa FILE DIR FIELD: a field of the SA of direction DIR in a fake kernel file
+sa() {
+	awk -v d="$2" -v f="$3" '$1 == "sa" && $3 == d {
+		for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
+}
+
+keys_match() {
+	local a=$D/a.kern b=$D/b.kern
+	[ -n "$(sa "$a" out key)" ] &&
+	[ "$(sa "$a" out spi)" = "$(sa "$b" in spi)" ] &&
+	[ "$(sa "$a" out key)" = "$(sa "$b" in key)" ] &&
+	[ "$(sa "$b" out spi)" = "$(sa "$a" in spi)" ] &&
+	[ "$(sa "$b" out key)" = "$(sa "$a" in key)" ]
+}
+
+# refused NAME-OF-A WHY A-LINES -- B-LINES: A initiates with certificate
+# NAME-OF-A; B must log AUTHENTICATION_FAILED with WHY, and no SA may appear.
+# Both accept any identity of the peer unless B-LINES set remote_id.
+refused() {
+	local n=$1 why=$2 a=() b=() side=a
+	shift 2
+	for l in "$@"; do
+		if [ "$l" = -- ]; then side=b; continue; fi
+		if [ $side = a ]; then a+=("$l"); else b+=("$l"); fi
+	done
+	[ ${#b[@]} = 0 ] && b=("remote_id %any")
+	conf "$D/a.conf" $PA $PB "$n" "device esp0" "start initiate" "remote_id %any" "${a[@]}"
+	conf "$D/b.conf" $PB $PA p384 "device esp1" "ca $P/root.crt" "${b[@]}"
+	start b
+	start a
+	wait_for 10 grep -q "AUTHENTICATION_FAILED.*$why" "$D/b.log" && sleep 0.3 && no_sas
+	ok $? "refused ($why): B logs it, no SA on either side"
+	stop_all
+}
+
+ktap_plan 11
+
+# 1. ECDSA P-256 and P-384, FQDN identities in the subjectAltName
+conf "$D/a.conf" $PA $PB p256 "ca $P/root.crt" "local_id fqdn:p256.example.org" \
+	"remote_id fqdn:p384.example.org" "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA p384 "ca $P/cadir" "local_id fqdn:p384.example.org" \
+	"remote_id *.example.org" "crl $P/inter.crl" "device esp1"
+start b
+start a
+wait_for 10 has_sas && keys_match
+ok $? "ECDSA: both daemons installed a CHILD_SA pair with matching keys"
+grep -q "peer authenticated as fqdn:p256.example.org with certificate 'C=CH, O=espvti test, CN=p256.example.org' (Digital Signature)" "$D/b.log" &&
+	grep -q "peer authenticated as fqdn:p384.example.org with certificate 'C=CH, O=espvti test, CN=p384.example.org' (Digital Signature)" "$D/a.log"
+ok $? "ECDSA: each side logs the peer's identity, certificate subject and RFC 7427 method"
+stop_all
+
+# 2. RSA-4096 (RSASSA-PSS) against Ed25519, the subjects as identities
+conf "$D/a.conf" $PA $PB rsa4096 "ca $P/root.crt" \
+	'remote_id "dn:C=CH, O=espvti test, CN=ed25519.example.org"' "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PA ed25519 "ca $P/root.crt" \
+	'remote_id "dn:C=CH, O=*, CN=*.example.org"' "send_cert always" "device esp1"
+start b
+start a
+wait_for 10 has_sas && keys_match
+ok $? "RSA-4096 and Ed25519: CHILD_SA pair with matching keys"
+grep -q "peer authenticated as dn:C=CH, O=espvti test, CN=rsa4096.example.org with certificate" "$D/b.log" &&
+	grep -q "peer authenticated as dn:C=CH, O=espvti test, CN=ed25519.example.org" "$D/a.log"
+ok $? "RSA-4096 and Ed25519: DN identities, B's remote_id a DN wildcard"
+stop_all
+
+# 3. refusals
+refused p256 "sent no X.509 certificate" "ca $P/root.crt" "send_cert never"
+refused expired "CN=expired.example.org': expired" "ca $P/root.crt"
+refused revoked "CN=revoked.example.org': revoked" "ca $P/root.crt" -- "crl $P/inter.crl" \
+	"remote_id %any"
+refused rogue "CN=rogue.example.org': unknown CA" "ca $P/rogue-ca.crt"
+refused wrongsan "identity not in the certificate" "ca $P/root.crt" \
+	"local_id fqdn:wrongsan.example.org"
+refused p256 "peer's identity is dn:C=CH, O=espvti test, CN=p256.example.org, expected" \
+	"ca $P/root.crt" -- 'remote_id "dn:C=CH, O=espvti test, CN=*.example.net"'
+daemons_clean
+ktap_finish
