@@ -59,21 +59,6 @@ stop_all() {
 	cat "$D"/a.log "$D"/b.log >> "$D/history" 2>/dev/null
 }
 
-# sa FILE DIR FIELD: a field of the SA of direction DIR in a fake kernel file
-sa() {
-	awk -v d="$2" -v f="$3" '$1 == "sa" && $3 == d {
-		for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
-}
-
-keys_match() {
-	local a=$D/a.kern b=$D/b.kern
-	[ -n "$(sa "$a" out key)" ] &&
-	[ "$(sa "$a" out spi)" = "$(sa "$b" in spi)" ] &&
-	[ "$(sa "$a" out key)" = "$(sa "$b" in key)" ] &&
-	[ "$(sa "$b" out spi)" = "$(sa "$a" in spi)" ] &&
-	[ "$(sa "$b" out key)" = "$(sa "$a" in key)" ]
-}
-
 # refused NAME-OF-A WHY A-LINES -- B-LINES: A initiates with certificate
 # NAME-OF-A; B must log AUTHENTICATION_FAILED with WHY, and no SA may appear.
 # Both accept any identity of the peer unless B-LINES set remote_id.

@@ -53,25 +53,8 @@ stop_all() {
 	pids=""
 }
 
-# sa FILE DIR FIELD: a field of the SA of direction DIR in a fake kernel file
-sa() {
-	awk -v d="$2" -v f="$3" '$1 == "sa" && $3 == d {
-		for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
-}
-
 a_no_sas() { [ "$(nsa "$D/a.kern")" = 0 ]; }
 established() { [ "$(ike_sa_state "$1" tun)" = ESTABLISHED ]; }
-
-# Keys and SPIs cross-match: A out = B in, B out = A in.
-keys_match() {
-	local a=$D/a.kern b=$D/b.kern
-	[ -n "$(sa "$a" out key)" ] &&
-	[ "$(sa "$a" out spi)" = "$(sa "$b" in spi)" ] &&
-	[ "$(sa "$a" out key)" = "$(sa "$b" in key)" ] &&
-	[ "$(sa "$b" out spi)" = "$(sa "$a" in spi)" ] &&
-	[ "$(sa "$b" out key)" = "$(sa "$a" in key)" ] &&
-	[ "$(sa "$a" out key)" != "$(sa "$a" in key)" ]
-}
 
 ktap_plan 34
 

@@ -97,6 +97,23 @@ nsa() { awk '$1 == "sa" { n++ } END { print n + 0 }' "$1" 2>/dev/null || echo 0;
 has_sas() { [ "$(nsa "$D/a.kern")" = 2 ] && [ "$(nsa "$D/b.kern")" = 2 ]; }
 no_sas() { [ "$(nsa "$D/a.kern")" = 0 ] && [ "$(nsa "$D/b.kern")" = 0 ]; }
 
+# sa FILE DIR FIELD: a field of the SA of direction DIR in a fake kernel file
+sa() {
+	awk -v d="$2" -v f="$3" '$1 == "sa" && $3 == d {
+		for (i = 4; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' "$1"
+}
+
+# Keys and SPIs cross-match: A out = B in, B out = A in.
+keys_match() {
+	local a=$D/a.kern b=$D/b.kern
+	[ -n "$(sa "$a" out key)" ] &&
+	[ "$(sa "$a" out spi)" = "$(sa "$b" in spi)" ] &&
+	[ "$(sa "$a" out key)" = "$(sa "$b" in key)" ] &&
+	[ "$(sa "$b" out spi)" = "$(sa "$a" in spi)" ] &&
+	[ "$(sa "$b" out key)" = "$(sa "$a" in key)" ] &&
+	[ "$(sa "$a" out key)" != "$(sa "$a" in key)" ]
+}
+
 # ike_q, ike_sa_state, ike_sa_count, child_count: tests/lib-ike-state.sh,
 # on the daemons' sockets $D/NAME.sock.
 IKE_SOCK_DIR=$D
