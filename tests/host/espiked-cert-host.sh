@@ -36,22 +36,9 @@ done
 conf() {
 	local f=$1 port=$2 peer=$3 n=$4
 	shift 4
-	{
-		echo "ike_port $port"
-		echo "natt_port 0"
-		echo "conn tun {"
-		echo "    local 127.0.0.1"
-		echo "    remote 127.0.0.1"
-		echo "    remote_port $peer"
-		echo "    retransmit_timeout 200ms"
-		echo "    retransmit_tries 2"
-		echo "    auth pubkey"
-		echo "    cert $P/$n-full.pem"
-		echo "    key $P/$n.key"
-		echo "    esp aes128gcm16"
-		for line in "$@"; do echo "    $line"; done
-		echo "}"
-	} > "$f"
+	conf_tun "$f" "$port" 0 "local 127.0.0.1" "remote 127.0.0.1" "remote_port $peer" \
+		"retransmit_timeout 200ms" "retransmit_tries 2" "auth pubkey" \
+		"cert $P/$n-full.pem" "key $P/$n.key" "esp aes128gcm16" "$@"
 }
 
 stop_all() {

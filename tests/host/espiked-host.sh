@@ -31,18 +31,8 @@ PB=$((PA + 1))
 conf() {
 	local f=$1 port=$2 peer=$3 l=$4 r=$5
 	shift 5
-	{
-		echo "ike_port $port"
-		echo "natt_port 0"
-		echo "conn tun {"
-		echo "    local $l"
-		echo "    remote $r"
-		echo "    remote_port $peer"
-		echo "    retransmit_timeout 200ms"
-		echo "    retransmit_tries 3"
-		for line in "$@"; do echo "    $line"; done
-		echo "}"
-	} > "$f"
+	conf_tun "$f" "$port" 0 "local $l" "remote $r" "remote_port $peer" \
+		"retransmit_timeout 200ms" "retransmit_tries 3" "$@"
 }
 
 # Stop the daemons; a daemon that does not exit 0 on SIGTERM (crash,

@@ -28,18 +28,9 @@ NB=$((PA + 3))
 conf() {
 	local f=$1 port=$2 natt=$3 peer=$4 peernatt=$5
 	shift 5
-	{
-		echo "ike_port $port"
-		echo "natt_port $natt"
-		echo "conn tun {"
-		echo "    local 127.0.0.1; remote 127.0.0.1"
-		echo "    remote_port $peer; remote_natt_port $peernatt"
-		echo "    psk \"nat host test\""
-		echo "    device esp0"
-		echo "    retransmit_timeout 200ms; retransmit_tries 3"
-		for line in "$@"; do echo "    $line"; done
-		echo "}"
-	} > "$f"
+	conf_tun "$f" "$port" "$natt" "local 127.0.0.1; remote 127.0.0.1" \
+		"remote_port $peer; remote_natt_port $peernatt" "psk \"nat host test\"" \
+		"device esp0" "retransmit_timeout 200ms; retransmit_tries 3" "$@"
 }
 
 # stop_all: SIGTERM; a daemon that does not exit 0 (crash, sanitizer

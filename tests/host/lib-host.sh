@@ -90,6 +90,20 @@ daemons_clean() {
 	ok $r "every daemon exited 0 on SIGTERM, no sanitizer report in any log"
 }
 
+# conf_tun FILE IKE_PORT NATT_PORT CONN-LINE...: a configuration with one
+# connection "tun" made of CONN-LINEs (each test names its own).
+conf_tun() {
+	local f=$1 port=$2 natt=$3 line
+	shift 3
+	{
+		echo "ike_port $port"
+		echo "natt_port $natt"
+		echo "conn tun {"
+		for line in "$@"; do echo "    $line"; done
+		echo "}"
+	} > "$f"
+}
+
 # The SAs the fake kernel backend holds, one "sa ..." line each in
 # $D/NAME.kern (espiked -K fake:FILE): nsa FILE counts them; has_sas: one
 # pair on each side; no_sas: none on either side.
