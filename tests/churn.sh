@@ -412,12 +412,31 @@ no_bad_drops() {
 }
 
 # ip_stats_agree SIDE: ip -s link's packet counts of esp0 are espctl's.
+# A packet may still pass (an IPv6 router solicitation, a late
+# retransmission) between two reads, so espctl's figures are read between
+# two ip -s link reads and must lie between them; up to 5 tries.
 ip_stats_agree() {
-	local st ipst ns=${ESP_NS[$1]}
-	st=$(stats_of "$ns" | jq -r '"\(.rx_packets) \(.tx_packets)"') &&
-		ipst=$(ip -n "$ns" -s -j link show esp0 | jq -r '.[0].stats64 | "\(.rx.packets) \(.tx.packets)"') ||
-		return 1
-	[ "$st" = "$ipst" ] || { echo "${SIDE[$1]}: rx, tx packets: espctl $st, ip -s link $ipst"; return 1; }
+	local st before after ns=${ESP_NS[$1]} try
+	for try in 1 2 3 4 5; do
+		before=$(ip_link_counts "$ns") &&
+			st=$(stats_of "$ns" | jq -r '"\(.rx_packets) \(.tx_packets)"') &&
+			after=$(ip_link_counts "$ns") || return 1
+		# shellcheck disable=SC2086 # three pairs of numbers
+		between $before $st $after && return 0
+		sleep 0.2
+	done
+	echo "${SIDE[$1]}: rx, tx packets: ip -s link $before, espctl $st, ip -s link $after"
+	return 1
+}
+
+# ip_link_counts NS: "RX TX" packets of esp0 in NS, as ip -s link shows them.
+ip_link_counts() {
+	ip -n "$1" -s -j link show esp0 | jq -r '.[0].stats64 | "\(.rx.packets) \(.tx.packets)"'
+}
+
+# between R0 T0 R T R1 T1: R0 <= R <= R1 and T0 <= T <= T1.
+between() {
+	[ "$1" -le "$3" ] && [ "$3" -le "$5" ] && [ "$2" -le "$4" ] && [ "$4" -le "$6" ]
 }
 
 # monitors_alive: both monitors are still running, and reported nothing
