@@ -17,7 +17,9 @@
 #   espiked_child_up SIDE      a CHILD_SA is installed
 #   espiked_stop               stop every espiked
 #   sw_start NS                start charon in NS (one per test at a time)
-#   sw_load                    load $IKE_W/swanctl.conf into it
+#   sw_creds KEY CACERT...     charon's private key and CA certificates for
+#                              the next sw_load (certificate authentication)
+#   sw_load                    load $IKE_W/swanctl.conf (and those) into it
 #   sw SWANCTL-ARGS...         swanctl talking to that charon
 #   sw_child_up                charon has an INSTALLED CHILD_SA
 #   sw_stop                    stop charon, flush its xfrm state and policies
@@ -130,11 +132,14 @@ espiked_stop() {
 }
 
 # sw_start NS: charon with only the plugins the tests need, its vici socket
-# and log in $IKE_W, no routes of its own (the tests add them).
+# and log in $IKE_W, no routes of its own (the tests add them). swanctl
+# reads its credentials in the directories next to the swanctl.conf it is
+# given ($IKE_W/x509ca, $IKE_W/private, ...), never in /etc/swanctl; it
+# parses private keys itself (pem, pkcs1, pkcs8, openssl).
 sw_start() {
-	local plugins p
+	local plugins p d
 	[ -x /usr/lib/ipsec/charon ] || ktap_skip_all "strongSwan's charon is not installed"
-	plugins="random nonce openssl pem pkcs1 x509 pubkey kernel-netlink socket-default vici"
+	plugins="random nonce openssl pem pkcs1 pkcs8 x509 pubkey kernel-netlink socket-default vici"
 	for p in aes sha1 sha2 hmac gcm kdf; do
 		[ -f "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] && plugins="$plugins $p"
 	done
@@ -169,10 +174,15 @@ sw_start() {
 		}
 	}
 	swanctl {
-		load = random nonce
+		load = random nonce openssl pem pkcs1 pkcs8 x509
 		socket = unix://$IKE_W/charon.vici
 	}
 	EOF
+	# the directories swanctl --load-all reads (it complains of missing ones)
+	for d in x509 x509ca x509aa x509ac x509crl x509ocsp pubkey private rsa ecdsa pkcs8 \
+		 pkcs12 bliss; do
+		mkdir -p "$IKE_W/$d"
+	done
 	SW_NS=$1
 	ip netns exec "$SW_NS" env STRONGSWAN_CONF="$IKE_W/strongswan.conf" \
 		/usr/lib/ipsec/charon >> "$IKE_W/charon-stderr.log" 2>&1 &
@@ -185,6 +195,19 @@ sw() {
 	shift
 	ip netns exec "$SW_NS" env STRONGSWAN_CONF="$IKE_W/strongswan.conf" \
 		swanctl "$cmd" --uri "unix://$IKE_W/charon.vici" "$@"
+}
+
+# sw_creds KEY CACERT...: the credentials the next sw_load gives charon,
+# replacing those of an earlier round: private key KEY (of the certificate
+# that swanctl.conf names in "certs") and the CA certificates CACERT... A
+# self-signed one is a trust anchor; an intermediate is not, but charon
+# sends it after its certificate when it issued it.
+sw_creds() {
+	rm -f "$IKE_W"/private/* "$IKE_W"/x509ca/*
+	mkdir -p "$IKE_W/private" "$IKE_W/x509ca"
+	install -m 600 "$1" "$IKE_W/private/"
+	shift
+	cp "$@" "$IKE_W/x509ca/"
 }
 
 sw_load() { sw --load-all --noprompt --file "$IKE_W/swanctl.conf"; }

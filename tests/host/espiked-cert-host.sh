@@ -16,7 +16,8 @@
 # and a DN wildcard remote_id; then refusals, each of which must leave no SA
 # and be logged by B with the reason: no certificate sent (send_cert never),
 # expired, revoked (CRL), unknown CA, identity not in the certificate,
-# remote_id not matched.
+# remote_id not matched; and the initiator refusing the responder's
+# certificate, which the responder learns in an INFORMATIONAL request.
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-cert-host.sh PATH-TO-ESPIKED}")
@@ -66,7 +67,7 @@ refused() {
 	stop_all
 }
 
-ktap_plan 11
+ktap_plan 12
 
 # 1. ECDSA P-256 and P-384, FQDN identities in the subjectAltName
 conf "$D/a.conf" $PA $PB p256 "ca $P/root.crt" "local_id fqdn:p256.example.org" \
@@ -106,5 +107,19 @@ refused wrongsan "identity not in the certificate" "ca $P/root.crt" \
 	"local_id fqdn:wrongsan.example.org"
 refused p256 "peer's identity is dn:C=CH, O=espvti test, CN=p256.example.org, expected" \
 	"ca $P/root.crt" -- 'remote_id "dn:C=CH, O=espvti test, CN=*.example.net"'
+
+# 4. the initiator refuses the responder, which has installed its CHILD_SA
+# already: A tells B with AUTHENTICATION_FAILED in an INFORMATIONAL request
+# (RFC 7296 2.21.2), B logs it and removes its SAs
+conf "$D/a.conf" $PA $PB p256 "ca $P/rogue-ca.crt" "remote_id %any" "device esp0" \
+	"start initiate"
+conf "$D/b.conf" $PB $PA p384 "ca $P/root.crt" "remote_id %any" "device esp1"
+start b
+start a
+wait_for 10 grep -q "AUTHENTICATION_FAILED: the initiator refused our authentication" "$D/b.log" &&
+	grep -q "AUTHENTICATION_FAILED: peer dn:C=CH, O=espvti test, CN=p384.example.org: .*unknown CA" "$D/a.log" &&
+	wait_for 5 grep -q "closing: authentication of the responder failed" "$D/a.log" && no_sas
+ok $? "the initiator refuses the responder's certificate: both log it, no SA on either side"
+stop_all
 daemons_clean
 ktap_finish

@@ -401,15 +401,17 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m)
 		notify = exch_error_notify(sa, m, "IKE_AUTH");
 		conf_ident_format(&sa->conn->local_id, id, sizeof(id));
 		if (notify == IKE_N_AUTHENTICATION_FAILED)
-			log_warn(SA_FMT " AUTHENTICATION_FAILED: the responder refused our authentication as %s (different pre-shared key, or it expects another identity)",
-				 SA_ARGS(sa), id);
+			log_warn(SA_FMT " AUTHENTICATION_FAILED: the responder refused our authentication as %s (%s)",
+				 SA_ARGS(sa), id, sa->conn->auth == AUTH_PUBKEY ?
+				 "it does not accept our certificate, or expects another identity" :
+				 "different pre-shared key, or it expects another identity");
 		else
 			log_warn(SA_FMT " IKE_AUTH response without IDr or AUTH", SA_ARGS(sa));
 		ike_sa_close(sa, "IKE_AUTH failed");
 		return;
 	}
 	if (auth_verify(sa, m, &m->idr, &m->idr_body, &m->auth)) {
-		ike_sa_close(sa, "authentication of the responder failed");
+		info_auth_failed(sa);	/* 2.21.2: the responder may have installed a CHILD_SA */
 		return;
 	}
 	if (ike_sa_set_state(sa, IKE_STATE_ESTABLISHED))

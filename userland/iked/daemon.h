@@ -157,6 +157,12 @@ void auth_response(struct ike_sa *sa, struct ike_msg *m);
 void info_request(struct ike_sa *sa, struct ike_msg *m);
 void info_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind);
 int info_delete_ike(struct ike_sa *sa);
+/*
+ * Initiator, the responder's IKE_AUTH did not authenticate it: tell it with
+ * AUTHENTICATION_FAILED in an INFORMATIONAL request (RFC 7296 2.21.2), so
+ * that it removes what it installed; the IKE SA closes on the answer.
+ */
+int info_auth_failed(struct ike_sa *sa);
 void info_dpd_start(struct ike_sa *sa);
 /* An outstanding request was given up on. */
 void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind);

@@ -66,7 +66,8 @@ void info_request(struct ike_sa *sa, struct ike_msg *m)
 	uint8_t chain[IKE_BUF_MAX], spis[4 * IKE_MAX_DELETE];
 	struct ike_builder b;
 	struct ike_delete d = { .proto = IKE_PROTO_ESP, .spi_size = 4 };
-	bool delete_ike = false;
+	bool delete_ike = false, refused;
+	char id[300];
 
 	ike_build_chain(&b, chain, sizeof(chain));
 	for (unsigned int i = 0; i < m->ndelete; i++) {
@@ -98,8 +99,20 @@ void info_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	if (!m->ndelete && !m->nnotify)
 		log_debug(SA_FMT " liveness check from the peer answered", SA_ARGS(sa));
+	refused = ike_msg_notify(m, IKE_N_AUTHENTICATION_FAILED) != NULL;
+	if (refused) {
+		conf_ident_format(&sa->conn->local_id, id, sizeof(id));
+		log_warn(SA_FMT " AUTHENTICATION_FAILED: the %s refused our authentication as %s after IKE_AUTH (INFORMATIONAL): %s",
+			 SA_ARGS(sa), sa->initiator ? "responder" : "initiator", id,
+			 sa->conn->auth == AUTH_PUBKEY ?
+			 "it does not accept our certificate, or expects another identity" :
+			 "different pre-shared key, or it expects another identity");
+	}
 	exch_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr.msgid, &b);
-	if (delete_ike)
+	/* 2.21.2: the peer failed to authenticate us; the IKE SA and its CHILD_SAs go */
+	if (refused)
+		ike_sa_close(sa, "the peer refused our authentication");
+	else if (delete_ike)
 		ike_sa_close(sa, "the peer deleted the IKE SA");
 }
 
@@ -110,6 +123,8 @@ void info_response(struct ike_sa *sa, struct ike_msg *m, enum ike_req_kind kind)
 	(void)m;
 	if (kind == REQ_DELETE_IKE) {
 		ike_sa_close(sa, "deleted");
+	} else if (kind == REQ_AUTH_FAILED) {
+		ike_sa_close(sa, "authentication of the responder failed");
 	} else if (kind == REQ_DPD) {
 		log_debug(SA_FMT " peer is alive", SA_ARGS(sa));
 	} else if (kind == REQ_DELETE_CHILD) {
@@ -145,6 +160,30 @@ int info_delete_child(struct ike_sa *sa, struct child_sa *c)
 	if (child_set_state(sa, c, CHILD_DELETING))
 		log_err(SA_FMT " CHILD_SA 0x%08x: Delete sent in state %s", SA_ARGS(sa), c->spi_in,
 			child_state_name(c->state));
+	return 0;
+}
+
+int info_auth_failed(struct ike_sa *sa)
+{
+	uint8_t chain[64];
+	struct ike_builder b;
+	struct ike_notify n = { .type = IKE_N_AUTHENTICATION_FAILED };
+	struct child_sa *c = &sa->child[0];
+
+	/* The inbound SPI our IKE_AUTH reserved will never get its SA. */
+	if (c->state == CHILD_FREE && c->spi_in) {
+		child_release_in(sa, c->spi_in);
+		c->spi_in = 0;
+	}
+	ike_build_chain(&b, chain, sizeof(chain));
+	ike_build_notify(&b, &n);
+	if (exch_request(sa, IKE_EXCH_INFORMATIONAL, &b, REQ_AUTH_FAILED) ||
+	    ike_sa_set_state(sa, IKE_STATE_DELETING)) {
+		ike_sa_close(sa, "authentication of the responder failed");
+		return -1;
+	}
+	log_info(SA_FMT " AUTHENTICATION_FAILED sent to the responder in an INFORMATIONAL request",
+		 SA_ARGS(sa));
 	return 0;
 }
 
@@ -258,6 +297,9 @@ void info_gave_up(struct ike_sa *sa, enum ike_req_kind kind)
 		break;
 	case REQ_DELETE_IKE:
 		ike_sa_close(sa, "no answer to our Delete");
+		break;
+	case REQ_AUTH_FAILED:
+		ike_sa_close(sa, "authentication of the responder failed (no answer to our AUTHENTICATION_FAILED)");
 		break;
 	case REQ_REKEY_CHILD:
 	case REQ_REKEY_IKE:

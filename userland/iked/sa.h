@@ -52,6 +52,7 @@ enum ike_req_kind {
 	REQ_REKEY_CHILD,	/* CREATE_CHILD_SA with REKEY_SA */
 	REQ_REKEY_IKE,		/* CREATE_CHILD_SA for a new IKE SA */
 	REQ_DELETE_CHILD,	/* INFORMATIONAL Delete of an ESP SA pair */
+	REQ_AUTH_FAILED,	/* INFORMATIONAL AUTHENTICATION_FAILED to the responder */
 };
 
 #define IKE_MAX_CHILD	4	/* CHILD_SAs of one IKE SA, rekey overlap included */
