@@ -102,7 +102,8 @@ void ike_frag_rx_clear(struct ike_frag_rx *rx)
 
 /*
  * The checks that need no key: 0 when the fragment may be verified, -1
- * with @err when it is dropped as it is.
+ * with @err when it is dropped as it is, 1 with @err for a duplicate or a
+ * fragment of an older transmission.
  */
 static int frag_precheck(struct ike_frag_rx *rx, const struct ike_msg *m, uint64_t now,
 			 struct ike_err *err)
@@ -122,11 +123,11 @@ static int frag_precheck(struct ike_frag_rx *rx, const struct ike_msg *m, uint64
 	if (!rx->active)
 		return 0;
 	if (sk->frag_total < rx->total)
-		return frag_fail(err, "SKF payload: Total Fragments %u below the %u of the fragments kept (an older transmission)",
-				 sk->frag_total, rx->total);
+		return -frag_fail(err, "SKF payload: Total Fragments %u below the %u of the fragments kept (an older transmission)",
+				  sk->frag_total, rx->total);
 	if (sk->frag_total == rx->total && rx->part[sk->frag_num - 1])
-		return frag_fail(err, "SKF payload: Fragment Number %u of %u is a duplicate",
-				 sk->frag_num, sk->frag_total);
+		return -frag_fail(err, "SKF payload: Fragment Number %u of %u is a duplicate",
+				  sk->frag_num, sk->frag_total);
 	return 0;
 }
 
@@ -157,11 +158,12 @@ enum ike_frag_result ike_frag_input(struct ike_frag_rx *rx, const struct ike_sk_
 				    struct ike_err *err)
 {
 	const struct ike_sk *sk = &m->sk;
+	int pre = frag_precheck(rx, m, now, err);
 	uint8_t *plain;
 	long len;
 
-	if (frag_precheck(rx, m, now, err))
-		return IKE_FRAG_DROPPED;
+	if (pre)
+		return pre > 0 ? IKE_FRAG_REPEAT : IKE_FRAG_DROPPED;
 	/* The plaintext is never longer than the ciphertext. */
 	plain = malloc(sk->body.len ? sk->body.len : 1);
 	if (!plain) {

@@ -55,6 +55,8 @@ enum ike_frag_result {
 	IKE_FRAG_DROPPED = -1,	/* not kept: @err says why */
 	IKE_FRAG_KEPT = 0,	/* kept, more to come */
 	IKE_FRAG_DONE = 1,	/* the message is complete */
+	IKE_FRAG_REPEAT = 2,	/* a duplicate or of an older transmission, as
+				 * retransmissions bring: not kept, @err says which */
 };
 
 /*
@@ -84,8 +86,8 @@ size_t ike_frag_next(const uint8_t *buf, size_t len, size_t off);
  * One received fragment: @m from ike_msg_parse() with an SKF payload, for
  * the message ID the caller expects. Checked in this order: no payload
  * before SKF, Total Fragments within the limit, a Total Fragments below
- * the kept ones (an older transmission: dropped), a duplicate (dropped),
- * then the integrity check with @c; a verified fragment with more Total
+ * the kept ones (an older transmission) and a duplicate (both not kept,
+ * IKE_FRAG_REPEAT), then the integrity check with @c; a verified fragment with more Total
  * Fragments than those kept replaces them (RFC 7383 2.6.1), so does one
  * of another message ID or after IKE_FRAG_TIMEOUT_MS from @now. On
  * IKE_FRAG_DONE the plaintext chain is in @out (*@outlen octets, first

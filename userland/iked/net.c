@@ -351,6 +351,11 @@ static int sa_open(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size_t 
 			   IKE_MAX_MSG, &len, &first, err);
 	if (r == IKE_FRAG_DROPPED)
 		return -1;
+	if (r == IKE_FRAG_REPEAT) {
+		log_debug(SA_FMT " %s %u: %s", SA_ARGS(sa), ike_exchange_name(m->hdr.exchange),
+			  m->hdr.msgid, err->msg);
+		return 1;
+	}
 	sa->frags_rcvd++;
 	if (r == IKE_FRAG_KEPT) {
 		log_debug(SA_FMT " %s %u: kept fragment %u of %u", SA_ARGS(sa),
