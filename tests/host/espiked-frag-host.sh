@@ -14,7 +14,11 @@
 # at most 548 octets), A initiating; IPv6 with the default (1280: 1232),
 # B initiating; fragment_size 900 on one side only (each side cuts to its
 # own size); fragmentation no on the responder (not negotiated: both
-# IKE_AUTH messages whole). Each case: a CHILD_SA pair with matching keys,
+# IKE_AUTH messages whole); through the relay of ike-peer.py, which loses
+# fragment 2 once each way: A's retransmission completes B's reassembly (the
+# fragments B holds are kept, the duplicates ignored), and of A's next
+# retransmission fragment 1 alone brings B's cached response again (RFC
+# 7383 2.6.1), which completes A's. Each case: a CHILD_SA pair with matching keys,
 # the log lines of the fragments sent and reassembled, and the counters
 # of `espctl ike list --json`.
 # KTAP output; exit 0 pass, 1 fail.
@@ -25,6 +29,9 @@ HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/lib-host.sh" espiked-frag-host
 PA=$((20000 + $$ % 20000))
 PB=$((PA + 1))
+PR=$((PA + 2))	# relay
+PC=$((PA + 3))	# relay control
+PEER="python3 $HERE/ike-peer.py"
 P=$D/pki
 "$HERE/../tools/mkpki.sh" "$P" || ktap_bail "tests/tools/mkpki.sh failed"
 cat "$P/rsa4096.crt" "$P/chain.pem" > "$P/rsa4096-full.pem"
@@ -51,7 +58,7 @@ frags() { ike_q "$1" -r --arg f "$2" '.[].ike_sas[0][$f]'; }
 # up: both daemons installed a CHILD_SA pair with matching keys
 up() { wait_for 20 has_sas && keys_match; }
 
-ktap_plan 9
+ktap_plan 11
 
 # 1. IPv4, default size: A initiates, both IKE_AUTH messages fragmented
 conf "$D/a.conf" $PA $PB 127.0.0.1 "device esp0" "start initiate"
@@ -111,7 +118,24 @@ ok $? "fragmentation no on B: CHILD_SA pair with matching keys"
 ok $? "fragmentation no on B: not negotiated, no fragment sent"
 stop_all
 
-# 5. a configuration error names the file and line
+# 5. fragment 2 lost once each way on the relay
+$PEER relay $PR $PB $PC --drop-frag 2 > "$D/relay.out" 2>&1 &
+helpers="$helpers $!"
+wait_for 10 eval '$PEER ctl $PC dropped | grep -q to=0'
+conf "$D/a.conf" $PA $PR 127.0.0.1 "device esp0" "start initiate"
+conf "$D/b.conf" $PB $PR 127.0.0.1 "device esp1"
+start b
+start a
+up && [ "$($PEER ctl $PC dropped)" = "to=1 from=1" ]
+ok $? "lost fragments: CHILD_SA pair with matching keys after one fragment lost each way"
+grep -q "IKE_AUTH 1: SKF payload: Fragment Number 1 of [0-9]* is a duplicate" "$D/b.log" &&
+	[ "$(grep -c "duplicate request 1: sending the cached response" "$D/b.log")" = 1 ] &&
+	grep -Eq "IKE_AUTH response 1: reassembled [0-9]+ octets" "$D/a.log"
+ok $? "lost fragments: B ignored the duplicates, resent its response once (on fragment 1), A reassembled it"
+$PEER ctl $PC quit > /dev/null
+stop_all
+
+# 6. a configuration error names the file and line
 conf "$D/a.conf" $PA $PB 127.0.0.1 "device esp0" "fragment_size 100"
 "$E" -n -f "$D/a.conf" > "$D/out" 2>&1
 grep -q "a.conf:[0-9]*: 'fragment_size': '100' is not a number from 512 to 65535" "$D/out"
