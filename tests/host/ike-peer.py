@@ -40,13 +40,15 @@ captured from a real espiked initiator by the relay and replayed unchanged.
   burst PORT COUNT            COUNT IKE_SA_INIT requests with distinct SPIs,
                               each again with its COOKIE when asked for one
   garbage PORT NATTPORT       malformed datagrams to both ports
-  relay LISTEN TARGET CTRL [--hold EXCH]
+  relay LISTEN TARGET CTRL [--hold EXCH] [--drop-frag N]
                               UDP relay: the initiator sends to LISTEN,
                               the relay forwards to 127.0.0.1:TARGET and
-                              back; CTRL is its control port (see ctl)
+                              back; CTRL is its control port (see ctl);
+                              --drop-frag drops, once each way, the first
+                              IKE fragment (SKF) numbered N
   ctl CTRL COMMAND...         a command to the relay, prints the answer:
                               replay EXCH MSGID [NEWMSGID] | count EXCH
-                              MSGID | release | quit
+                              MSGID | dropped | release | quit
 
 Every subcommand prints key=value lines the shell test greps.
 """
@@ -63,7 +65,7 @@ import time
 EXCH_SA_INIT, EXCH_AUTH, EXCH_CREATE_CHILD_SA, EXCH_INFORMATIONAL = 34, 35, 36, 37
 FLAG_I, FLAG_R = 0x08, 0x20
 PL_SA, PL_KE, PL_IDI, PL_IDR, PL_AUTH, PL_NONCE, PL_NOTIFY = 33, 34, 35, 36, 39, 40, 41
-PL_DELETE, PL_TSI, PL_TSR, PL_SK = 42, 44, 45, 46
+PL_DELETE, PL_TSI, PL_TSR, PL_SK, PL_SKF = 42, 44, 45, 46, 53
 PROTO_AH, PROTO_ESP = 2, 3
 N_COOKIE, N_REKEY_SA = 16390, 16393
 
@@ -733,6 +735,17 @@ def cmd_relay(listen, target, ctrl, *opts):
     socket, so the responder sees the same peer address as before.
     """
     hold = {int(opts[i + 1]) for i in range(len(opts) - 1) if opts[i] == "--hold"}
+    drop = [int(opts[i + 1]) for i in range(len(opts) - 1) if opts[i] == "--drop-frag"]
+    dropped = {"to": 0, "from": 0}     # to and from the target
+
+    def drop_once(data, way):
+        """The first SKF fragment numbered drop[0] each way is lost."""
+        if not drop or dropped[way] or len(data) < 36 or data[16] != PL_SKF:
+            return False
+        if struct.unpack("!H", data[32:34])[0] != drop[0]:
+            return False
+        dropped[way] += 1
+        return True
     s, c = udp(int(listen)), udp(int(ctrl))
     tgt = (LOCAL, int(target))
     peer = None
@@ -747,6 +760,8 @@ def cmd_relay(listen, target, ctrl, *opts):
         if s in r:
             data, addr = s.recvfrom(65535)
             p = parse(data)
+            if drop_once(data, "from" if addr == tgt else "to"):
+                continue
             if addr == tgt:
                 if p and p["flags"] & FLAG_R:
                     resps.setdefault((p["exch"], p["msgid"]), []).append(data)
@@ -789,6 +804,8 @@ def cmd_relay(listen, target, ctrl, *opts):
                 key = (int(cmd[1]), int(cmd[2]))
                 answer(addr, "requests=%d responses=%d" %
                        (int(key in reqs), len(resps.get(key, []))))
+            elif cmd[0] == "dropped":
+                answer(addr, "to=%d from=%d" % (dropped["to"], dropped["from"]))
             elif cmd[0] == "release":
                 for d in held:
                     s.sendto(d, tgt)

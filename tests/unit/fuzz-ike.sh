@@ -3,18 +3,20 @@
 # Copyright (C) 2026 The espvti authors.
 #
 # fuzz-ike: the IKEv2 message parser, then the certificate payloads and AUTH
-# signature parsers (fuzz/cert_fuzz.c), under libFuzzer (ASan/UBSan) for a
-# short, bounded time on the committed corpora (userland/iked/fuzz/corpus,
-# fuzz/corpus-cert), as CI runs them; `make fuzz` and `make fuzz-cert` run
-# them longer (FUZZ_SECONDS, default 60). A crash, leak or sanitizer report
+# signature parsers (fuzz/cert_fuzz.c), then the reassembly of IKE fragments
+# (fuzz/frag_fuzz.c), under libFuzzer (ASan/UBSan) for a short, bounded time
+# on the committed corpora (userland/iked/fuzz/corpus, fuzz/corpus-cert,
+# fuzz/corpus-frag), as CI runs them; `make fuzz`, `make fuzz-cert` and
+# `make fuzz-frag` run them longer (FUZZ_SECONDS, default 60). A crash, leak or sanitizer report
 # fails the test and leaves the reproducer in userland/iked/build/ (crash-*,
 # leak-*). FUZZ_SECONDS overrides the 30 s of the message parser here,
-# FUZZ_CERT_SECONDS the 10 s of the certificate target.
+# FUZZ_CERT_SECONDS the 10 s of the certificate target, FUZZ_FRAG_SECONDS the
+# 10 s of the fragment target.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib-ktap.sh
 . "$REPO/tests/lib-ktap.sh"
-ktap_plan 2
+ktap_plan 3
 command -v clang >/dev/null || ktap_bail "fuzz: clang is not installed (run scripts/install-deps)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -40,4 +42,6 @@ run() {
 run fuzz "IKEv2 message parser" "${FUZZ_SECONDS:-30}"
 # CERT, CERTREQ, AUTH AlgorithmIdentifier, SIGNATURE_HASH_ALGORITHMS: briefly
 run fuzz-cert "certificate payloads and AUTH signatures" "${FUZZ_CERT_SECONDS:-10}"
+# SKF fragments: parser, integrity check, reassembly limits: briefly
+run fuzz-frag "IKE fragment reassembly" "${FUZZ_FRAG_SECONDS:-10}"
 ktap_finish

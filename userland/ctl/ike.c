@@ -403,6 +403,9 @@ static void json_sa(struct espctl_json *j, const struct ike_status *s, size_t i)
 		espctl_json_str(j, "proposal", get(r, "proposal"));
 	espctl_json_bool(j, "nat_local", same(r, "nat_local", "1"));
 	espctl_json_bool(j, "nat_remote", same(r, "nat_remote", "1"));
+	espctl_json_bool(j, "fragmentation", same(r, "frag", "1"));
+	json_num(j, "fragments_sent", get(r, "frags_sent"));
+	json_num(j, "fragments_received", get(r, "frags_rcvd"));
 	json_num(j, "established_seconds", get(r, "established"));
 	espctl_json_arr_open(j, "child_sas");
 	for (size_t k = i + 1; k < s->n && strcmp(s->recs[k].type, "conn"); k++)

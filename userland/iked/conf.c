@@ -500,6 +500,7 @@ static void conn_defaults(struct conn *cn)
 	cn->retransmit_tries = 5;
 	cn->natt_keepalive = 20;
 	cn->remote_natt_port = 4500;
+	cn->fragmentation = true;
 	snprintf(cn->ike_str, sizeof(cn->ike_str), "%s", CONF_DEFAULT_IKE);
 	snprintf(cn->esp_str, sizeof(cn->esp_str), "%s", CONF_DEFAULT_ESP);
 	ike_proposal_list_parse(cn->ike_str, IKE_PROTO_IKE, &cn->ike, err, sizeof(err));

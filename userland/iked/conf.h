@@ -21,6 +21,7 @@
 #define CONF_ID_MAX		255
 #define CONF_PSK_MAX		256
 #define CONF_MAX_TS		16	/* ESPVTI_MAX_TS */
+#define CONF_FRAG_SIZE_MIN	512	/* smallest fragment_size */
 
 /**
  * struct ts_prefix - one traffic selector prefix
@@ -131,6 +132,9 @@ enum conn_dpd_action {
  *	(0: none)
  * @remote_natt_port: the peer's NAT-T port, where IKE moves when a NAT is
  *	found
+ * @fragmentation: offer and accept IKE fragmentation (RFC 7383)
+ * @fragment_size: largest IP datagram of an IKE message after IKE_SA_INIT;
+ *	larger ones are fragmented (0: 1280 octets over IPv6, 576 over IPv4)
  * @retry_timer: run-time state, not configuration: initiates again after
  *	an attempt the peer never answered (info.c)
  * @retries: attempts in a row that got no answer
@@ -179,6 +183,8 @@ struct conn {
 	bool encap;
 	unsigned int natt_keepalive;
 	uint16_t remote_natt_port;
+	bool fragmentation;
+	unsigned int fragment_size;
 	struct timer retry_timer;
 	unsigned int retries;
 	uint32_t out_spi;

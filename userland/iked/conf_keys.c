@@ -323,6 +323,31 @@ static int k_natt(struct parser *ps, const struct stmt *st, struct conn *cn)
 	return 0;
 }
 
+/* fragmentation yes|no, fragment_size OCTETS */
+static int k_frag(struct parser *ps, const struct stmt *st, struct conn *cn)
+{
+	unsigned long v;
+
+	if (!strcmp(st->key, "fragment_size")) {
+		if (conf_parse_uint(ps, st, CONF_FRAG_SIZE_MIN, 65535, &v))
+			return -1;
+		cn->fragment_size = (unsigned int)v;
+		return 0;
+	}
+	if (conf_one_value(ps, st))
+		return -1;
+	if (!strcmp(st->val[0], "yes")) {
+		cn->fragmentation = true;
+	} else if (!strcmp(st->val[0], "no")) {
+		cn->fragmentation = false;
+	} else {
+		conf_perror_at(ps, st->line, "'fragmentation': '%s' is neither yes nor no",
+			       st->val[0]);
+		return -1;
+	}
+	return 0;
+}
+
 static int g_uint(struct parser *ps, const struct stmt *st, struct conf *cf)
 {
 	unsigned long v;
@@ -383,6 +408,8 @@ const struct conf_key conf_keys[] = {
 	{ "encap", IN_CONN, k_natt, NULL },
 	{ "natt_keepalive", IN_CONN, k_natt, NULL },
 	{ "remote_natt_port", IN_CONN, k_natt, NULL },
+	{ "fragmentation", IN_CONN, k_frag, NULL },
+	{ "fragment_size", IN_CONN, k_frag, NULL },
 	{ "ike_port", IN_GLOBAL, NULL, g_uint },
 	{ "natt_port", IN_GLOBAL, NULL, g_uint },
 	{ "cookie_threshold", IN_GLOBAL, NULL, g_uint },

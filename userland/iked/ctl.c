@@ -210,7 +210,8 @@ static void list_conn(struct reply *r, const struct conn *cn)
  *   conn name= local= remote= remote_port= device= start= ike= esp=
  *        [last_failure= last_failure_age=SECONDS]  (conn_failure())
  *   ike_sa conn= id= state= role= local= remote= spi_i= spi_r= proposal=
- *          nat_local=0|1 nat_remote=0|1 established=SECONDS|-
+ *          nat_local=0|1 nat_remote=0|1 frag=0|1 frags_sent=N frags_rcvd=N
+ *          established=SECONDS|-
  *   child_sa conn= ike_sa= state=INSTALLED|REKEYING|... spi_in= spi_out=
  *          out_active=0|1 proposal= ts_local= ts_remote= device=
  *          installed=SECONDS|-
@@ -263,6 +264,9 @@ static void status_sa(struct reply *r, const struct ike_sa *sa)
 	field(r, "proposal", sa->prop.ntransforms ? prop : "-");
 	fieldf(r, "nat_local", "%d", sa->nat_local);
 	fieldf(r, "nat_remote", "%d", sa->nat_remote);
+	fieldf(r, "frag", "%d", sa->frag);
+	fieldf(r, "frags_sent", "%lu", sa->frags_sent);
+	fieldf(r, "frags_rcvd", "%lu", sa->frags_rcvd);
 	if (secs >= 0)
 		fieldf(r, "established", "%lld", secs);
 	else

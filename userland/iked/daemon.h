@@ -20,6 +20,8 @@
 #include "sa.h"
 
 #define IKE_BUF_MAX	8192	/* largest message espiked sends */
+/* What one message may take on the wire: its SKF fragments with their headers. */
+#define IKE_OUT_MAX	(2 * IKE_BUF_MAX)
 
 /**
  * struct daemon - process-wide state
@@ -60,6 +62,12 @@ bool net_is_natt(int fd);
 /* Send without keeping anything (stateless replies). */
 int net_send(int fd, const struct sockaddr_storage *from, const struct sockaddr_storage *to,
 	     const uint8_t *buf, size_t len);
+/*
+ * A message kept for sending may be a run of SKF fragments, each with its
+ * own IKE header: send them all, one datagram each.
+ */
+int net_send_msgs(int fd, const struct sockaddr_storage *from,
+		  const struct sockaddr_storage *to, const uint8_t *buf, size_t len);
 /* Send a request and retransmit it until answered or given up. */
 int net_request(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgid,
 		enum ike_req_kind kind);
@@ -89,6 +97,15 @@ void exch_hdr(const struct ike_sa *sa, struct ike_hdr *h, uint8_t exch, bool res
 int exch_request(struct ike_sa *sa, uint8_t exch, struct ike_builder *chain,
 		 enum ike_req_kind kind);
 int exch_respond(struct ike_sa *sa, uint8_t exch, uint32_t msgid, struct ike_builder *chain);
+/*
+ * IKE fragmentation (RFC 7383): add IKEV2_FRAGMENTATION_SUPPORTED to our
+ * IKE_SA_INIT message when the connection allows it (the responder only
+ * when the initiator offered it); note whether the peer's IKE_SA_INIT
+ * message offered it; the largest IKE message that goes unfragmented.
+ */
+void exch_frag_init_add(struct ike_builder *b, const struct ike_sa *sa);
+void exch_frag_init_peer(struct ike_sa *sa, const struct ike_msg *m);
+size_t exch_frag_max(const struct ike_sa *sa);
 /* Log the error notifies of @m; returns the first error type or 0. */
 uint16_t exch_error_notify(const struct ike_sa *sa, const struct ike_msg *m, const char *what);
 

@@ -109,6 +109,7 @@ static int send_init(struct ike_sa *sa)
 	ike_build_nonce(&b, sa->ni, sa->ni_len);
 	nat_notify_add(&b, sa);
 	auth_cert_init_add(sa, &b);
+	exch_frag_init_add(&b, sa);
 	len = ike_build_finish(&b);
 	if (publen < 0 || len < 0) {
 		log_err(SA_FMT " IKE_SA_INIT request could not be built", SA_ARGS(sa));
@@ -389,6 +390,7 @@ static void init_answer(struct ike_sa *sa, const uint8_t *pub, size_t publen, co
 	ike_build_nonce(&b, sa->nr, sa->nr_len);
 	nat_notify_add(&b, sa);
 	auth_cert_init_add(sa, &b);
+	exch_frag_init_add(&b, sa);
 	mlen = ike_build_finish(&b);
 	if (mlen < 0) {
 		ike_sa_close(sa, "IKE_SA_INIT response could not be built");
@@ -448,6 +450,7 @@ void init_request(int fd, const struct sockaddr_storage *local,
 	}
 	nat_detect(sa, &m, zero);
 	auth_cert_peer(sa, &m);
+	exch_frag_init_peer(sa, &m);
 	msgbuf_set(&sa->init_req, buf, len);
 	init_answer(sa, pub, (size_t)publen, a);
 }
@@ -557,6 +560,7 @@ void init_response(struct ike_sa *sa, const uint8_t *buf, size_t len)
 	msgbuf_set(&sa->init_resp, buf, len);
 	nat_detect(sa, &m, sa->spi_r);
 	auth_cert_peer(sa, &m);
+	exch_frag_init_peer(sa, &m);
 	ike_proposal_format(&sa->prop, prop, sizeof(prop));
 	log_info(SA_FMT " IKE_SA_INIT done: responder chose %s", SA_ARGS(sa), prop);
 	if (auth_start(sa))

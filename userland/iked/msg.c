@@ -563,7 +563,7 @@ static bool unique_payload(uint8_t type)
 	switch (type) {
 	case IKE_PL_SA: case IKE_PL_KE: case IKE_PL_IDI: case IKE_PL_IDR:
 	case IKE_PL_AUTH: case IKE_PL_NONCE: case IKE_PL_TSI:
-	case IKE_PL_TSR: case IKE_PL_SK: case IKE_PL_CP:
+	case IKE_PL_TSR: case IKE_PL_SK: case IKE_PL_CP: case IKE_PL_SKF:
 		return true;
 	default:
 		return false;
@@ -645,7 +645,7 @@ static int add_vendor(struct ike_msg *m, struct ike_slice body, int *idx, struct
 }
 
 /*
- * One more payload carried but not interpreted (CP, EAP, SKF
+ * One more payload carried but not interpreted (CP, EAP
  * and unknown non-critical ones) into m->other[]. 0 with its index in *@idx,
  * or -1 with @err set.
  */
@@ -726,13 +726,50 @@ static int decode_payload(struct ike_msg *m, uint8_t type, bool critical,
 			return -1;
 		break;
 	default:
-		/* CP, EAP, SKF and unknown non-critical ones */
+		/* CP, EAP and unknown non-critical ones */
 		if (add_other(m, type, critical, body, name, &idx, err))
 			return -1;
 		break;
 	}
 	m->order[m->npayloads].type = type;
 	m->order[m->npayloads].idx = (uint8_t)idx;
+	return 0;
+}
+
+/*
+ * The SK or SKF payload of @plen octets at @off, whose Next Payload is
+ * @next: always the last payload of the outer chain, its body opaque. SKF
+ * (RFC 7383 2.5) starts with Fragment Number and Total Fragments.
+ */
+static int decode_sk(struct ike_msg *m, uint8_t type, uint8_t next, const uint8_t *buf,
+		     size_t off, uint16_t plen, size_t end, bool inner, struct ike_err *err)
+{
+	const char *name = ike_payload_name(type);
+	size_t hdr = IKE_GENERIC_HDR_LEN + (type == IKE_PL_SKF ? 4 : 0);
+
+	if (inner)
+		return SYNTAX(err, "%s payload inside an SK payload", name);
+	if (off + plen != end)
+		return SYNTAX(err, "%s payload is not the last payload (%zu octets follow)",
+			      name, end - off - plen);
+	if (plen <= hdr)
+		return SYNTAX(err, "%s payload is empty (Payload Length %u)", name, plen);
+	m->sk.first = next;
+	m->sk.hdr_off = off;
+	m->sk.body.p = buf + off + hdr;
+	m->sk.body.len = plen - hdr;
+	m->sk.frag = type == IKE_PL_SKF;
+	if (m->sk.frag) {
+		m->sk.frag_num = get16(buf + off + IKE_GENERIC_HDR_LEN);
+		m->sk.frag_total = get16(buf + off + IKE_GENERIC_HDR_LEN + 2);
+		if (!m->sk.frag_total)
+			return SYNTAX(err, "SKF payload: Total Fragments is 0");
+		if (!m->sk.frag_num || m->sk.frag_num > m->sk.frag_total)
+			return SYNTAX(err, "SKF payload: Fragment Number %u outside 1 to Total Fragments %u",
+				      m->sk.frag_num, m->sk.frag_total);
+	}
+	m->order[m->npayloads].type = type;
+	m->order[m->npayloads].idx = 0;
 	return 0;
 }
 
@@ -769,20 +806,9 @@ static int parse_chain(struct ike_msg *m, uint8_t type, const uint8_t *buf,
 		if (m->npayloads == IKE_MAX_PAYLOADS)
 			return SYNTAX(err, "more than %d payloads", IKE_MAX_PAYLOADS);
 
-		if (type == IKE_PL_SK) {
-			if (inner)
-				return SYNTAX(err, "SK payload inside an SK payload");
-			if (off + plen != end)
-				return SYNTAX(err, "SK payload is not the last payload (%zu octets follow)",
-					      end - off - plen);
-			if (plen == IKE_GENERIC_HDR_LEN)
-				return SYNTAX(err, "SK payload is empty");
-			m->sk.first = next;
-			m->sk.hdr_off = off;
-			m->sk.body.p = buf + off + IKE_GENERIC_HDR_LEN;
-			m->sk.body.len = plen - IKE_GENERIC_HDR_LEN;
-			m->order[m->npayloads].type = type;
-			m->order[m->npayloads].idx = 0;
+		if (type == IKE_PL_SK || type == IKE_PL_SKF) {
+			if (decode_sk(m, type, next, buf, off, plen, end, inner, err))
+				return -1;
 			next = IKE_PL_NONE;
 		} else if (decode_payload(m, type, critical,
 					  buf + off + IKE_GENERIC_HDR_LEN,

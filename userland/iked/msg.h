@@ -239,15 +239,23 @@ struct ike_ts_payload {
 };
 
 /**
- * struct ike_sk - Encrypted payload as found in the outer message
- * @first: payload type of the first inner payload
+ * struct ike_sk - Encrypted (SK) or Encrypted Fragment (SKF, RFC 7383 2.5)
+ *	payload as found in the outer message
+ * @first: payload type of the first inner payload (SKF: of the whole
+ *	message in fragment 1, 0 in the others)
  * @hdr_off: offset of the SK generic payload header in the message
- * @body: IV, ciphertext and ICV (opaque until sk_unprotect)
+ * @body: IV, ciphertext and ICV (opaque until sk_unprotect); for SKF the
+ *	part after Fragment Number and Total Fragments
+ * @frag: the payload is SKF
+ * @frag_num: SKF Fragment Number, 1 to @frag_total
+ * @frag_total: SKF Total Fragments, at least 1
  */
 struct ike_sk {
 	uint8_t first;
 	size_t hdr_off;
 	struct ike_slice body;
+	bool frag;
+	uint16_t frag_num, frag_total;
 };
 
 /**
@@ -293,7 +301,7 @@ struct ike_msg_order {
  * @auth: AUTH payload
  * @tsi: TSi payload
  * @tsr: TSr payload
- * @sk: Encrypted payload (outer chain only)
+ * @sk: Encrypted or Encrypted Fragment payload (outer chain only)
  * @nnotify: entries in @notify
  * @notify: Notify payloads in order
  * @ndelete: entries in @del
@@ -431,6 +439,12 @@ int ike_build_raw(struct ike_builder *b, uint8_t type, bool critical,
  */
 long ike_build_sk_reserve(struct ike_builder *b, uint8_t first,
 			  size_t body_len);
+/*
+ * The same for an SKF payload (RFC 7383 2.5): Fragment Number @num of
+ * @total are written before the body; returns the offset of the IV.
+ */
+long ike_build_skf_reserve(struct ike_builder *b, uint8_t first, uint16_t num,
+			   uint16_t total, size_t body_len);
 /* Write the header length; returns the total length or -1. */
 long ike_build_finish(struct ike_builder *b);
 

@@ -350,6 +350,20 @@ long ike_build_sk_reserve(struct ike_builder *b, uint8_t first,
 	return (long)(p - b->buf);
 }
 
+long ike_build_skf_reserve(struct ike_builder *b, uint8_t first, uint16_t num,
+			   uint16_t total, size_t body_len)
+{
+	uint8_t *p = payload(b, IKE_PL_SKF, false, 4 + body_len);
+
+	if (!p)
+		return -1;
+	p[-IKE_GENERIC_HDR_LEN] = first;
+	put16(p, num);
+	put16(p + 2, total);
+	b->next_off = IKE_BUILD_CLOSED;	/* SKF is always last */
+	return (long)(p + 4 - b->buf);
+}
+
 long ike_build_finish(struct ike_builder *b)
 {
 	if (b->failed)
@@ -396,6 +410,15 @@ static int encode_one(struct ike_builder *b, const struct ike_msg *m,
 		return ike_build_certreq(b, &m->certreq[o->idx]);
 	case IKE_PL_SK: {
 		long off = ike_build_sk_reserve(b, m->sk.first, m->sk.body.len);
+
+		if (off < 0)
+			return -1;
+		memcpy(b->buf + off, m->sk.body.p, m->sk.body.len);
+		return 0;
+	}
+	case IKE_PL_SKF: {
+		long off = ike_build_skf_reserve(b, m->sk.first, m->sk.frag_num,
+						 m->sk.frag_total, m->sk.body.len);
 
 		if (off < 0)
 			return -1;

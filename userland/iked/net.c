@@ -6,7 +6,8 @@
  * latter with the 4-octet non-ESP marker, RFC 3948 2.2), routing of each
  * datagram to its IKE SA, message ID checks (window of one, RFC 7296 2.3),
  * retransmission of our requests with exponential back-off and give-up,
- * and replay of the cached response to a duplicate request. Where an
+ * and replay of the cached response to a duplicate request; fragments
+ * (RFC 7383) go to their reassembly (frag.c) first. Where an
  * authenticated message came from goes to nat.c, which decides whether the
  * IKE SA follows the peer there.
  */
@@ -215,6 +216,20 @@ int net_send(int fd, const struct sockaddr_storage *from, const struct sockaddr_
 	return 0;
 }
 
+int net_send_msgs(int fd, const struct sockaddr_storage *from,
+		  const struct sockaddr_storage *to, const uint8_t *buf, size_t len)
+{
+	size_t off = 0, l;
+	int ret = 0;
+
+	while ((l = ike_frag_next(buf, len, off))) {
+		if (net_send(fd, from, to, buf + off, l))
+			ret = -1;
+		off += l;
+	}
+	return ret;
+}
+
 static void rtx_expired(void *arg)
 {
 	struct ike_sa *sa = arg;
@@ -234,7 +249,7 @@ static void rtx_expired(void *arg)
 	sa->req_timeout = (uint64_t)((double)sa->req_timeout * cn->retransmit_base);
 	log_debug(SA_FMT " retransmission %u of message ID %u, next in %llu ms", SA_ARGS(sa),
 		  sa->req_tries, sa->req_msgid, (unsigned long long)sa->req_timeout);
-	net_send(sa->fd, &sa->local, &sa->remote, sa->req.buf, sa->req.len);
+	net_send_msgs(sa->fd, &sa->local, &sa->remote, sa->req.buf, sa->req.len);
 	timer_start(&sa->rtx_timer, sa->req_timeout);
 }
 
@@ -252,7 +267,7 @@ int net_request(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgi
 	sa->req_timeout = sa->conn->retransmit_timeout;
 	sa->rtx_timer.cb = rtx_expired;
 	timer_start(&sa->rtx_timer, sa->req_timeout);
-	net_send(sa->fd, &sa->local, &sa->remote, buf, len);
+	net_send_msgs(sa->fd, &sa->local, &sa->remote, buf, len);
 	return 0;
 }
 
@@ -261,13 +276,14 @@ void net_request_done(struct ike_sa *sa)
 	timer_stop(&sa->rtx_timer);
 	msgbuf_clear(&sa->req);
 	sa->req_kind = REQ_NONE;
+	ike_frag_rx_clear(&sa->frag_rx[1]);	/* fragments of its response */
 }
 
 int net_respond(struct ike_sa *sa, const uint8_t *buf, size_t len, uint32_t msgid)
 {
 	msgbuf_set(&sa->resp, buf, len);
 	sa->resp_msgid = msgid;
-	return net_send(sa->fd, &sa->local, &sa->remote, buf, len);
+	return net_send_msgs(sa->fd, &sa->local, &sa->remote, buf, len);
 }
 
 /*
@@ -299,6 +315,61 @@ static void sa_refuse(struct ike_sa *sa, const struct ike_hdr *h, const struct i
 	exch_respond(sa, h->exchange, h->msgid, &b);
 }
 
+/* @buf (@len octets, header @h) is not an SKF fragment, or is fragment 1. */
+static bool frag_first(const struct ike_hdr *h, const uint8_t *buf, size_t len)
+{
+	size_t num = IKE_HDR_LEN + IKE_GENERIC_HDR_LEN;
+
+	return h->next != IKE_PL_SKF || (len >= num + 2 && buf[num] == 0 && buf[num + 1] == 1);
+}
+
+/*
+ * Decrypt @m into @plain: an SK payload at once, an SKF fragment into the
+ * reassembly of its message. 0: @m holds the inner payloads (*@used
+ * octets of @plain); 1: a fragment was kept, the message is not complete;
+ * -1 with @err.
+ */
+static int sa_open(struct ike_sa *sa, struct ike_msg *m, uint8_t *plain, size_t *used,
+		   struct ike_err *err)
+{
+	bool response = m->hdr.flags & IKE_FLAG_RESPONSE;
+	enum ike_frag_result r;
+	uint8_t first = 0;
+	size_t len = 0;
+
+	*used = m->rawlen;	/* the plaintext of an SK payload never exceeds it */
+	if (!m->sk.frag)
+		return ike_sk_open(&sa->sk_in, m, plain, IKE_MAX_MSG, err);
+	if (!sa->frag) {
+		err->notify = 0;
+		snprintf(err->msg, sizeof(err->msg),
+			 "SKF payload (fragment %u of %u) but fragmentation was not negotiated",
+			 m->sk.frag_num, m->sk.frag_total);
+		return -1;
+	}
+	r = ike_frag_input(&sa->frag_rx[response], &sa->sk_in, m, timer_now(), plain,
+			   IKE_MAX_MSG, &len, &first, err);
+	if (r == IKE_FRAG_DROPPED)
+		return -1;
+	if (r == IKE_FRAG_REPEAT) {
+		log_debug(SA_FMT " %s %u: %s", SA_ARGS(sa), ike_exchange_name(m->hdr.exchange),
+			  m->hdr.msgid, err->msg);
+		return 1;
+	}
+	sa->frags_rcvd++;
+	if (r == IKE_FRAG_KEPT) {
+		log_debug(SA_FMT " %s %u: kept fragment %u of %u", SA_ARGS(sa),
+			  ike_exchange_name(m->hdr.exchange), m->hdr.msgid, m->sk.frag_num,
+			  m->sk.frag_total);
+		return 1;
+	}
+	*used = len;
+	log_info(SA_FMT " %s %s %u: reassembled %zu octets from %u fragments", SA_ARGS(sa),
+		 ike_exchange_name(m->hdr.exchange), response ? "response" : "request",
+		 m->hdr.msgid, len, m->sk.frag_total);
+	return ike_frag_msg(m, first, plain, len, err);
+}
+
 /*
  * A protected message for an existing IKE SA, from @remote to @local on @fd.
  * The parsed message and its plaintext live on this call's stack and heap:
@@ -312,7 +383,9 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 	enum ike_req_kind kind = sa->req_kind;
 	struct ike_err err = { 0 };
 	uint8_t *plain = NULL;
+	size_t used = len;
 	struct ike_msg m;
+	int open;
 
 	if (response && (!sa->req.buf || h->msgid != sa->req_msgid)) {
 		log_debug(SA_FMT " dropped a response with message ID %u: %s", SA_ARGS(sa),
@@ -321,9 +394,12 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 	}
 	if (!response && h->msgid + 1 == sa->peer_next && sa->resp.buf &&
 	    sa->resp_msgid == h->msgid) {
+		/* Of a fragmented request, fragment 1 only brings it again (RFC 7383 2.6.1). */
+		if (!frag_first(h, buf, len))
+			return;
 		log_debug(SA_FMT " duplicate request %u: sending the cached response", SA_ARGS(sa),
 			  h->msgid);
-		net_send(sa->fd, &sa->local, &sa->remote, sa->resp.buf, sa->resp.len);
+		net_send_msgs(sa->fd, &sa->local, &sa->remote, sa->resp.buf, sa->resp.len);
 		return;
 	}
 	if (!response && h->msgid != sa->peer_next) {
@@ -347,7 +423,10 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 			ike_exchange_name(h->exchange), response ? "response" : "request", h->msgid);
 		return;
 	}
-	if (ike_sk_open(&sa->sk_in, &m, plain, IKE_MAX_MSG, &err)) {
+	open = sa_open(sa, &m, plain, &used, &err);
+	if (open > 0)
+		goto free_plain;
+	if (open < 0) {
 		log_warn(SA_FMT " dropped %s %s %u: %s", SA_ARGS(sa), ike_exchange_name(h->exchange),
 			 response ? "response" : "request", h->msgid, err.msg);
 		/*
@@ -368,8 +447,7 @@ static void sa_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *
 	}
 	exch_dispatch(sa, h, &m, kind);
 free_plain:
-	/* The plaintext never exceeds the datagram. */
-	explicit_bzero(plain, len < IKE_MAX_MSG ? len : IKE_MAX_MSG);
+	explicit_bzero(plain, used < IKE_MAX_MSG ? used : IKE_MAX_MSG);
 	free(plain);
 	explicit_bzero(&m, sizeof(m));
 }

@@ -121,6 +121,7 @@ static struct ike_sa *ike_sibling(struct ike_sa *old, bool initiator)
 	n->fd = old->fd;
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
+	n->frag = old->frag;	/* RFC 7383 2.3: the rekeyed IKE SA keeps it */
 	return n;
 }
 

@@ -112,6 +112,8 @@ static const char *conn_diff(const struct conn *a, const struct conn *b)
 	if (a->encap != b->encap || a->natt_keepalive != b->natt_keepalive ||
 	    a->remote_natt_port != b->remote_natt_port)
 		return "encap/natt_keepalive/remote_natt_port";
+	if (a->fragmentation != b->fragmentation || a->fragment_size != b->fragment_size)
+		return "fragmentation/fragment_size";
 	return NULL;
 }
 

@@ -150,6 +150,8 @@ void ike_sa_close(struct ike_sa *sa, const char *why)
 	ike_keys_clear(&sa->keys);
 	ike_sk_clear(&sa->sk_in);
 	ike_sk_clear(&sa->sk_out);
+	ike_frag_rx_clear(&sa->frag_rx[0]);
+	ike_frag_rx_clear(&sa->frag_rx[1]);
 	OPENSSL_cleanse(sa->child, sizeof(sa->child));
 	OPENSSL_cleanse(sa->nonce_min, sizeof(sa->nonce_min));
 	OPENSSL_cleanse(sa->ni, sizeof(sa->ni));

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dh.h"
+#include "frag.h"
 #include "msg.h"
 #include "sk.h"
 #include "timer.h"
@@ -195,6 +196,13 @@ struct msgbuf {
  * @peer_hashes_sent: the peer sent SIGNATURE_HASH_ALGORITHMS (RFC 7427):
  *	our AUTH uses Digital Signature (14), else the older methods
  * @peer_certreq: the peer sent a CERTREQ (send_cert ifasked)
+ * @frag: both sides sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 2.3):
+ *	messages after IKE_SA_INIT larger than the path allows go as SKF
+ *	fragments, and SKF fragments are accepted
+ * @frag_rx: messages being reassembled: [0] the peer's request, [1] the
+ *	response to ours
+ * @frags_sent: fragments sent (first transmissions)
+ * @frags_rcvd: fragments received that passed their integrity check
  * @keys: SK_* (wiped at close)
  * @sk_out: protects what we send
  * @sk_in: opens what we receive
@@ -245,6 +253,9 @@ struct ike_sa {
 	unsigned int init_tries;
 	unsigned int peer_hashes;
 	bool peer_hashes_sent, peer_certreq;
+	bool frag;
+	struct ike_frag_rx frag_rx[2];
+	unsigned long frags_sent, frags_rcvd;
 	struct ike_keys keys;
 	struct ike_sk_ctx sk_out, sk_in;
 	bool nat_local, nat_remote;

@@ -199,18 +199,19 @@ free_ctx:
 	return ret;
 }
 
-long ike_sk_protect(struct ike_sk_ctx *c, struct ike_builder *b,
-		    uint8_t first, const uint8_t *plain, size_t plen,
-		    struct ike_err *err)
+/*
+ * Encrypt and protect @plen octets of @plain into the body reserved at
+ * @off of the message in @b (IV | ciphertext | ICV, @ctlen octets of
+ * ciphertext with @padlen of padding); everything before @off is the
+ * associated data. Returns the message length or -1 with @err.
+ */
+static long sk_seal(struct ike_sk_ctx *c, struct ike_builder *b, long off,
+		    const uint8_t *plain, size_t plen, size_t padlen, struct ike_err *err)
 {
-	size_t padlen = (c->block - (plen + 1) % c->block) % c->block;
 	size_t ctlen = plen + padlen + 1;
 	uint8_t *body, *iv, *ct, *icv;
-	long off, total;
+	long total;
 
-	if (!c->ekey_len)
-		return sk_fail(err, "SK: no keys");
-	off = ike_build_sk_reserve(b, first, c->iv_len + ctlen + c->icv_len);
 	if (off < 0)
 		return sk_fail(err, "SK: message buffer too small for %zu octets of payloads",
 			       plen);
@@ -235,7 +236,7 @@ long ike_sk_protect(struct ike_sk_ctx *c, struct ike_builder *b,
 	ct[plen + padlen] = (uint8_t)padlen;
 
 	if (c->aead) {
-		/* AAD: IKE header through the SK generic payload header */
+		/* AAD: IKE header through the SK generic payload header (SKF: and its fields) */
 		if (cipher_run(c, 1, iv, b->buf, (size_t)off, ct, ctlen, ct, icv))
 			return sk_fail(err, "SK: encryption failed");
 	} else {
@@ -246,56 +247,89 @@ long ike_sk_protect(struct ike_sk_ctx *c, struct ike_builder *b,
 	return total;
 }
 
+long ike_sk_protect(struct ike_sk_ctx *c, struct ike_builder *b,
+		    uint8_t first, const uint8_t *plain, size_t plen,
+		    struct ike_err *err)
+{
+	size_t padlen = (c->block - (plen + 1) % c->block) % c->block;
+
+	if (!c->ekey_len)
+		return sk_fail(err, "SK: no keys");
+	return sk_seal(c, b, ike_build_sk_reserve(b, first, ike_sk_body_len(c, plen)),
+		       plain, plen, padlen, err);
+}
+
+long ike_sk_protect_frag(struct ike_sk_ctx *c, struct ike_builder *b, uint8_t first,
+			 uint16_t num, uint16_t total, const uint8_t *plain, size_t plen,
+			 struct ike_err *err)
+{
+	size_t padlen = (c->block - (plen + 1) % c->block) % c->block;
+
+	if (!c->ekey_len)
+		return sk_fail(err, "SK: no keys");
+	return sk_seal(c, b, ike_build_skf_reserve(b, first, num, total,
+						   ike_sk_body_len(c, plen)),
+		       plain, plen, padlen, err);
+}
+
+size_t ike_sk_body_len(const struct ike_sk_ctx *c, size_t plen)
+{
+	size_t padlen = (c->block - (plen + 1) % c->block) % c->block;
+
+	return c->iv_len + plen + padlen + 1 + c->icv_len;
+}
+
 long ike_sk_unprotect(const struct ike_sk_ctx *c, const struct ike_msg *m,
 		      uint8_t *out, size_t cap, struct ike_err *err)
 {
 	const uint8_t *body = m->sk.body.p, *iv, *ct, *icv;
 	size_t blen = m->sk.body.len, ctlen, aadlen, padlen;
+	const char *pl = m->sk.frag ? "SKF" : "SK";
 	uint8_t mac[64];
 
-	if (!(m->present & IKE_HAS(IKE_PL_SK)) || !body)
-		return sk_fail(err, "SK: message has no SK payload");
+	if (!(m->present & (IKE_HAS(IKE_PL_SK) | IKE_HAS(IKE_PL_SKF))) || !body)
+		return sk_fail(err, "SK: message has no SK or SKF payload");
 	if (!c->ekey_len)
 		return sk_fail(err, "SK: no keys");
 	if (blen < c->iv_len + c->icv_len + c->block)
-		return sk_fail(err, "SK payload: %zu octets, too short for IV, one block and ICV",
+		return sk_fail(err, "%s payload: %zu octets, too short for IV, one block and ICV", pl,
 			       blen);
 	iv = body;
 	ct = body + c->iv_len;
 	ctlen = blen - c->iv_len - c->icv_len;
 	icv = ct + ctlen;
 	if (ctlen % c->block)
-		return sk_fail(err, "SK payload: ciphertext of %zu octets is not a multiple of the %zu-octet block",
+		return sk_fail(err, "%s payload: ciphertext of %zu octets is not a multiple of the %zu-octet block", pl,
 			       ctlen, c->block);
 	if (ctlen > cap)
-		return sk_fail(err, "SK payload: %zu octets of ciphertext exceed the %zu-octet buffer",
+		return sk_fail(err, "%s payload: %zu octets of ciphertext exceed the %zu-octet buffer", pl,
 			       ctlen, cap);
 	aadlen = (size_t)(body - m->raw);
 
 	if (c->aead) {
 		if (cipher_run(c, 0, iv, m->raw, aadlen, ct, ctlen, out, (uint8_t *)icv)) {
 			OPENSSL_cleanse(out, ctlen);
-			return sk_fail(err, "SK payload: integrity check failed (%s ICV mismatch)",
+			return sk_fail(err, "%s payload: integrity check failed (%s ICV mismatch)", pl,
 				       c->encr == IKE_ENCR_AES_GCM_16 ? "AES-GCM" : "ChaCha20-Poly1305");
 		}
 	} else {
 		/* Integrity first, over everything up to the ICV. */
 		if (hmac_icv(c, m->raw, m->rawlen - c->icv_len, mac))
-			return sk_fail(err, "SK payload: HMAC failed");
+			return sk_fail(err, "%s payload: HMAC failed", pl);
 		if (CRYPTO_memcmp(mac, icv, c->icv_len)) {
 			OPENSSL_cleanse(mac, sizeof(mac));
-			return sk_fail(err, "SK payload: integrity check failed (HMAC ICV mismatch)");
+			return sk_fail(err, "%s payload: integrity check failed (HMAC ICV mismatch)", pl);
 		}
 		OPENSSL_cleanse(mac, sizeof(mac));
 		if (cipher_run(c, 0, iv, NULL, 0, ct, ctlen, out, NULL)) {
 			OPENSSL_cleanse(out, ctlen);
-			return sk_fail(err, "SK payload: decryption failed");
+			return sk_fail(err, "%s payload: decryption failed", pl);
 		}
 	}
 	padlen = out[ctlen - 1];
 	if (padlen + 1 > ctlen) {
 		OPENSSL_cleanse(out, ctlen);
-		return sk_fail(err, "SK payload: Pad Length %zu exceeds the %zu octets of plaintext",
+		return sk_fail(err, "%s payload: Pad Length %zu exceeds the %zu octets of plaintext", pl,
 			       padlen, ctlen);
 	}
 	return (long)(ctlen - padlen - 1);
@@ -304,8 +338,12 @@ long ike_sk_unprotect(const struct ike_sk_ctx *c, const struct ike_msg *m,
 int ike_sk_open(const struct ike_sk_ctx *c, struct ike_msg *m,
 		uint8_t *out, size_t cap, struct ike_err *err)
 {
-	long len = ike_sk_unprotect(c, m, out, cap, err);
+	long len;
 
+	if (m->sk.frag)
+		return sk_fail(err, "SKF payload: fragment %u of %u is to be reassembled, not opened alone",
+			       m->sk.frag_num, m->sk.frag_total);
+	len = ike_sk_unprotect(c, m, out, cap, err);
 	if (len < 0)
 		return -1;
 	return ike_msg_parse_inner(m, m->sk.first, out, (size_t)len, err);

@@ -79,7 +79,20 @@ long ike_sk_protect(struct ike_sk_ctx *c, struct ike_builder *b,
 		    struct ike_err *err);
 
 /*
- * Verify and decrypt the SK payload of @m (from ike_msg_parse) into @out.
+ * The same with an Encrypted Fragment (SKF) payload, fragment @num of
+ * @total (RFC 7383 2.5): @first is the first inner payload type of the
+ * whole message in fragment 1 and 0 in the others; Fragment Number and
+ * Total Fragments are authenticated with the header.
+ */
+long ike_sk_protect_frag(struct ike_sk_ctx *c, struct ike_builder *b, uint8_t first,
+			 uint16_t num, uint16_t total, const uint8_t *plain, size_t plen,
+			 struct ike_err *err);
+
+/* Octets of SK/SKF body (IV, ciphertext with padding, ICV) for @plen of plaintext. */
+size_t ike_sk_body_len(const struct ike_sk_ctx *c, size_t plen);
+
+/*
+ * Verify and decrypt the SK or SKF payload of @m (from ike_msg_parse) into @out.
  * Returns the length of the inner payload chain or -1 with @err (Notify 0:
  * the message is to be dropped). @out is wiped on failure.
  */
@@ -88,7 +101,8 @@ long ike_sk_unprotect(const struct ike_sk_ctx *c, const struct ike_msg *m,
 
 /*
  * ike_sk_unprotect() then ike_msg_parse_inner(): @m then also points
- * into @out, which must outlive it.
+ * into @out, which must outlive it. A fragment (SKF) is refused: it goes
+ * to ike_frag_input() (frag.h).
  */
 int ike_sk_open(const struct ike_sk_ctx *c, struct ike_msg *m,
 		uint8_t *out, size_t cap, struct ike_err *err);

@@ -14,6 +14,7 @@ void test_msg(void);
 void test_crypto(void);
 void test_dh(void);
 void test_sk(void);
+void test_frag(void);
 void test_proposal(void);
 void test_interop(void);
 void test_mutate(void);

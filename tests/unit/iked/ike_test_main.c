@@ -16,6 +16,7 @@ int main(void)
 	test_crypto();
 	test_dh();
 	test_sk();
+	test_frag();
 	test_proposal();
 	test_interop();
 	test_mutate();

@@ -49,6 +49,7 @@ static const char good[] =
 	"    dpd_delay 10s; dpd_action restart\n"
 	"    retransmit_timeout 1500ms; retransmit_tries 3; retransmit_base 2\n"
 	"    encap yes; natt_keepalive 1m; remote_natt_port 4600\n"
+	"    fragmentation no; fragment_size 1400\n"
 	"}\n"
 	"conn b { local ::1; remote ::2; psk \"a \\\"quoted\\\" key\"; device esp1 }\n";
 
@@ -97,6 +98,8 @@ static void test_good(void)
 	t_ok(a->encap && a->natt_keepalive == 60 && a->remote_natt_port == 4600 && !b->encap &&
 	     b->natt_keepalive == 20 && b->remote_natt_port == 4500,
 	     "NAT traversal settings and their defaults");
+	t_ok(!a->fragmentation && a->fragment_size == 1400 && b->fragmentation &&
+	     !b->fragment_size, "fragmentation settings and their defaults");
 	t_ok(b->local_id.type == IKE_ID_IPV6_ADDR && b->remote_id.type == IKE_ID_IPV6_ADDR &&
 	     b->nlocal_ts == 2 && b->start == START_LISTEN && b->esp.nprops == 2,
 	     "defaults: address identities, any selectors, listen, default proposals");
@@ -136,6 +139,10 @@ static const struct {
 	{ "conn x {\n retransmit_tries 99\n}\n", 2, "not a number from 0 to 20" },
 	{ "conn x {\n retransmit_base 9\n}\n", 2, "not a number from 1 to 4" },
 	{ "conn x {\n encap maybe\n}\n", 2, "'encap': 'maybe' is neither yes nor no" },
+	{ "conn x {\n fragmentation force\n}\n", 2,
+	  "'fragmentation': 'force' is neither yes nor no" },
+	{ "conn x {\n fragment_size 400\n}\n", 2, "not a number from 512 to 65535" },
+	{ "conn x {\n fragment_size 70000\n}\n", 2, "not a number from 512 to 65535" },
 	{ "conn x {\n natt_keepalive 1500ms\n}\n", 2, "'natt_keepalive': whole seconds only" },
 	{ "conn x {\n natt_keepalive 2h\n}\n", 2, "is not a duration" },
 	{ "conn x {\n remote_natt_port 0\n}\n", 2, "not a number from 1 to 65535" },
