@@ -29,9 +29,6 @@
 test_cleanup() { ike_cleanup; }
 
 P=$IKE_W/pki
-# charon's credentials: swanctl --load-all --file $IKE_W/swanctl.conf loads
-# them from x509/, x509ca/ and private/ beside that file
-SW_CREDS=$IKE_W
 
 # pki: the test PKI (tests/tools/mkpki.sh) and a second RSA-4096 end entity
 # for charon, signed by the same intermediate
@@ -43,11 +40,7 @@ pki() {
 			-set_serial 4242 -days 30 -out "$P/sw.crt" 2>/dev/null || return 1
 	cat "$P/rsa4096.crt" "$P/chain.pem" > "$P/es-full.pem"
 	cat "$P/root.crt" "$P/inter.crt" > "$P/trust.pem"
-	mkdir -p "$SW_CREDS/x509" "$SW_CREDS/x509ca" "$SW_CREDS/private"
-	cp "$P/sw.crt" "$SW_CREDS/x509/"
-	cp "$P/root.crt" "$P/inter.crt" "$SW_CREDS/x509ca/"
-	# PKCS#1, which charon's pkcs1 plugin reads
-	openssl rsa -in "$P/sw.key" -traditional -out "$SW_CREDS/private/sw.key" 2>/dev/null
+	sw_creds "$P/sw.key" "$P/root.crt" "$P/inter.crt"
 }
 
 topology() {
@@ -104,7 +97,7 @@ confs() {
 			send_cert = always
 			local {
 				auth = pubkey
-				certs = sw.crt
+				certs = $P/sw.crt
 			}
 			remote {
 				auth = pubkey
