@@ -18,6 +18,9 @@
 # expired, revoked (CRL), unknown CA, identity not in the certificate,
 # remote_id not matched; and the initiator refusing the responder's
 # certificate, which the responder learns in an INFORMATIONAL request.
+# Last, a reload with new contents under the same file names (A's renewed
+# certificate and key, B's CA file now another CA's): the IKE SA and its
+# CHILD_SA stay, the next authentication uses the new files.
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-cert-host.sh PATH-TO-ESPIKED}")
@@ -29,7 +32,7 @@ PB=$((PA + 1))
 P=$D/pki
 "$HERE/../tools/mkpki.sh" "$P" || ktap_bail "tests/tools/mkpki.sh failed"
 # Our certificate files carry the intermediate after the end entity.
-for n in p256 p384 rsa4096 ed25519 expired revoked wrongsan rogue; do
+for n in p256 p384 rsa4096 ed25519 expired revoked wrongsan rogue renewed; do
 	cat "$P/$n.crt" "$P/chain.pem" > "$P/$n-full.pem"
 done
 
@@ -67,7 +70,7 @@ refused() {
 	stop_all
 }
 
-ktap_plan 12
+ktap_plan 15
 
 # 1. ECDSA P-256 and P-384, FQDN identities in the subjectAltName
 conf "$D/a.conf" $PA $PB p256 "ca $P/root.crt" "local_id fqdn:p256.example.org" \
@@ -120,6 +123,41 @@ wait_for 10 grep -q "AUTHENTICATION_FAILED: the initiator refused our authentica
 	grep -q "AUTHENTICATION_FAILED: peer dn:C=CH, O=espvti test, CN=p384.example.org: .*unknown CA" "$D/a.log" &&
 	wait_for 5 grep -q "closing: authentication of the responder failed" "$D/a.log" && no_sas
 ok $? "the initiator refuses the responder's certificate: both log it, no SA on either side"
+stop_all
+
+# 5. reload: renewed credentials under the same names take effect without a
+# new IKE SA; the next authentication uses them
+install -m 600 "$P/p256.key" "$D/a.key"
+cp "$P/p256-full.pem" "$D/a.pem"
+cp "$P/root.crt" "$D/b-ca.pem"
+conf "$D/a.conf" $PA $PB p256 "ca $P/root.crt" "local_id fqdn:p256.example.org" \
+	"remote_id %any" "device esp0" "start initiate"
+sed -i "s|cert .*|cert $D/a.pem|; s|key .*|key $D/a.key|" "$D/a.conf"
+conf "$D/b.conf" $PB $PA p384 "ca $D/b-ca.pem" "remote_id fqdn:p256.example.org" \
+	"device esp1"
+start b
+start a
+wait_for 10 has_sas && keys_match &&
+	grep -q "with certificate 'C=CH, O=espvti test, CN=p256.example.org'" "$D/b.log"
+ok $? "reload: A authenticated with its first certificate"
+grep '^sa' "$D/a.kern" > "$D/a.kern.0"
+install -m 600 "$P/renewed.key" "$D/a.key"
+cp "$P/renewed-full.pem" "$D/a.pem"
+"$ESPCTL" ike -s "$D/a.sock" reload > "$D/out" 2>&1 &&
+	grep -q "1 unchanged" "$D/out" && grep '^sa' "$D/a.kern" | cmp -s - "$D/a.kern.0" &&
+	"$ESPCTL" ike -s "$D/a.sock" down tun > /dev/null && wait_for 10 no_sas &&
+	"$ESPCTL" ike -s "$D/a.sock" up tun > /dev/null && wait_for 10 has_sas &&
+	grep -q "with certificate 'C=CH, O=espvti test, CN=renewed.example.org'" "$D/b.log"
+ok $? "reload: a renewed certificate and key under the same names: SAs kept, used by the next IKE_AUTH"
+cp "$P/rogue-ca.crt" "$D/b-ca.pem"
+grep '^sa' "$D/b.kern" > "$D/b.kern.0"
+"$ESPCTL" ike -s "$D/b.sock" reload > "$D/out" 2>&1 &&
+	grep -q "1 unchanged" "$D/out" && grep '^sa' "$D/b.kern" | cmp -s - "$D/b.kern.0" &&
+	"$ESPCTL" ike -s "$D/a.sock" down tun > /dev/null && wait_for 10 no_sas &&
+	"$ESPCTL" ike -s "$D/a.sock" up tun > /dev/null &&
+	wait_for 10 grep -q "AUTHENTICATION_FAILED: peer fqdn:p256.example.org: .*unknown CA" "$D/b.log" &&
+	sleep 0.3 && no_sas
+ok $? "reload: B's CA file with another CA under the same name: SAs kept, the next IKE_AUTH refused"
 stop_all
 daemons_clean
 ktap_finish

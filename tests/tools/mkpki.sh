@@ -19,6 +19,8 @@
 #   revoked.crt/.key		P-256, listed in inter.crl
 #   nodigsig.crt/.key		P-256, keyUsage keyEncipherment only
 #   rogue.crt/.key		P-256 end entity of an unknown CA (rogue-ca.crt)
+#   renewed.crt/.key		P-256, also DNS:p256.example.org (p256 renewed
+#				with another subject, for reload tests)
 #   inter.crl			CRL of inter revoking revoked.crt
 #
 # Every end entity NAME has the subject "C=CH, O=espvti test, CN=NAME.example.org"
@@ -140,6 +142,7 @@ ee expired p256 7 ee "" 20200101000000Z 20210101000000Z
 ee wrongsan p256 8 ee DNS:other.example.net
 ee revoked p256 9
 ee nodigsig p256 10 nodigsig
+ee renewed p256 12 ee DNS:renewed.example.org,DNS:p256.example.org,IP:192.0.2.12
 
 # The rogue end entity: same names as the others, unknown issuer.
 key rogue p256

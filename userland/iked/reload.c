@@ -70,7 +70,7 @@ static const char *conn_diff(const struct conn *a, const struct conn *b)
 		return "psk";
 	if (a->auth != b->auth)
 		return "auth";
-	/* the files as named: a reload does not notice new contents under the same name */
+	/* the files as named; new contents under the same name: reload_creds() */
 	if (strcmp(a->cert_file, b->cert_file))
 		return "cert";
 	if (strcmp(a->key_file, b->key_file))
@@ -225,6 +225,25 @@ static uint32_t dev_out_spi(const struct conn *list, const bool *fresh, const ch
 }
 
 /*
+ * An unchanged connection @o takes the credentials its copy @nw read from
+ * the same files now (a renewed certificate or key, new anchors, a newer
+ * CRL): its SAs stay, its next authentication uses them. @nw gets the old
+ * ones, freed (the key wiped) with it.
+ */
+static void reload_creds(struct conn *o, struct conn *nw)
+{
+	struct cert_own own = o->own;
+	X509_STORE *store = o->store;
+
+	o->own = nw->own;
+	o->store = nw->store;
+	nw->own = own;
+	nw->store = store;
+	if (o->own.cert || o->store)
+		log_debug("conn %s: certificate, key, CAs and CRL read again", o->name);
+}
+
+/*
  * The connections of @nc in file order, the running object in place of
  * the copy of each unchanged one, become the running list; the fresh ones
  * start.
@@ -246,6 +265,7 @@ static void reload_merge(struct conf *nc, const bool *fresh, struct reload_count
 			}
 		o->next = nw->next;
 		o->line = nw->line;
+		reload_creds(o, nw);
 		*pp = o;
 		conf_conn_free(nw);
 		n->unchanged++;
