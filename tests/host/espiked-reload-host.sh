@@ -86,11 +86,7 @@ deleted() {	# deleted N: B (reloaded first) dropped tunN: A has no IKE SA of it,
 	[ -z "$(ike_q b -r '.[] | select(.name == "tun'"$1"'") | .name')" ] &&
 	[ "$(ike_sa_count a "tun$1")" = 0 ] && [ "$(nsa_dev a "$1")" = 0 ] && [ "$(nsa_dev b "$1")" = 0 ]
 }
-# ids SIDE N: "IKE-SA-ID SPI-IN SPI-OUT" of tunN's installed CHILD_SA
-ids() {
-	ike_q "$1" -r --arg c "tun$2" '.[] | select(.name == $c) | .ike_sas[] |
-		"\(.id) " + (.child_sas[] | select(.state == "INSTALLED") | "\(.spi_in) \(.spi_out)")'
-}
+ids() { child_ids "$1" "tun$2"; }	# ids SIDE N: tunN's, lib-ike-state.sh
 proposal() {	# proposal SIDE N: tunN's CHILD_SA proposal
 	ike_q "$1" -r --arg c "tun$2" '.[] | select(.name == $c) | .ike_sas[].child_sas[].proposal'
 }
