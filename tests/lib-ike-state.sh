@@ -34,3 +34,10 @@ child_count() {
 		'[.[] | select($c == "" or .name == $c) | .ike_sas[].child_sas[] |
 		  select(.state == $s)] | length'
 }
+# child_ids SIDE CONN: "IKE-SA-ID SPI-IN SPI-OUT" (SPIs in decimal) of each
+# INSTALLED CHILD_SA of CONN, one a line: what a rekey or a new IKE SA
+# changes.
+child_ids() {
+	ike_q "$1" -r --arg c "$2" '.[] | select(.name == $c) | .ike_sas[] |
+		"\(.id) " + (.child_sas[] | select(.state == "INSTALLED") | "\(.spi_in) \(.spi_out)")'
+}

@@ -14,6 +14,7 @@
 #   ike_sa_state SIDE CONN     the states of CONN's IKE SAs, one a line
 #   ike_sa_count SIDE [CONN]   how many IKE SAs (of CONN)
 #   child_count SIDE STATE [CONN]  how many CHILD_SAs in STATE (of CONN)
+#   child_ids SIDE CONN        IKE SA id and SPIs of CONN's CHILD_SAs
 #   espiked_child_up SIDE      a CHILD_SA is installed
 #   espiked_stop               stop every espiked
 #   sw_start NS                start charon in NS (one per test at a time)
@@ -113,7 +114,7 @@ espiked_run() {
 
 espiked_ctl() { "$ESPIKED" -s "$IKE_W/$1.sock" ctl "${@:2}"; }
 
-# ike_q, ike_sa_state, ike_sa_count, child_count: tests/lib-ike-state.sh,
+# ike_q, ike_sa_state, ike_sa_count, child_count, child_ids: tests/lib-ike-state.sh,
 # on the daemons' sockets $IKE_W/SIDE.sock.
 IKE_SOCK_DIR=$IKE_W
 # shellcheck source=tests/lib-ike-state.sh

@@ -22,7 +22,9 @@
 # line, or a changed ike_port, changes nothing and says FILE:LINE, in the
 # log (SIGHUP) and on espctl's stderr with exit 1. Two connections on one
 # device (tun6, tun7 on A's esp6): the one changed is re-established, the
-# other keeps its SAs on the device. Then a third daemon
+# other keeps its SAs on the device. A connection added next to one with
+# the same identity and peer sends no INITIAL_CONTACT (the peer would
+# close the other's IKE SA). Then a third daemon
 # with NOTIFY_SOCKET: READY=1 only once its control socket exists,
 # RELOADING=1 and READY=1 around a reload, STOPPING=1 on SIGTERM, on a
 # path and on an abstract socket; systemd-analyze verify of the unit file.
@@ -86,11 +88,7 @@ deleted() {	# deleted N: B (reloaded first) dropped tunN: A has no IKE SA of it,
 	[ -z "$(ike_q b -r '.[] | select(.name == "tun'"$1"'") | .name')" ] &&
 	[ "$(ike_sa_count a "tun$1")" = 0 ] && [ "$(nsa_dev a "$1")" = 0 ] && [ "$(nsa_dev b "$1")" = 0 ]
 }
-# ids SIDE N: "IKE-SA-ID SPI-IN SPI-OUT" of tunN's installed CHILD_SA
-ids() {
-	ike_q "$1" -r --arg c "tun$2" '.[] | select(.name == $c) | .ike_sas[] |
-		"\(.id) " + (.child_sas[] | select(.state == "INSTALLED") | "\(.spi_in) \(.spi_out)")'
-}
+ids() { child_ids "$1" "tun$2"; }	# ids SIDE N: tunN's, lib-ike-state.sh
 proposal() {	# proposal SIDE N: tunN's CHILD_SA proposal
 	ike_q "$1" -r --arg c "tun$2" '.[] | select(.name == $c) | .ike_sas[].child_sas[].proposal'
 }
@@ -102,7 +100,7 @@ snapshot() {	# snapshot: everything a refused reload must leave alone, into $D/s
 	  cat "$D/a.kern" "$D/b.kern"; } > "$D/snap.$1"
 }
 
-ktap_plan 40
+ktap_plan 43
 
 conf a 1 2:"esp aes256gcm16" 3
 conf b 1 2:"esp aes256gcm16, aes128gcm16" 3
@@ -234,6 +232,28 @@ stop_daemons
 cat "$D"/a.log "$D"/b.log >> "$D/history"
 ! grep -q "sa esp" "$D/a.kern"
 ok $? "shared device: SIGTERM removes every SA of esp6"
+
+# ---- a second connection to the same peer, with the same identity ----------
+# A adds tun9 next to tun8, both from 127.0.1.8 (its identity) to B's
+# 127.0.2.8, where B's one connection tun8 takes both (selectors 10.x/16).
+# tun9's IKE SA is not A's only one with B: its IKE_AUTH must not carry
+# INITIAL_CONTACT, on which B would close tun8's IKE SA (RFC 7296 2.4).
+conf a 8
+conf b 8:"local_ts 10.2.0.0/16; remote_ts 10.1.0.0/16"
+start b
+start a
+wait_for 15 eval '[ "$(child_count a INSTALLED tun8)" = 1 ] && [ "$(child_count b INSTALLED tun8)" = 1 ]'
+ok $? "same peer: tun8 up"
+tun8_a=$(ids a 8)
+conf a 8 9:"local 127.0.1.8; remote 127.0.2.8; psk \"reload secret 8\""
+"$ESPCTL" ike -s "$D/a.sock" reload > "$D/out" 2> "$D/err"
+wait_for 15 eval '[ "$(child_count a INSTALLED tun9)" = 1 ] && [ "$(child_count b INSTALLED tun8)" = 2 ]'
+ok $? "same peer: tun9 added, B holds both IKE SAs on its tun8"
+[ "$(ids a 8)" = "$tun8_a" ] && [ "$(ike_sa_count b tun8)" = 2 ] &&
+	! grep -q "INITIAL_CONTACT" "$D/b.log"
+ok $? "same peer: no INITIAL_CONTACT from tun9, tun8 keeps its IKE SA on both sides"
+stop_daemons
+cat "$D"/a.log "$D"/b.log >> "$D/history"
 
 # ---- sd_notify ---------------------------------------------------------------
 # listen ADDR: record each datagram at ADDR (a path, or @NAME) as "STATE...

@@ -168,12 +168,28 @@ static void dpd_and_life(struct ike_sa *sa)
 	info_dpd_start(sa);
 }
 
-/* Another live IKE SA of @sa's connection, or NULL. */
+/*
+ * Another live IKE SA between the same identities as @sa, or NULL: of its
+ * connection, or of another one with our identity towards the same peer
+ * address (several connections to one peer, one device each). INITIAL_CONTACT
+ * would tell the peer to close those (RFC 7296 2.4), and a peer that keeps
+ * one IKE SA per identity pair (strongSwan) does.
+ */
 static struct ike_sa *auth_sibling(const struct ike_sa *sa)
 {
-	for (struct ike_sa *o = ike_sa_first(); o; o = o->next)
-		if (o != sa && !o->dead && o->conn == sa->conn)
+	const struct ike_ident *me = &sa->conn->local_id;
+
+	for (struct ike_sa *o = ike_sa_first(); o; o = o->next) {
+		const struct ike_ident *id = &o->conn->local_id;
+
+		if (o == sa || o->dead)
+			continue;
+		if (o->conn == sa->conn)
 			return o;
+		if (id->type == me->type && id->len == me->len &&
+		    !memcmp(id->data, me->data, me->len) && addr_equal(&o->remote, &sa->remote, false))
+			return o;
+	}
 	return NULL;
 }
 
