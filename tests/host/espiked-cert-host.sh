@@ -23,7 +23,8 @@
 # CHILD_SA stay, the next authentication uses the new files.
 # Then mixed authentication: A authenticates with the pre-shared key and
 # requires a certificate of B (auth psk, remote_auth pubkey), B the reverse,
-# up with either one initiating; refused: a wrong pre-shared key from A, and
+# up with either one initiating; a reload of A changing remote_auth to psk
+# (B's signature then refused); refused: a wrong pre-shared key from A, and
 # B using the pre-shared key where A requires a signature (either
 # initiating).
 # KTAP output; exit 0 pass, 1 fail.
@@ -75,7 +76,7 @@ refused() {
 	stop_all
 }
 
-ktap_plan 21
+ktap_plan 22
 
 # 1. ECDSA P-256 and P-384, FQDN identities in the subjectAltName
 conf "$D/a.conf" $PA $PB p256 "ca $P/root.crt" "local_id fqdn:p256.example.org" \
@@ -195,6 +196,14 @@ ok $? "mixed, A (psk) initiates: CHILD_SA pair with matching keys"
 grep -q "peer authenticated as fqdn:p384.example.org with certificate 'C=CH, O=espvti test, CN=p384.example.org'" "$D/a.log" &&
 	grep -q "peer authenticated as 127.0.0.1 with the pre-shared key" "$D/b.log"
 ok $? "mixed: A verified B's certificate, B verified A's pre-shared key"
+# A reloaded with remote_auth psk (and no ca): the connection changed; B's
+# signature now refused
+sed -i '/ ca /d; s/remote_auth pubkey/remote_auth psk/' "$D/a.conf"
+"$ESPCTL" ike -s "$D/a.sock" reload > "$D/out" 2>&1 && grep -q "1 changed" "$D/out" &&
+	grep -q "conn tun: remote_auth changed" "$D/a.log" &&
+	wait_for 10 grep -q "AUTHENTICATION_FAILED: peer fqdn:p384.example.org used AUTH method .*, expected 2 (shared key; conn tun: remote_auth psk)" "$D/a.log" &&
+	wait_for 5 no_sas
+ok $? "mixed: a reload changing remote_auth re-establishes; B's signature refused where A now requires the PSK"
 stop_all
 mixed mixed-key pubkey b
 wait_for 10 has_sas && keys_match &&
