@@ -4,11 +4,11 @@
  *
  * auth.c - the IKE_AUTH exchange (RFC 7296 1.2, 2.15): pre-shared keys
  * here, signatures in auth_cert.c, each end by its own setting (auth for
- * ours, remote_auth for the peer's); and the first CHILD_SA: identities checked against the connection,
- * AUTHENTICATION_FAILED on a wrong key, ESP proposal selection, traffic
- * selectors narrowed by the responder to its policy (2.9) or refused with
- * TS_UNACCEPTABLE. Every refusal is logged with what the peer sent and
- * what we expected.
+ * ours, remote_auth for the peer's); and the first CHILD_SA: identities
+ * checked against the connection, AUTHENTICATION_FAILED on a wrong key,
+ * ESP proposal selection, traffic selectors narrowed by the responder to
+ * its policy (2.9) or refused with TS_UNACCEPTABLE. Every refusal is
+ * logged with what the peer sent and what we expected.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -94,11 +94,10 @@ void auth_octets_free(uint8_t *oct, size_t len)
 static int auth_psk(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idlen,
 		    uint8_t *out)
 {
+	enum conn_auth how = of_initiator == sa->initiator ? sa->conn->auth : sa->conn->remote_auth;
 	uint8_t *oct;
 	long olen;
 	int ret;
-
-	enum conn_auth how = of_initiator == sa->initiator ? sa->conn->auth : sa->conn->remote_auth;
 
 	if (how != AUTH_PSK || !sa->conn->psk_len)
 		return -1;	/* never an empty key, nor one the end does not use */

@@ -31,7 +31,6 @@ static void add_certreq(const struct ike_sa *sa, struct ike_builder *b)
 	if (sa->conn->remote_auth != AUTH_PUBKEY || !sa->conn->store)
 		return;
 	n = cert_certreq_hashes(sa->conn->store, hashes, sizeof(hashes));
-
 	if (n < 0) {
 		log_warn(SA_FMT " CERTREQ: more than %d trust anchors in %s, none named", SA_ARGS(sa),
 			 CERTREQ_MAX / CERT_HASH_LEN, sa->conn->ca);

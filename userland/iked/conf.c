@@ -616,10 +616,12 @@ static int conn_auth_check(struct parser *ps, struct conn *cn, const unsigned in
 
 	if (!remote_set)
 		cn->remote_auth = cn->auth;
-	if (conn_keys_for(ps, cn, seen, end_line, cn->auth == AUTH_PUBKEY, "auth", ours, 3, 2) ||
+	/* cert and key required, ca required */
+	if (conn_keys_for(ps, cn, seen, end_line, cn->auth == AUTH_PUBKEY, "auth", ours,
+			  sizeof(ours) / sizeof(ours[0]), 2) ||
 	    conn_keys_for(ps, cn, seen, end_line, cn->remote_auth == AUTH_PUBKEY,
 			  remote_set || cn->remote_auth == AUTH_PSK ? "remote_auth" : "auth",
-			  theirs, 2, 1))
+			  theirs, sizeof(theirs) / sizeof(theirs[0]), 1))
 		return -1;
 	if (cn->auth == AUTH_PSK || cn->remote_auth == AUTH_PSK) {
 		if (!psk) {
