@@ -7,7 +7,8 @@
 # PKI that tests/tools/mkpki.sh makes for the run (root CA, intermediate CA,
 # end entities signed by the intermediate). Each round is a fresh pair of
 # daemons; rounds 1-7 bring the tunnel up and ping both ways through espvti
-# in $a and the kernel's xfrm in $b, rounds 8-13 must be refused.
+# in $a and the kernel's xfrm in $b, rounds 8-13 must be refused, rounds
+# 14-15 mix a pre-shared key and a certificate and come up.
 #
 #   netns $a: espiked                              netns $b: charon (strongSwan)
 #   +--------------------------------+             +---------------------------------+
@@ -45,6 +46,16 @@
 # response (rounds 9, 12) or, when the initiator refuses, in an
 # INFORMATIONAL request (8, 10: charon's log; 11, 13: espiked's).
 #
+#   round  initiator  espiked                           charon
+#   14     espiked    auth psk, remote_auth pubkey      local pubkey (P-256), remote psk
+#   15     charon     auth pubkey (P-256), remote_auth  local psk, remote pubkey
+#                     psk
+#
+# In the mixed rounds the end that authenticates with the pre-shared key
+# has no certificate; its identity is its address. Round 14: espiked asks
+# for charon's certificate with a CERTREQ in IKE_AUTH; round 15: charon
+# asks espiked (send_cert ifasked).
+#
 # A refused round must leave nothing installed: no CHILD_SA in espiked
 # (espctl ike list), no SA on esp0 (espctl show), no xfrm state in $b. When
 # the responder has installed its CHILD_SA before the initiator refuses it,
@@ -63,16 +74,21 @@ P=$IKE_W/pki
 SUBJ="C=CH, O=espvti test, CN"	# the subject of NAME.crt is "$SUBJ=NAME.example.org"
 
 # es_conf NAME START ID... : espiked's configuration, certificate and key
-# NAME, then one line per ID argument (local_id, remote_id, ...). ES_CERT
-# (default $P/NAME.crt) and ES_CA (default the root) may be set.
+# NAME (- for none: auth psk), then one line per ID argument (local_id,
+# remote_id, ...). ES_CERT (default $P/NAME.crt) and ES_CA (default the
+# root, none for no ca) may be set.
 es_conf() {
 	local n=$1 start=$2 x
 	shift 2
 	{
 		echo "conn tun {"
 		echo "    local 192.0.2.1; remote 192.0.2.2"
-		echo "    auth pubkey; cert ${ES_CERT:-$P/$n.crt}; key $P/$n.key"
-		echo "    ca ${ES_CA:-$P/root.crt}"
+		if [ "$n" = - ]; then
+			echo "    auth psk"
+		else
+			echo "    auth pubkey; cert ${ES_CERT:-$P/$n.crt}; key $P/$n.key"
+		fi
+		[ "${ES_CA:-}" = none ] || echo "    ca ${ES_CA:-$P/root.crt}"
 		echo "    ike aes256gcm16-prfsha384-ecp384; esp aes256gcm16"
 		echo "    local_ts 10.99.0.1/32; remote_ts 10.99.0.2/32"
 		echo "    device esp0; start $start"
@@ -83,9 +99,10 @@ es_conf() {
 }
 
 # sw_conf NAME LOCAL_ID REMOTE_ID: swanctl.conf with certificate NAME
-# (the key and CAs: sw_creds). An empty LOCAL_ID leaves charon's identity
-# the certificate's subject. SW_LAUTH and SW_RAUTH (default pubkey) are
-# the local and remote auth.
+# (the key and CAs: sw_creds; empty NAME: none). An empty LOCAL_ID leaves
+# charon's identity the certificate's subject (without one, its address).
+# SW_LAUTH and SW_RAUTH (default pubkey) are the local and remote auth;
+# SW_PSK, when set, is a pre-shared key for any identity.
 sw_conf() {
 	local n=$1 lid=$2 rid=$3
 	cat > "$IKE_W/swanctl.conf" <<-EOF
@@ -97,7 +114,7 @@ sw_conf() {
 			proposals = aes256gcm16-prfsha384-ecp384
 			local {
 				auth = ${SW_LAUTH:-pubkey}
-				certs = $P/$n.crt
+				${n:+certs = $P/$n.crt}
 				${lid:+id = \"$lid\"}
 			}
 			remote {
@@ -112,6 +129,13 @@ sw_conf() {
 					start_action = none
 				}
 			}
+		}
+	}
+	EOF
+	[ -z "${SW_PSK:-}" ] || cat >> "$IKE_W/swanctl.conf" <<-EOF
+	secrets {
+		ike-mixed {
+			secret = "$SW_PSK"
 		}
 	}
 	EOF
@@ -186,7 +210,7 @@ refused() {
 	end_round
 }
 
-ktap_plan 42
+ktap_plan 48
 ike_require
 command -v openssl >/dev/null || ktap_skip_all "openssl is not installed"
 espvti_load
@@ -302,4 +326,20 @@ sw_conf p256 "" wrongsan.example.org
 sw_creds "$P/p256.key" "$P/root.crt" "$P/inter.crt"
 refused 13 charon "AUTHENTICATION_FAILED: the initiator refused our authentication as fqdn:wrongsan.example.org" \
 	"no trusted ECDSA public key found for 'wrongsan.example.org'"
+
+# 14-15: mixed, one end with the pre-shared key, the other its certificate
+K=mixed-secret-0123456789
+es_conf - initiate "remote_auth pubkey" "psk $K" "remote_id fqdn:p256.example.org"
+SW_RAUTH=psk SW_PSK=$K sw_conf p256 p256.example.org 192.0.2.1
+sw_creds "$P/p256.key" "$P/root.crt" "$P/inter.crt"
+up 14 espiked "peer authenticated as fqdn:p256.example.org with certificate '$SUBJ=p256.example.org'" \
+	"authentication of '192.0.2.1' with pre-shared key successful"
+end_round
+
+ES_CA=none es_conf p256 listen "remote_auth psk" "psk $K" "local_id fqdn:p256.example.org"
+SW_LAUTH=psk SW_PSK=$K sw_conf "" "" p256.example.org
+sw_creds "$P/p384.key" "$P/root.crt" "$P/inter.crt"
+up 15 charon "peer authenticated as 192.0.2.2 with the pre-shared key" \
+	"authentication of 'p256.example.org' with ECDSA_WITH_SHA256_DER successful"
+end_round
 ktap_finish

@@ -21,6 +21,12 @@
 # Last, a reload with new contents under the same file names (A's renewed
 # certificate and key, B's CA file now another CA's): the IKE SA and its
 # CHILD_SA stay, the next authentication uses the new files.
+# Then mixed authentication: A authenticates with the pre-shared key and
+# requires a certificate of B (auth psk, remote_auth pubkey), B the reverse,
+# up with either one initiating; a reload of A changing remote_auth to psk
+# (B's signature then refused); refused: a wrong pre-shared key from A, and
+# B using the pre-shared key where A requires a signature (either
+# initiating).
 # KTAP output; exit 0 pass, 1 fail.
 set -u
 E=$(readlink -f "${1:?usage: espiked-cert-host.sh PATH-TO-ESPIKED}")
@@ -70,7 +76,7 @@ refused() {
 	stop_all
 }
 
-ktap_plan 15
+ktap_plan 22
 
 # 1. ECDSA P-256 and P-384, FQDN identities in the subjectAltName
 conf "$D/a.conf" $PA $PB p256 "ca $P/root.crt" "local_id fqdn:p256.example.org" \
@@ -158,6 +164,67 @@ grep '^sa' "$D/b.kern" > "$D/b.kern.0"
 	wait_for 10 grep -q "AUTHENTICATION_FAILED: peer fqdn:p256.example.org: .*unknown CA" "$D/b.log" &&
 	sleep 0.3 && no_sas
 ok $? "reload: B's CA file with another CA under the same name: SAs kept, the next IKE_AUTH refused"
+stop_all
+# 6. mixed: A psk with B's certificate required, B its certificate with A's
+# psk required
+# mixed A-PSK B-AUTH INITIATOR [B-LINES...]: A "auth psk, remote_auth pubkey"
+# with key A-PSK, B "auth B-AUTH, remote_auth psk" (and its certificate when
+# B-AUTH is pubkey); INITIATOR (a or b) starts.
+mixed() {
+	local apsk=$1 bauth=$2 ini=$3 sa=() sb=()
+	shift 3
+	[ "$ini" = a ] && sa=("start initiate") || sb=("start initiate")
+	conf_tun "$D/a.conf" $PA 0 "local 127.0.0.1" "remote 127.0.0.1" "remote_port $PB" \
+		"retransmit_timeout 200ms" "retransmit_tries 2" "esp aes128gcm16" "device esp0" \
+		"auth psk" "remote_auth pubkey" "psk $apsk" "ca $P/root.crt" \
+		"remote_id fqdn:p384.example.org" "${sa[@]}"
+	if [ "$bauth" = pubkey ]; then
+		conf "$D/b.conf" $PB $PA p384 "device esp1" "remote_auth psk" "psk mixed-key" \
+			"local_id fqdn:p384.example.org" "${sb[@]}" "$@"
+	else
+		conf_tun "$D/b.conf" $PB 0 "local 127.0.0.1" "remote 127.0.0.1" "remote_port $PA" \
+			"retransmit_timeout 200ms" "retransmit_tries 2" "esp aes128gcm16" \
+			"device esp1" "auth psk" "psk mixed-key" "local_id fqdn:p384.example.org" \
+			"${sb[@]}" "$@"
+	fi
+	start b
+	start a
+}
+mixed mixed-key pubkey a
+wait_for 10 has_sas && keys_match
+ok $? "mixed, A (psk) initiates: CHILD_SA pair with matching keys"
+grep -q "peer authenticated as fqdn:p384.example.org with certificate 'C=CH, O=espvti test, CN=p384.example.org'" "$D/a.log" &&
+	grep -q "peer authenticated as 127.0.0.1 with the pre-shared key" "$D/b.log"
+ok $? "mixed: A verified B's certificate, B verified A's pre-shared key"
+# A reloaded with remote_auth psk (and no ca): the connection changed; B's
+# signature now refused
+sed -i '/ ca /d; s/remote_auth pubkey/remote_auth psk/' "$D/a.conf"
+"$ESPCTL" ike -s "$D/a.sock" reload > "$D/out" 2>&1 && grep -q "1 changed" "$D/out" &&
+	grep -q "conn tun: remote_auth changed" "$D/a.log" &&
+	wait_for 10 grep -q "AUTHENTICATION_FAILED: peer fqdn:p384.example.org used AUTH method .*, expected 2 (shared key; conn tun: remote_auth psk)" "$D/a.log" &&
+	wait_for 5 no_sas
+ok $? "mixed: a reload changing remote_auth re-establishes; B's signature refused where A now requires the PSK"
+stop_all
+mixed mixed-key pubkey b
+wait_for 10 has_sas && keys_match &&
+	grep -q "peer authenticated as fqdn:p384.example.org with certificate" "$D/a.log" &&
+	grep -q "peer authenticated as 127.0.0.1 with the pre-shared key" "$D/b.log"
+ok $? "mixed, B (certificate) initiates: CHILD_SA pair with matching keys, each end verified"
+stop_all
+mixed other-key pubkey a
+wait_for 10 grep -q "AUTHENTICATION_FAILED: the AUTH payload of peer 127.0.0.1 does not verify with the pre-shared key" "$D/b.log" &&
+	sleep 0.3 && no_sas
+ok $? "mixed: a wrong pre-shared key from A refused by B, no SA"
+stop_all
+mixed mixed-key psk b
+wait_for 10 grep -q "AUTHENTICATION_FAILED: peer fqdn:p384.example.org used AUTH method 2 (shared key), expected a signature" "$D/a.log" &&
+	sleep 0.3 && no_sas
+ok $? "mixed: B authenticates with the pre-shared key where A requires a signature (B initiates): A refuses, no SA"
+stop_all
+mixed mixed-key psk a
+wait_for 10 grep -q "AUTHENTICATION_FAILED: peer fqdn:p384.example.org used AUTH method 2 (shared key), expected a signature" "$D/a.log" &&
+	wait_for 5 no_sas
+ok $? "mixed: the same with A initiating: A refuses B's response, B removes its SAs"
 stop_all
 daemons_clean
 ktap_finish

@@ -2,12 +2,13 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * auth.c - the IKE_AUTH exchange with pre-shared keys (RFC 7296 1.2, 2.15)
- * and the first CHILD_SA: identities checked against the connection,
- * AUTHENTICATION_FAILED on a wrong key, ESP proposal selection, traffic
- * selectors narrowed by the responder to its policy (2.9) or refused with
- * TS_UNACCEPTABLE. Every refusal is logged with what the peer sent and
- * what we expected.
+ * auth.c - the IKE_AUTH exchange (RFC 7296 1.2, 2.15): pre-shared keys
+ * here, signatures in auth_cert.c, each end by its own setting (auth for
+ * ours, remote_auth for the peer's); and the first CHILD_SA: identities
+ * checked against the connection, AUTHENTICATION_FAILED on a wrong key,
+ * ESP proposal selection, traffic selectors narrowed by the responder to
+ * its policy (2.9) or refused with TS_UNACCEPTABLE. Every refusal is
+ * logged with what the peer sent and what we expected.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "sig.h"
 #include "proposal.h"
 
 /* RestOfIDPayload: ID type, three reserved octets, data. */
@@ -85,17 +87,20 @@ void auth_octets_free(uint8_t *oct, size_t len)
 
 /*
  * AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <SignedOctets>) of the
- * initiator (@of_initiator) or the responder, into @out (prf->len octets).
+ * initiator (@of_initiator) or the responder, into @out (prf->len octets);
+ * only for an end that authenticates with the key (ours: auth psk, the
+ * peer's: remote_auth psk).
  */
 static int auth_psk(struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idlen,
 		    uint8_t *out)
 {
+	enum conn_auth how = of_initiator == sa->initiator ? sa->conn->auth : sa->conn->remote_auth;
 	uint8_t *oct;
 	long olen;
 	int ret;
 
-	if (sa->conn->auth != AUTH_PSK)
-		return -1;	/* never an empty key for a connection without one */
+	if (how != AUTH_PSK || !sa->conn->psk_len)
+		return -1;	/* never an empty key, nor one the end does not use */
 	olen = auth_signed_octets(sa, of_initiator, idb, idlen, &oct);
 	if (olen < 0)
 		return -1;
@@ -119,11 +124,18 @@ static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct 
 			 SA_ARGS(sa), got, exp);
 		return -1;
 	}
-	if (sa->conn->auth == AUTH_PUBKEY)
+	if (sa->conn->remote_auth == AUTH_PUBKEY) {
+		if (auth->method == IKE_AUTH_SHARED_KEY_MIC) {
+			log_warn(SA_FMT " AUTHENTICATION_FAILED: peer %s used AUTH method %u (shared key), expected a signature (conn %s: remote_auth pubkey)",
+				 SA_ARGS(sa), got, auth->method, sa->conn->name);
+			return -1;
+		}
 		return auth_cert_verify(sa, m, id, body, auth, got);
+	}
 	if (auth->method != IKE_AUTH_SHARED_KEY_MIC) {
-		log_warn(SA_FMT " AUTHENTICATION_FAILED: peer %s uses AUTH method %u, expected %u (shared key)",
-			 SA_ARGS(sa), got, auth->method, IKE_AUTH_SHARED_KEY_MIC);
+		log_warn(SA_FMT " AUTHENTICATION_FAILED: peer %s used AUTH method %u (%s), expected %u (shared key; conn %s: remote_auth psk)",
+			 SA_ARGS(sa), got, auth->method, ike_auth_method_name(auth->method),
+			 IKE_AUTH_SHARED_KEY_MIC, sa->conn->name);
 		return -1;
 	}
 	if (auth_psk(sa, !sa->initiator, body->p, body->len, want)) {
@@ -157,6 +169,7 @@ static int add_id_auth(struct ike_sa *sa, struct ike_builder *b)
 	if (auth_psk(sa, sa->initiator, body, blen, auth))
 		return -1;
 	ike_build_id(b, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, &id);
+	auth_cert_req_add(sa, b);	/* remote_auth pubkey: the initiator asks here */
 	ret = ike_build_auth(b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->prf->len);
 	OPENSSL_cleanse(auth, sizeof(auth));
 	return ret;

@@ -2,11 +2,12 @@
 /*
  * Copyright (C) 2026 The espvti authors.
  *
- * auth_cert.c - IKE_AUTH with certificates (auth pubkey): the
- * SIGNATURE_HASH_ALGORITHMS notify (RFC 7427 4) and CERTREQ in IKE_SA_INIT,
- * our CERT payloads and signed AUTH payload, and the peer's certificate
- * chain, identity and signature checked (RFC 7296 2.15, 3.6-3.8). Every
- * refusal is logged with the peer's identity and what failed.
+ * auth_cert.c - IKE_AUTH with certificates: the SIGNATURE_HASH_ALGORITHMS
+ * notify (RFC 7427 4) when either end signs; CERTREQ when the peer must
+ * (remote_auth pubkey); our CERT payloads and signed AUTH payload (auth
+ * pubkey); the peer's certificate chain, identity and signature checked
+ * (RFC 7296 2.15, 3.6-3.8). Every refusal is logged with the peer's
+ * identity and what failed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +21,16 @@
 
 #define CERTREQ_MAX	(16 * CERT_HASH_LEN)	/* trust anchors named in a CERTREQ */
 
-/* CERTREQ naming every trust anchor of the connection. */
+/* CERTREQ naming every trust anchor of the connection (remote_auth pubkey). */
 static void add_certreq(const struct ike_sa *sa, struct ike_builder *b)
 {
 	uint8_t hashes[CERTREQ_MAX];
-	long n = cert_certreq_hashes(sa->conn->store, hashes, sizeof(hashes));
 	struct ike_certreq cr = { .encoding = IKE_CERT_X509_SIG };
+	long n;
 
+	if (sa->conn->remote_auth != AUTH_PUBKEY || !sa->conn->store)
+		return;
+	n = cert_certreq_hashes(sa->conn->store, hashes, sizeof(hashes));
 	if (n < 0) {
 		log_warn(SA_FMT " CERTREQ: more than %d trust anchors in %s, none named", SA_ARGS(sa),
 			 CERTREQ_MAX / CERT_HASH_LEN, sa->conn->ca);
@@ -44,7 +48,8 @@ void auth_cert_init_add(const struct ike_sa *sa, struct ike_builder *b)
 	uint8_t data[32];
 	long len;
 
-	if (sa->conn->auth != AUTH_PUBKEY)
+	/* ours: the peer signs with one (remote_auth); theirs: we choose (auth) */
+	if (sa->conn->auth != AUTH_PUBKEY && sa->conn->remote_auth != AUTH_PUBKEY)
 		return;
 	len = ike_sig_hashes_build(IKE_HASH_OURS, data, sizeof(data));
 	if (len < 0)
@@ -54,6 +59,12 @@ void auth_cert_init_add(const struct ike_sa *sa, struct ike_builder *b)
 	ike_build_notify(b, &n);
 	if (!sa->initiator)
 		add_certreq(sa, b);	/* the responder asks in IKE_SA_INIT (3.7) */
+}
+
+void auth_cert_req_add(const struct ike_sa *sa, struct ike_builder *b)
+{
+	if (sa->initiator)
+		add_certreq(sa, b);
 }
 
 void auth_cert_peer(struct ike_sa *sa, const struct ike_msg *m)
@@ -143,8 +154,7 @@ int auth_cert_add(struct ike_sa *sa, struct ike_builder *b, const uint8_t *idb, 
 		return -1;
 	}
 	add_certs(sa, b);
-	if (sa->initiator)
-		add_certreq(sa, b);
+	auth_cert_req_add(sa, b);
 	log_debug(SA_FMT " AUTH: %s%s%s as '%s'", SA_ARGS(sa), ike_auth_method_name(method),
 		  alg ? " " : "", alg ? alg->name : "", sa->conn->own.subject);
 	return ike_build_auth(b, method, sig, siglen);

@@ -536,26 +536,30 @@ static int volume_check(struct parser *ps, const char *conn, uint64_t rekey, uin
 }
 
 /*
- * auth pubkey: our certificate and key, the trust anchors and the CRL read
- * now, so that a mistake is reported with the line that names the file.
+ * Our certificate and key (auth pubkey), the trust anchors and the CRL
+ * (remote_auth pubkey) read now, so that a mistake is reported with the
+ * line that names the file.
  */
 static int conn_pubkey(struct parser *ps, struct conn *cn, const unsigned int *seen)
 {
 	char err[600];
 
-	if (cert_own_load(&cn->own, cn->cert_file, NULL, cn->key_file, err, sizeof(err))) {
+	if (cn->auth == AUTH_PUBKEY &&
+	    cert_own_load(&cn->own, cn->cert_file, NULL, cn->key_file, err, sizeof(err))) {
 		conf_perror_at(ps, strstr(err, "private key") ? seen[conf_key_index("key")] :
 			       seen[conf_key_index("cert")], "conn '%s': %s", cn->name, err);
 		return -1;
 	}
-	cn->store = cert_store_load(cn->ca, cn->crl[0] ? cn->crl : NULL, err, sizeof(err));
-	if (!cn->store) {
-		conf_perror_at(ps, strncmp(err, "CRL", 3) ? seen[conf_key_index("ca")] :
-			       seen[conf_key_index("crl")], "conn '%s': %s", cn->name, err);
-		return -1;
+	if (cn->remote_auth == AUTH_PUBKEY) {
+		cn->store = cert_store_load(cn->ca, cn->crl[0] ? cn->crl : NULL, err, sizeof(err));
+		if (!cn->store) {
+			conf_perror_at(ps, strncmp(err, "CRL", 3) ? seen[conf_key_index("ca")] :
+				       seen[conf_key_index("crl")], "conn '%s': %s", cn->name, err);
+			return -1;
+		}
 	}
 	/* Our identity defaults to the subject of our certificate. */
-	if (!seen[conf_key_index("local_id")]) {
+	if (cn->auth == AUTH_PUBKEY && !seen[conf_key_index("local_id")]) {
 		unsigned char *der = NULL;
 		int l = i2d_X509_NAME(X509_get_subject_name(cn->own.cert), &der);
 
@@ -571,36 +575,64 @@ static int conn_pubkey(struct parser *ps, struct conn *cn, const unsigned int *s
 	return 0;
 }
 
-/* The keys each authentication needs, and those it must not have. */
+/*
+ * The keys of @keys (the first @nrequired of them required) belong to
+ * '@setting pubkey': refused with @pubkey false, the required ones
+ * missing refused with @pubkey true.
+ */
+static int conn_keys_for(struct parser *ps, const struct conn *cn, const unsigned int *seen,
+			 unsigned int end_line, bool pubkey, const char *setting,
+			 const char *const *keys, size_t nkeys, size_t nrequired)
+{
+	for (size_t i = 0; i < nkeys; i++) {
+		unsigned int line = seen[conf_key_index(keys[i])];
+
+		if (!pubkey && line) {
+			conf_perror_at(ps, line, "conn '%s': '%s' needs '%s pubkey'", cn->name, keys[i],
+				       setting);
+			return -1;
+		}
+		if (pubkey && i < nrequired && !line) {
+			conf_perror_at(ps, end_line, "conn '%s' (line %u): '%s' is required with '%s pubkey'",
+				       cn->name, cn->line, keys[i], setting);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The keys each authentication needs, and those it must not have: cert,
+ * key, send_cert go with auth pubkey (ours); ca, crl with remote_auth
+ * pubkey (the peer's); psk with either end psk.
+ */
 static int conn_auth_check(struct parser *ps, struct conn *cn, const unsigned int *seen,
 			   unsigned int end_line)
 {
-	static const char *const pubkey[] = { "cert", "key", "ca" };
-	static const char *const only_pubkey[] = { "cert", "key", "ca", "crl", "send_cert" };
+	static const char *const ours[] = { "cert", "key", "send_cert" };
+	static const char *const theirs[] = { "ca", "crl" };
+	bool remote_set = seen[conf_key_index("remote_auth")] != 0;
+	bool psk = seen[conf_key_index("psk")] != 0;
 
-	if (cn->auth == AUTH_PSK) {
-		for (size_t i = 0; i < sizeof(only_pubkey) / sizeof(only_pubkey[0]); i++)
-			if (seen[conf_key_index(only_pubkey[i])]) {
-				conf_perror_at(ps, seen[conf_key_index(only_pubkey[i])], "conn '%s': '%s' needs 'auth pubkey'",
-					       cn->name, only_pubkey[i]);
-				return -1;
-			}
-		if (!seen[conf_key_index("psk")]) {
-			conf_perror_at(ps, end_line, "conn '%s' (line %u): 'psk' is required", cn->name,
-				       cn->line);
+	if (!remote_set)
+		cn->remote_auth = cn->auth;
+	/* cert and key required, ca required */
+	if (conn_keys_for(ps, cn, seen, end_line, cn->auth == AUTH_PUBKEY, "auth", ours,
+			  sizeof(ours) / sizeof(ours[0]), 2) ||
+	    conn_keys_for(ps, cn, seen, end_line, cn->remote_auth == AUTH_PUBKEY,
+			  remote_set || cn->remote_auth == AUTH_PSK ? "remote_auth" : "auth",
+			  theirs, sizeof(theirs) / sizeof(theirs[0]), 1))
+		return -1;
+	if (cn->auth == AUTH_PSK || cn->remote_auth == AUTH_PSK) {
+		if (!psk) {
+			conf_perror_at(ps, end_line, "conn '%s' (line %u): 'psk' is required%s", cn->name,
+				       cn->line, cn->auth == AUTH_PUBKEY ? " with 'remote_auth psk'" :
+				       cn->remote_auth == AUTH_PUBKEY ? " with 'auth psk'" : "");
 			return -1;
 		}
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(pubkey) / sizeof(pubkey[0]); i++)
-		if (!seen[conf_key_index(pubkey[i])]) {
-			conf_perror_at(ps, end_line, "conn '%s' (line %u): '%s' is required with 'auth pubkey'",
-				       cn->name, cn->line, pubkey[i]);
-			return -1;
-		}
-	if (seen[conf_key_index("psk")]) {
-		conf_perror_at(ps, seen[conf_key_index("psk")], "conn '%s': 'psk' with 'auth pubkey'",
-			       cn->name);
+	} else if (psk) {
+		conf_perror_at(ps, seen[conf_key_index("psk")], "conn '%s': 'psk' with 'auth pubkey'%s (no end uses it)",
+			       cn->name, remote_set ? " and 'remote_auth pubkey'" : "");
 		return -1;
 	}
 	return conn_pubkey(ps, cn, seen);

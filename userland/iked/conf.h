@@ -57,7 +57,7 @@ struct ike_ident {
 	bool pattern;
 };
 
-/* How a connection authenticates both ends. */
+/* How one end of a connection authenticates (auth, remote_auth). */
 enum conn_auth {
 	AUTH_PSK,		/* pre-shared key (AUTH method 2) */
 	AUTH_PUBKEY,		/* certificates and signatures */
@@ -94,15 +94,18 @@ enum conn_dpd_action {
  * @remote_id: the identity the peer must prove
  * @psk: pre-shared key
  * @psk_len: octets in @psk
- * @auth: pre-shared key or certificates
+ * @auth: how we authenticate: pre-shared key or our certificate
+ * @remote_auth: what the peer must authenticate with (default: @auth)
  * @cert_file: our certificate (PEM; more certificates after it are
- *	intermediates), for AUTH_PUBKEY
+ *	intermediates), for @auth AUTH_PUBKEY
  * @key_file: its private key (PEM, mode 0600 or stricter)
- * @ca: trust anchors, a PEM file or a directory of them
+ * @ca: trust anchors, a PEM file or a directory of them (@remote_auth
+ *	AUTH_PUBKEY)
  * @crl: CRL file (PEM), empty for none
  * @send_cert: when our certificate is sent
  * @own: @cert_file and @key_file as loaded when the file was parsed
- * @store: @ca and @crl as loaded, NULL for AUTH_PSK
+ *	(empty for @auth AUTH_PSK)
+ * @store: @ca and @crl as loaded, NULL for @remote_auth AUTH_PSK
  * @ike: IKE proposals (numbered from 1)
  * @ike_str: @ike as written, for messages
  * @esp: ESP proposals
@@ -158,7 +161,7 @@ struct conn {
 	struct ike_ident local_id, remote_id;
 	uint8_t psk[CONF_PSK_MAX];
 	size_t psk_len;
-	enum conn_auth auth;
+	enum conn_auth auth, remote_auth;
 	char cert_file[256], key_file[256], ca[256], crl[256];
 	enum conn_send_cert send_cert;
 	struct cert_own own;

@@ -78,17 +78,19 @@ static int k_psk(struct parser *ps, const struct stmt *st, struct conn *cn)
 	return 0;
 }
 
-/* auth psk|pubkey */
+/* auth psk|pubkey (how we authenticate), remote_auth psk|pubkey (the peer) */
 static int k_auth(struct parser *ps, const struct stmt *st, struct conn *cn)
 {
+	enum conn_auth *out = !strcmp(st->key, "auth") ? &cn->auth : &cn->remote_auth;
+
 	if (conf_one_value(ps, st))
 		return -1;
 	if (!strcmp(st->val[0], "psk")) {
-		cn->auth = AUTH_PSK;
+		*out = AUTH_PSK;
 	} else if (!strcmp(st->val[0], "pubkey")) {
-		cn->auth = AUTH_PUBKEY;
+		*out = AUTH_PUBKEY;
 	} else {
-		conf_perror_at(ps, st->line, "'auth': '%s' is neither psk nor pubkey", st->val[0]);
+		conf_perror_at(ps, st->line, "'%s': '%s' is neither psk nor pubkey", st->key, st->val[0]);
 		return -1;
 	}
 	return 0;
@@ -383,6 +385,7 @@ const struct conf_key conf_keys[] = {
 	{ "remote_id", IN_CONN, k_id, NULL },
 	{ "psk", IN_CONN, k_psk, NULL },
 	{ "auth", IN_CONN, k_auth, NULL },
+	{ "remote_auth", IN_CONN, k_auth, NULL },
 	{ "cert", IN_CONN, k_file, NULL },
 	{ "key", IN_CONN, k_file, NULL },
 	{ "ca", IN_CONN, k_file, NULL },

@@ -157,9 +157,11 @@ long auth_signed_octets(const struct ike_sa *sa, bool of_initiator, const uint8_
 void auth_octets_free(uint8_t *oct, size_t len);
 int auth_start(struct ike_sa *sa);
 
-/* auth_cert.c: auth pubkey. */
+/* auth_cert.c: auth pubkey, remote_auth pubkey. */
 /* SIGNATURE_HASH_ALGORITHMS (and, as responder, CERTREQ) into IKE_SA_INIT. */
 void auth_cert_init_add(const struct ike_sa *sa, struct ike_builder *b);
+/* As initiator with remote_auth pubkey: our CERTREQ into IKE_AUTH. */
+void auth_cert_req_add(const struct ike_sa *sa, struct ike_builder *b);
 /* What the peer's message @m says: its hashes (IKE_SA_INIT), a CERTREQ. */
 void auth_cert_peer(struct ike_sa *sa, const struct ike_msg *m);
 /* CERT, CERTREQ (initiator) and the signed AUTH after our ID payload @idb. */

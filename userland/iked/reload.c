@@ -70,6 +70,8 @@ static const char *conn_diff(const struct conn *a, const struct conn *b)
 		return "psk";
 	if (a->auth != b->auth)
 		return "auth";
+	if (a->remote_auth != b->remote_auth)
+		return "remote_auth";
 	/* the files as named; new contents under the same name: reload_creds() */
 	if (strcmp(a->cert_file, b->cert_file))
 		return "cert";

@@ -281,6 +281,101 @@ static void test_pubkey_bad(void)
 	conf_free(c);
 }
 
+/*
+ * A conn whose lines @lines start on line 5, where a value R, C, K or L
+ * stands for the test PKI's root.crt, p256.crt, p256.key or inter.crl.
+ */
+static struct conf *mixed_conf(const char *lines)
+{
+	static const char *const files[] = { "R root.crt", "C p256.crt", "K p256.key", "L inter.crl" };
+	char text[4096];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "conn m {\n local 192.0.2.1\n remote 192.0.2.2\n device esp0\n");
+	for (const char *p = lines, *e; *p && n < sizeof(text); p = e + 1) {
+		const char *v = NULL;
+		int len;
+
+		e = strchr(p, '\n');
+		len = (int)(e - p);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			if (len > 2 && p[len - 2] == ' ' && p[len - 1] == files[i][0])
+				v = pki(files[i] + 2);
+		if (v)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%.*s\"%s\"\n", len - 1, p, v);
+		else
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%.*s\n", len, p);
+	}
+	if (n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n, "}\n");
+	last[0] = 0;
+	return conf_parse("mx.conf", text);
+}
+
+/* auth and remote_auth apart: which keys each needs, what is loaded. */
+static void test_mixed(void)
+{
+	static const struct {
+		const char *lines;
+		unsigned int line;
+		const char *want;
+	} bad[] = {
+		{ " auth psk\n remote_auth pubkey\n psk k\n", 8, "'ca' is required with 'remote_auth pubkey'" },
+		{ " auth psk\n remote_auth pubkey\n ca R\n", 8, "'psk' is required with 'auth psk'" },
+		{ " auth psk\n remote_auth pubkey\n psk k\n ca R\n send_cert always\n", 9,
+		  "'send_cert' needs 'auth pubkey'" },
+		{ " auth psk\n remote_auth pubkey\n psk k\n ca R\n cert C\n", 9, "'cert' needs 'auth pubkey'" },
+		{ " auth psk\n remote_auth pubkey\n psk k\n ca /nothere\n", 8, "trust anchors" },
+		{ " auth pubkey\n remote_auth psk\n cert C\n key K\n", 9, "'psk' is required with 'remote_auth psk'" },
+		{ " auth pubkey\n remote_auth psk\n psk k\n key K\n", 9, "'cert' is required with 'auth pubkey'" },
+		{ " auth pubkey\n remote_auth psk\n cert C\n key K\n psk k\n ca R\n", 10,
+		  "'ca' needs 'remote_auth pubkey'" },
+		{ " auth pubkey\n remote_auth psk\n cert C\n key K\n psk k\n crl L\n", 10,
+		  "'crl' needs 'remote_auth pubkey'" },
+		{ " auth pubkey\n remote_auth pubkey\n cert C\n key K\n ca R\n psk k\n", 10,
+		  "'psk' with 'auth pubkey' and 'remote_auth pubkey'" },
+		{ " psk k\n ca R\n", 6, "'ca' needs 'remote_auth pubkey'" },
+		{ " remote_auth rsa\n", 5, "'remote_auth': 'rsa' is neither psk nor pubkey" },
+		{ " remote_auth psk\n remote_auth pubkey\n", 6, "given twice" },
+	};
+	struct conf *c;
+	struct conn *cn;
+
+	c = mixed_conf(" auth psk\n remote_auth pubkey\n psk k\n ca R\n crl L\n");
+	cn = c ? c->conns : NULL;
+	t_ok(cn && cn->auth == AUTH_PSK && cn->remote_auth == AUTH_PUBKEY && cn->store &&
+	     !cn->own.cert && !cn->own.key && cn->psk_len == 1 && cn->local_id.type == IKE_ID_IPV4_ADDR,
+	     "auth psk, remote_auth pubkey: psk, CA and CRL, no certificate of ours, local_id the address (%s)",
+	     last);
+	conf_free(c);
+	c = mixed_conf(" auth pubkey\n remote_auth psk\n psk k\n cert C\n key K\n send_cert never\n");
+	cn = c ? c->conns : NULL;
+	t_ok(cn && cn->auth == AUTH_PUBKEY && cn->remote_auth == AUTH_PSK && !cn->store &&
+	     cn->own.cert && cn->own.key && cn->psk_len == 1 && cn->local_id.type == IKE_ID_DER_ASN1_DN &&
+	     cn->send_cert == SEND_CERT_NEVER,
+	     "auth pubkey, remote_auth psk: certificate, key and psk, no CA, local_id the subject (%s)", last);
+	conf_free(c);
+	c = mixed_conf(" auth pubkey\n cert C\n key K\n ca R\n");
+	cn = c ? c->conns : NULL;
+	t_ok(cn && cn->remote_auth == AUTH_PUBKEY && cn->store, "remote_auth defaults to auth (pubkey) (%s)",
+	     last);
+	conf_free(c);
+	c = mixed_conf(" remote_auth psk\n psk k\n");
+	cn = c ? c->conns : NULL;
+	t_ok(cn && cn->auth == AUTH_PSK && cn->remote_auth == AUTH_PSK,
+	     "remote_auth psk with auth psk (the default) (%s)", last);
+	conf_free(c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char prefix[32];
+
+		c = mixed_conf(bad[i].lines);
+		snprintf(prefix, sizeof(prefix), "mx.conf:%u: ", bad[i].line);
+		t_ok(!c && !strncmp(last, prefix, strlen(prefix)) && strstr(last, bad[i].want),
+		     "mixed: rejected at line %u with \"%s\" (got: %s)", bad[i].line, bad[i].want, last);
+		conf_free(c);
+	}
+}
+
 int main(void)
 {
 	log_set_sink(sink);
@@ -289,6 +384,7 @@ int main(void)
 	test_bad();
 	test_pubkey_good();
 	test_pubkey_bad();
+	test_mixed();
 	printf("1..%d\n# espiked.conf parser: %d passed, %d failed\n", t_tests(),
 	       t_tests() - t_failures(), t_failures());
 	return t_failures() ? 1 : 0;
