@@ -81,11 +81,9 @@ fragments() { ike_q "$1" -r --arg f "$2" '.[].ike_sas[0][$f]'; }
 confs() {
 	local start=$1
 	shift
-	ike_conf a 10.0.1.2 192.0.2.2 10.99.0.1 10.99.0.2 "$start" \
+	IKE_CONF_AUTH=extra ike_conf a 10.0.1.2 192.0.2.2 10.99.0.1 10.99.0.2 "$start" \
 		"auth pubkey" "cert $P/es-full.pem" "key $P/rsa4096.key" "ca $P/trust.pem" \
-		"send_cert always" "esp aes256gcm16" "$@"
-	# ike_conf writes a psk and a local_id for PSK: certificates instead
-	sed -i '/psk /d; s/local_id [^;]*; //' "$IKE_W/a.conf"
+		"remote_id %any" "send_cert always" "esp aes256gcm16" "$@"
 	cat > "$IKE_W/swanctl.conf" <<-EOF
 	connections {
 		tun {
@@ -121,15 +119,8 @@ round() {
 	local n=$1 role=$2 start=listen drops0
 	[ "$role" = espiked ] && start=initiate
 	confs "$start"
-	echo "=== round $n" >> "$IKE_W/a.log"
 	drops0=$(frag_drops)
-	sw_start "$s"
-	sw_load >> "$IKE_W/swanctl.log" 2>&1
-	espiked_run a "$c"
-	if [ "$role" = charon ]; then
-		sw --initiate --child tun --timeout 60 >> "$IKE_W/swanctl.log" 2>&1 &
-		IKE_PIDS+=($!)
-	fi
+	sw_round "$n" "$role" "$c" "$s" 60
 	ktap_result "round $n ($role initiates): CHILD_SA up on both sides" \
 		wait_secs 90 eval 'espiked_child_up a && sw_child_up'
 	ktap_result "round $n: ping espvti -> xfrm" ping_within 10 "$c" -I esp0 10.99.0.2
@@ -161,11 +152,8 @@ round 2 charon
 
 # control: without IKE fragmentation the same IKE_AUTH does not get through
 confs initiate "fragmentation no"
-echo "=== round 3 (fragmentation no)" >> "$IKE_W/a.log"
 drops0=$(frag_drops)
-sw_start "$s"
-sw_load >> "$IKE_W/swanctl.log" 2>&1
-espiked_run a "$c"
+sw_round "3 (fragmentation no)" espiked "$c" "$s"
 ktap_result "fragmentation no: espiked's IKE_AUTH request goes unanswered, no CHILD_SA" \
 	wait_secs 60 eval 'grep -q "no answer to our request (message ID 1)" "$IKE_W/a.log" &&
 		! espiked_child_up a && ! sw_child_up'

@@ -78,24 +78,12 @@ SUBJ="C=CH, O=espvti test, CN"	# the subject of NAME.crt is "$SUBJ=NAME.example.
 # remote_id, ...). ES_CERT (default $P/NAME.crt) and ES_CA (default the
 # root, none for no ca) may be set.
 es_conf() {
-	local n=$1 start=$2 x
+	local n=$1 start=$2 auth=("auth psk") ca=()
 	shift 2
-	{
-		echo "conn tun {"
-		echo "    local 192.0.2.1; remote 192.0.2.2"
-		if [ "$n" = - ]; then
-			echo "    auth psk"
-		else
-			echo "    auth pubkey; cert ${ES_CERT:-$P/$n.crt}; key $P/$n.key"
-		fi
-		[ "${ES_CA:-}" = none ] || echo "    ca ${ES_CA:-$P/root.crt}"
-		echo "    ike aes256gcm16-prfsha384-ecp384; esp aes256gcm16"
-		echo "    local_ts 10.99.0.1/32; remote_ts 10.99.0.2/32"
-		echo "    device esp0; start $start"
-		echo "    retransmit_timeout 1s; retransmit_tries 4"
-		for x in "$@"; do echo "    $x"; done
-		echo "}"
-	} > "$IKE_W/a.conf"
+	[ "$n" = - ] || auth=("auth pubkey; cert ${ES_CERT:-$P/$n.crt}; key $P/$n.key")
+	[ "${ES_CA:-}" = none ] || ca=("ca ${ES_CA:-$P/root.crt}")
+	IKE_CONF_AUTH=extra ike_conf a 192.0.2.1 192.0.2.2 10.99.0.1 10.99.0.2 "$start" \
+		"${auth[@]}" "${ca[@]}" "esp aes256gcm16" "$@"
 }
 
 # sw_conf NAME LOCAL_ID REMOTE_ID: swanctl.conf with certificate NAME
@@ -141,18 +129,6 @@ sw_conf() {
 	EOF
 }
 
-# start_round N ROLE: charon with its configuration, espiked, and the
-# initiation by charon when ROLE is charon.
-start_round() {
-	echo "=== round $1" >> "$IKE_W/a.log"
-	sw_start "$b"
-	sw_load >> "$IKE_W/swanctl.log" 2>&1
-	espiked_run a "$a"
-	if [ "$2" = charon ]; then
-		sw --initiate --child tun --timeout 30 >> "$IKE_W/swanctl.log" 2>&1 &
-		IKE_PIDS+=($!)
-	fi
-}
 
 end_round() {
 	espiked_stop
@@ -172,7 +148,7 @@ es_said() { sed -n "/^=== round $1\$/,\$p" "$IKE_W/a.log" | grep -qF -- "$2"; }
 # logs SW_AUTH (how it authenticated espiked: identity and scheme).
 up() {
 	local n=$1 role=$2 es_auth=$3 sw_auth=$4 tx0 rx0 xf0
-	start_round "$n" "$role"
+	sw_round "$n" "$role" "$a" "$b"
 	ktap_result "round $n ($role initiates): CHILD_SA up on both sides" \
 		wait_secs 60 eval 'espiked_child_up a && sw_child_up'
 	ktap_result "round $n: espiked logs: $es_auth; charon: $sw_auth" \
@@ -202,7 +178,7 @@ nothing_installed() {
 # on either side.
 refused() {
 	local n=$1 role=$2 es_log=$3 sw_log=$4
-	start_round "$n" "$role"
+	sw_round "$n" "$role" "$a" "$b"
 	ktap_result "round $n ($role initiates): espiked logs: $es_log" \
 		wait_secs 60 es_said "$n" "$es_log"
 	ktap_result "round $n: charon logs: $sw_log" wait_secs 30 sw_said "$sw_log"

@@ -84,14 +84,7 @@ round() {
 		}
 	}
 	EOF
-	echo "=== round $n" >> "$IKE_W/a.log"
-	sw_start "$b"
-	sw_load >> "$IKE_W/swanctl.log" 2>&1
-	espiked_run a "$a"
-	if [ "$role" = charon ]; then
-		sw --initiate --child tun --timeout 30 >> "$IKE_W/swanctl.log" 2>&1 &
-		IKE_PIDS+=($!)
-	fi
+	sw_round "$n" "$role" "$a" "$b"
 	ktap_result "round $n ($role initiates, $ike, IPv$fam): CHILD_SA up on both sides" \
 		wait_secs 60 eval 'espiked_child_up a && sw_child_up'
 	tx0=$(esp0_tx "$a"); rx0=$(esp0_rx "$a"); xf0=$(sw_xfrm_packets "$b")

@@ -77,15 +77,18 @@ ike_pair_topology() {
 # $IKE_W/SIDE.conf, one connection "tun" keying esp0 between LOCAL and
 # REMOTE with the host selectors IN_LOCAL/32 and IN_REMOTE/32, identity
 # SIDE@espvti.test (any remote identity), $IKE_PSK; each EXTRA is one more
-# line of the connection.
+# line of the connection. With IKE_CONF_AUTH=extra the EXTRA lines give the
+# authentication and the identities: no psk, local_id or remote_id line.
 ike_conf() {
 	local side=$1 l=$2 r=$3 il=$4 ir=$5 start=$6 x
 	shift 6
 	{
 		echo "conn tun {"
 		echo "    local $l; remote $r"
-		echo "    local_id $side@espvti.test; remote_id %any"
-		echo "    psk \"$IKE_PSK\""
+		if [ "${IKE_CONF_AUTH:-}" != extra ]; then
+			echo "    local_id $side@espvti.test; remote_id %any"
+			echo "    psk \"$IKE_PSK\""
+		fi
 		echo "    ike aes256gcm16-prfsha384-ecp384"
 		echo "    local_ts $il/32; remote_ts $ir/32"
 		echo "    device esp0; start $start"
@@ -212,6 +215,21 @@ sw_creds() {
 }
 
 sw_load() { sw --load-all --noprompt --file "$IKE_W/swanctl.conf"; }
+
+# sw_round N ROLE ES_NS SW_NS [TIMEOUT]: one round's daemons, configured
+# already: charon in SW_NS with $IKE_W/swanctl.conf loaded, espiked "a" in
+# ES_NS, and when ROLE is charon, charon's initiation of child "tun" in the
+# background (swanctl waits up to TIMEOUT s, default 30).
+sw_round() {
+	echo "=== round $1" >> "$IKE_W/a.log"
+	sw_start "$4"
+	sw_load >> "$IKE_W/swanctl.log" 2>&1
+	espiked_run a "$3"
+	if [ "$2" = charon ]; then
+		sw --initiate --child tun --timeout "${5:-30}" >> "$IKE_W/swanctl.log" 2>&1 &
+		IKE_PIDS+=($!)
+	fi
+}
 sw_child_up() { sw --list-sas 2>/dev/null | grep -q INSTALLED; }
 sw_no_child() { sw --list-sas >/dev/null 2>&1 && ! sw_child_up; }
 
