@@ -38,7 +38,6 @@ pki() {
 		-subj "/C=CH/O=espvti test/CN=sw.example.org" -out "$P/sw.csr" 2>/dev/null &&
 		openssl x509 -req -in "$P/sw.csr" -CA "$P/inter.crt" -CAkey "$P/inter.key" \
 			-set_serial 4242 -days 30 -out "$P/sw.crt" 2>/dev/null || return 1
-	cat "$P/rsa4096.crt" "$P/chain.pem" > "$P/es-full.pem"
 	cat "$P/root.crt" "$P/inter.crt" > "$P/trust.pem"
 	sw_creds "$P/sw.key" "$P/root.crt" "$P/inter.crt"
 }
@@ -82,7 +81,7 @@ confs() {
 	local start=$1
 	shift
 	IKE_CONF_AUTH=extra ike_conf a 10.0.1.2 192.0.2.2 10.99.0.1 10.99.0.2 "$start" \
-		"auth pubkey" "cert $P/es-full.pem" "key $P/rsa4096.key" "ca $P/trust.pem" \
+		"auth pubkey" "cert $P/rsa4096-full.pem" "key $P/rsa4096.key" "ca $P/trust.pem" \
 		"remote_id %any" "send_cert always" "esp aes256gcm16" "$@"
 	cat > "$IKE_W/swanctl.conf" <<-EOF
 	connections {

@@ -202,7 +202,6 @@ ip -n "$a" addr add 10.99.0.1 peer 10.99.0.2/32 dev esp0
 ip -n "$b" addr add 10.99.0.2/32 dev lo
 ip -n "$b" route add 10.99.0.1/32 dev vb src 10.99.0.2
 "$REPO/tests/tools/mkpki.sh" "$P" || ktap_bail "tests/tools/mkpki.sh failed"
-cat "$P/p256.crt" "$P/chain.pem" > "$P/p256-chain.pem"
 mkdir "$P/root-inter"
 cp "$P/root.crt" "$P/inter.crt" "$P/root-inter/"
 
@@ -255,7 +254,7 @@ up 6 charon "peer authenticated as dn:$SUBJ=ed25519.example.org with certificate
 	"authentication of 'rsa2048@example.org' with RSA_EMSA_PSS_SHA2_256"
 end_round
 
-ES_CERT=$P/p256-chain.pem ES_CA=$P/root-inter es_conf p256 listen "remote_id %any"
+ES_CERT=$P/p256-full.pem ES_CA=$P/root-inter es_conf p256 listen "remote_id %any"
 sw_conf p384 "" "$SUBJ=p256.example.org"
 sw_creds "$P/p384.key" "$P/root.crt"
 up 7 charon "peer authenticated as dn:$SUBJ=p384.example.org with certificate" \

@@ -37,10 +37,7 @@ PA=$((20000 + $$ % 20000))
 PB=$((PA + 1))
 P=$D/pki
 "$HERE/../tools/mkpki.sh" "$P" || ktap_bail "tests/tools/mkpki.sh failed"
-# Our certificate files carry the intermediate after the end entity.
-for n in p256 p384 rsa4096 ed25519 expired revoked wrongsan rogue renewed; do
-	cat "$P/$n.crt" "$P/chain.pem" > "$P/$n-full.pem"
-done
+# Our certificate files are NAME-full.pem: the intermediate after the end entity.
 
 # conf FILE PORT PEERPORT NAME EXTRA-LINES...: auth pubkey with NAME's certificate
 conf() {

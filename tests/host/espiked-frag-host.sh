@@ -34,7 +34,6 @@ PC=$((PA + 3))	# relay control
 PEER="python3 $HERE/ike-peer.py"
 P=$D/pki
 "$HERE/../tools/mkpki.sh" "$P" || ktap_bail "tests/tools/mkpki.sh failed"
-cat "$P/rsa4096.crt" "$P/chain.pem" > "$P/rsa4096-full.pem"
 
 # conf FILE PORT PEERPORT ADDR EXTRA-LINES...: RSA-4096 with its intermediate
 conf() {

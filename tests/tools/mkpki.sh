@@ -11,6 +11,8 @@
 #   chain.pem			inter.crt (the intermediates file of an end entity)
 #   cadir/			root.crt under its OpenSSL hash name (c_rehash)
 #   NAME.crt NAME.key		end entities signed by inter, for NAME in:
+#   NAME-full.pem		NAME.crt then inter.crt, for every end entity
+#				(rogue too): a cert file that sends the intermediate
 #     rsa2048 rsa4096		RSA keys (used with RSASSA-PSS and PKCS#1 v1.5)
 #     p256 p384 p521		ECDSA keys
 #     ed25519			Ed25519 key
@@ -154,4 +156,7 @@ rm -f rogue.csr rogue.ext
 
 SAN=unused q openssl ca -batch -config ca.cnf -revoke revoked.crt
 SAN=unused q openssl ca -batch -config ca.cnf -gencrl -out inter.crl
-chmod 644 ./*.crt chain.pem inter.crl cadir/*
+for f in rsa2048 rsa4096 p256 p384 p521 ed25519 expired wrongsan revoked nodigsig renewed rogue; do
+	cat "$f.crt" chain.pem > "$f-full.pem"
+done
+chmod 644 ./*.crt ./*-full.pem chain.pem inter.crl cadir/*
