@@ -112,15 +112,21 @@ struct espvti_dev {
 	struct in6_addr float_addr;
 	__be16 float_port;
 	u8 crypto;
-	atomic_t crypto_inflight;
 	u16 mss_clamp;
-	unsigned int mss_mtu;
 	spinlock_t sel_lock;
 	u8 sel_family;
 	struct in6_addr sel_src;
 	struct in6_addr sel_dst;
 	struct list_head resv_list;
 	unsigned int resv_count;
+
+	/*
+	 * Written by every packet (crypto_inflight) or by the transmit path
+	 * whenever the path MTU moves (mss_mtu): kept apart from the
+	 * read-mostly fields above.
+	 */
+	atomic_t crypto_inflight ____cacheline_aligned_in_smp;
+	unsigned int mss_mtu;
 };
 
 /**

@@ -335,11 +335,11 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!ret && sa->dir == ESPVTI_DIR_IN) {
 		espvti_resv_take(edev, sa->spi, &held);
 		if (!skb_queue_empty(&held))
-			refcount_inc(&sa->refcnt);
+			espvti_sa_get_more(sa, 1);
 	}
 	rtnl_unlock();
 	if (ret) {
-		espvti_sa_put(sa);
+		espvti_sa_kill(sa);
 	} else if (!skb_queue_empty(&held)) {
 		espvti_input_held(sa, &held);
 		espvti_sa_put(sa);

@@ -37,7 +37,13 @@ int espvti_sa_module_init(void)
 
 void espvti_sa_module_exit(void)
 {
-	/* queue_rcu_work() queues from an RCU callback: wait for those first. */
+	/*
+	 * A killed SA goes through two RCU callbacks before its free work is
+	 * queued: percpu_ref's switch to atomic mode, which may call
+	 * espvti_sa_release(), and then queue_rcu_work()'s. Wait for both
+	 * levels, then for the work.
+	 */
+	rcu_barrier();
 	rcu_barrier();
 	destroy_workqueue(espvti_wq);
 }
@@ -50,18 +56,29 @@ static void espvti_sa_free_work(struct work_struct *work)
 	espvti_crypto_free(sa);
 	espvti_replay_free(sa->replay);
 	espvti_stats_free(sa->stats);
+	percpu_ref_exit(&sa->ref);
 	netdev_put(sa->dev, &sa->dev_tracker);
 	kfree_sensitive(sa);
 }
 
-/**
- * espvti_sa_put() - drop a reference; the last one frees the SA
- * @sa: the SA
- */
-void espvti_sa_put(struct espvti_sa *sa)
+/* The last reference of a killed SA is gone: free it (any context). */
+static void espvti_sa_release(struct percpu_ref *ref)
 {
-	if (refcount_dec_and_test(&sa->refcnt))
-		queue_rcu_work(espvti_wq, &sa->rcu_free);
+	struct espvti_sa *sa = container_of(ref, struct espvti_sa, ref);
+
+	queue_rcu_work(espvti_wq, &sa->rcu_free);
+}
+
+/**
+ * espvti_sa_kill() - drop the reference of the SA's creator or table
+ * @sa: the SA, no longer reachable by a new lookup (never installed, or
+ *	unpublished from its device and the SPI table)
+ *
+ * Packets in flight keep their references; the last one frees the SA.
+ */
+void espvti_sa_kill(struct espvti_sa *sa)
+{
+	percpu_ref_kill(&sa->ref);
 }
 
 /**
@@ -72,7 +89,7 @@ void espvti_sa_put(struct espvti_sa *sa)
  * Sleeps (allocates and keys the AEAD transform, which may load modules and
  * run self-tests): call it without RTNL. The SA belongs to no device yet and
  * is not visible to the data path; see espvti_sa_install(). A failed or
- * refused SA goes with espvti_sa_put().
+ * refused SA goes with espvti_sa_kill().
  *
  * Return: the SA with one reference, or an ERR_PTR().
  */
@@ -86,7 +103,6 @@ struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 	if (!sa)
 		return ERR_PTR(-ENOMEM);
 
-	refcount_set(&sa->refcnt, 1);
 	INIT_RCU_WORK(&sa->rcu_free, espvti_sa_free_work);
 	spin_lock_init(&sa->replay_lock);
 	sa->spi = cfg->spi;
@@ -102,10 +118,14 @@ struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 	sa->hard_packets = cfg->hard_packets;
 	atomic64_set(&sa->seq_out, cfg->dir == ESPVTI_DIR_OUT ? cfg->seq : 0);
 
+	ret = percpu_ref_init(&sa->ref, espvti_sa_release, 0, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err_free_sa;
+
 	sa->stats = espvti_stats_alloc();
 	if (!sa->stats) {
 		ret = -ENOMEM;
-		goto err_free_sa;
+		goto err_exit_ref;
 	}
 
 	if (cfg->dir == ESPVTI_DIR_IN) {
@@ -136,6 +156,8 @@ err_free_replay:
 	espvti_replay_free(sa->replay);
 err_free_stats:
 	espvti_stats_free(sa->stats);
+err_exit_ref:
+	percpu_ref_exit(&sa->ref);
 err_free_sa:
 	kfree_sensitive(sa);
 	return ERR_PTR(ret);
@@ -240,7 +262,7 @@ int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 		espvti_sa_hold_dev(sa, edev);
 		rcu_assign_pointer(edev->sa_out, sa);
 		if (old)
-			espvti_sa_put(old);
+			espvti_sa_kill(old);
 		espvti_dev_update_mtu(edev);
 		return 0;
 	}
@@ -284,7 +306,7 @@ static void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa)
 			if (rtnl_dereference(edev->sa_in[i]) == sa)
 				RCU_INIT_POINTER(edev->sa_in[i], NULL);
 	}
-	espvti_sa_put(sa);
+	espvti_sa_kill(sa);
 }
 
 /**

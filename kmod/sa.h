@@ -10,7 +10,7 @@
 
 #include <linux/in6.h>
 #include <linux/netdevice.h>
-#include <linux/refcount.h>
+#include <linux/percpu-refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netlink.h>
@@ -93,10 +93,17 @@ enum {
 
 /**
  * struct espvti_sa - one security association
+ *
+ * Laid out in three parts: what every packet reads, what every packet
+ * writes (its own cache line), and what only configuration touches.
+ *
  * @spi_node: entry in espvti_net::spi_hash (inbound SAs); changed under RTNL,
  *	read under RCU.
  * @rcu_free: frees the SA a grace period after the last reference is gone.
- * @refcnt: one reference for the device's table, one per packet in flight.
+ * @ref: one reference for the device's table (dropped by espvti_sa_kill()),
+ *	one per packet in flight (espvti_sa_get(), espvti_sa_put()). Per CPU
+ *	while the SA is live, so that CPUs sending or receiving on the same SA
+ *	do not share a written counter; atomic once killed.
  * @dev: the espvti device; the SA holds a reference on it from
  *	espvti_sa_install() on (NULL before).
  * @dev_tracker: tracks that reference.
@@ -124,28 +131,36 @@ enum {
  *	(atomic; bounded by espvti_crypto_charge()).
  */
 struct espvti_sa {
+	/* Read by every packet, written only when the SA changes state. */
 	struct hlist_node spi_node;
-	struct rcu_work rcu_free;
-	refcount_t refcnt;
-	struct net_device *dev;
-	netdevice_tracker dev_tracker;
 	u32 spi;
 	u8 dir;
 	bool esn;
 	u8 icv_len;
+	u8 expire_reason;
 	const struct espvti_aead_alg *alg;
 	struct crypto_aead *tfm;
-	atomic64_t seq_out;
-	spinlock_t replay_lock;
+	struct net_device *dev;
+	struct espvti_pcpu_stats __percpu *stats;
 	struct espvti_replay *replay;
+	unsigned long expire_state;
+	u64 soft_bytes, soft_packets, hard_bytes, hard_packets;
 	struct espvti_ts ts_local;
 	struct espvti_ts ts_remote;
-	u64 soft_bytes, soft_packets, hard_bytes, hard_packets;
+
+	/*
+	 * Written by every packet: on a cache line of their own, so that the
+	 * CPUs counting them do not also evict the read-mostly part above.
+	 */
+	atomic_t crypto_inflight ____cacheline_aligned_in_smp;
+	atomic64_t seq_out;
 	atomic64_t lft_bytes, lft_packets;
-	unsigned long expire_state;
-	u8 expire_reason;
-	struct espvti_pcpu_stats __percpu *stats;
-	atomic_t crypto_inflight;
+	spinlock_t replay_lock;
+
+	/* Configuration and teardown only. */
+	struct percpu_ref ref ____cacheline_aligned_in_smp;
+	netdevice_tracker dev_tracker;
+	struct rcu_work rcu_free;
 };
 
 int espvti_sa_module_init(void);
@@ -159,7 +174,7 @@ struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, u32 spi);
 int espvti_sa_remove(struct espvti_dev *edev, u8 dir, u32 spi);
 void espvti_sa_flush(struct espvti_dev *edev);
 struct espvti_sa *espvti_sa_lookup_in(struct net *net, u32 spi);
-void espvti_sa_put(struct espvti_sa *sa);
+void espvti_sa_kill(struct espvti_sa *sa);
 bool espvti_sa_account(struct espvti_sa *sa, unsigned int bytes);
 bool espvti_ts_contains(const struct espvti_ts *ts, int family,
 			const void *addr);
@@ -169,11 +184,37 @@ unsigned int espvti_sa_overhead(const struct espvti_sa *sa);
  * espvti_sa_get() - take a reference unless the SA is being freed
  * @sa: the SA, found under RCU
  *
+ * Succeeds for any SA found under RCU: an SA is unpublished before its
+ * table reference is dropped (espvti_sa_kill()), and the count can only
+ * reach zero after the grace period that follows.
+ *
  * Return: true when a reference was taken.
  */
 static inline bool espvti_sa_get(struct espvti_sa *sa)
 {
-	return refcount_inc_not_zero(&sa->refcnt);
+	return percpu_ref_tryget(&sa->ref);
+}
+
+/**
+ * espvti_sa_get_more() - take @n more references on an SA already held
+ * @sa: the SA, with a reference of the caller's
+ * @n: how many
+ */
+static inline void espvti_sa_get_more(struct espvti_sa *sa, unsigned long n)
+{
+	percpu_ref_get_many(&sa->ref, n);
+}
+
+/**
+ * espvti_sa_put() - drop a reference taken by espvti_sa_get()
+ * @sa: the SA
+ *
+ * Once the SA is killed, the last reference frees it (after an RCU grace
+ * period, from a work item).
+ */
+static inline void espvti_sa_put(struct espvti_sa *sa)
+{
+	percpu_ref_put(&sa->ref);
 }
 
 static inline bool espvti_sa_hard_expired(const struct espvti_sa *sa)
