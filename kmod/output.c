@@ -250,7 +250,8 @@ static unsigned int espvti_inner_mtu(const struct espvti_sa *sa,
  * answered with an ICMP "fragmentation needed" / "packet too big" carrying
  * the MTU usable inside the tunnel. IPv4 packets without DF (and inner MTUs
  * below what the inner protocol can go down to) are sent anyway, and the
- * outer packet may then be fragmented.
+ * outer packet may then be fragmented. For a GSO packet the size that
+ * counts is that of its segments.
  * Return: false when the packet must be dropped (ICMP sent).
  */
 static bool espvti_tx_pmtu(struct sk_buff *skb, const struct espvti_sa *sa,
@@ -265,7 +266,11 @@ static bool espvti_tx_pmtu(struct sk_buff *skb, const struct espvti_sa *sa,
 	tx->frag = !tx->df || mtu < min;
 	if (mtu >= min && skb_valid_dst(skb) && mtu < dst_mtu(skb_dst(skb)))
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
-	if (tx->len <= mtu || tx->frag)
+	if (tx->frag)
+		return true;
+	/* A GSO packet fits when each of its segments does. */
+	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+	    tx->len <= mtu)
 		return true;
 
 	if (tx->family == AF_INET)
@@ -276,32 +281,42 @@ static bool espvti_tx_pmtu(struct sk_buff *skb, const struct espvti_sa *sa,
 }
 
 /*
- * Takes the next sequence number. The counter never wraps: it stops at the
- * last valid number (2^32 - 1, or 2^64 - 1 with ESN) and the SA then
- * hard-expires. The soft warning goes out once, 2^24 numbers before the end.
- * Return: false when the sequence numbers are exhausted.
+ * Takes @n consecutive sequence numbers (one per segment of a GSO packet) in
+ * one atomic operation, so that a batch costs one write to the SA's counter
+ * and its packets leave with consecutive numbers. The counter never wraps: it
+ * stops at the last valid number (2^32 - 1, or 2^64 - 1 with ESN) and the SA
+ * then hard-expires; a batch that meets the end gets the numbers that are
+ * left. The soft warning goes out once, 2^24 numbers before the end.
+ * Return: how many numbers were taken (0 when exhausted), the first in *@seq.
  */
-static bool espvti_seq_next(struct espvti_sa *sa, u64 *seq)
+static unsigned int espvti_seq_take(struct espvti_sa *sa, unsigned int n,
+				    u64 *seq)
 {
 	u64 last = sa->esn ? U64_MAX : U32_MAX;
-	u64 s;
+	s64 old = atomic64_read(&sa->seq_out);
+	u64 take;
 
-	s = (u64)atomic64_fetch_add_unless(&sa->seq_out, 1, (s64)last);
-	if (unlikely(s >= last)) {
-		if (!test_and_set_bit(ESPVTI_SA_HARD_EXPIRED, &sa->expire_state)) {
-			sa->expire_reason = ESPVTI_EXPIRE_SEQ;
-			espvti_nl_notify_expire(sa, true, ESPVTI_EXPIRE_SEQ);
+	do {
+		if (unlikely((u64)old >= last)) {
+			if (!test_and_set_bit(ESPVTI_SA_HARD_EXPIRED,
+					      &sa->expire_state)) {
+				sa->expire_reason = ESPVTI_EXPIRE_SEQ;
+				espvti_nl_notify_expire(sa, true,
+							ESPVTI_EXPIRE_SEQ);
+			}
+			return 0;
 		}
-		return false;
-	}
-	*seq = ++s;
-	if (unlikely(s >= last - (1ULL << 24) + 1) &&
+		take = min_t(u64, n, last - (u64)old);
+	} while (!atomic64_try_cmpxchg(&sa->seq_out, &old, old + take));
+
+	*seq = (u64)old + 1;
+	if (unlikely((u64)old + take >= last - (1ULL << 24) + 1) &&
 	    !test_and_set_bit(ESPVTI_SA_SEQ_WARNED, &sa->expire_state)) {
 		if (!test_and_set_bit(ESPVTI_SA_SOFT_EXPIRED, &sa->expire_state))
 			sa->expire_reason = ESPVTI_EXPIRE_SEQ;
 		espvti_nl_notify_expire(sa, false, ESPVTI_EXPIRE_SEQ);
 	}
-	return true;
+	return take;
 }
 
 static void espvti_push_ip4(struct sk_buff *skb, const struct espvti_tx *tx)
@@ -478,10 +493,6 @@ static struct espvti_pkt *espvti_tx_build(struct net_device *dev,
 	int nfrags;
 	u8 *tail;
 
-	/* Flow label from the inner flow, hashed while the skb is still IP. */
-	if (tx->outer_family == AF_INET6)
-		tx->flowlabel = (__force __be32)rol32(skb_get_hash(skb), 16) &
-				IPV6_FLOWLABEL_MASK;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		return NULL;
 	if (skb_cow_head(skb, tx->outer_hlen + tx->encap_len + ESPVTI_ESP_HLEN +
@@ -525,89 +536,153 @@ static struct espvti_pkt *espvti_tx_build(struct net_device *dev,
 	return pkt;
 }
 
-static void espvti_xmit_one(struct espvti_dev *edev, struct sk_buff *skb)
+/* Counts a dropped packet as the number of segments it would have made. */
+static void espvti_tx_count(struct espvti_dev *edev, struct espvti_sa *sa,
+			    unsigned int stat, const struct sk_buff *skb)
+{
+	u64 n = skb_is_gso(skb) ? max_t(u16, skb_shinfo(skb)->gso_segs, 1) : 1;
+
+	espvti_stats_add(edev->stats, stat, n);
+	if (sa)
+		espvti_stats_add(sa->stats, stat, n);
+}
+
+/*
+ * The work done once per packet handed to the device, whole GSO packets
+ * included: outbound SA, inner header and selectors (every segment has the
+ * same addresses), route, path MTU (of the segments), MSS clamping and the
+ * outer flow label. Called under rcu_read_lock_bh().
+ * Return: the outbound SA (no reference taken), with @tx filled and
+ * @tx->dst held; or NULL when the packet must be dropped (counted; @tx->dst
+ * is then NULL or held, for the caller to release).
+ */
+static struct espvti_sa *espvti_xmit_prepare(struct espvti_dev *edev,
+					     struct sk_buff *skb,
+					     struct espvti_tx *tx)
 {
 	struct net_device *dev = edev->dev;
-	struct espvti_tx tx = {};
 	struct espvti_endpoint *ep;
-	struct espvti_pkt *pkt;
 	struct espvti_sa *sa;
 	unsigned int stat;
-	u64 seq;
 	int err;
 
-	rcu_read_lock_bh();
 	sa = rcu_dereference_bh(edev->sa_out);
 	if (unlikely(!sa || espvti_sa_hard_expired(sa))) {
-		espvti_count(edev, sa, sa ? ESPVTI_STAT_TX_EXPIRED :
-				   ESPVTI_STAT_TX_NO_SA);
+		espvti_tx_count(edev, sa, sa ? ESPVTI_STAT_TX_EXPIRED :
+				ESPVTI_STAT_TX_NO_SA, skb);
 		espvti_nl_notify_acquire(edev, skb);
-		goto drop;
+		return NULL;
 	}
 
-	stat = espvti_tx_inner(skb, sa, &tx);
+	stat = espvti_tx_inner(skb, sa, tx);
 	if (unlikely(stat)) {
-		espvti_count(edev, sa, stat);
-		goto drop;
+		espvti_tx_count(edev, sa, stat, skb);
+		return NULL;
 	}
 
 	ep = rcu_dereference_bh(edev->ep);
 	if (unlikely(!ep || !ep->family || ipv6_addr_any(&ep->remote))) {
-		espvti_count(edev, sa, ESPVTI_STAT_TX_NO_ROUTE);
-		goto drop;
+		espvti_tx_count(edev, sa, ESPVTI_STAT_TX_NO_ROUTE, skb);
+		return NULL;
 	}
-	err = espvti_tx_route(dev, ep, &tx);
+	err = espvti_tx_route(dev, ep, tx);
 	if (unlikely(err)) {
 		net_dbg_ratelimited("%s: no route to the remote endpoint: %d\n",
 				    dev->name, err);
-		espvti_count(edev, sa, ESPVTI_STAT_TX_NO_ROUTE);
-		espvti_tx_unreachable(skb, &tx);
-		goto drop;
+		espvti_tx_count(edev, sa, ESPVTI_STAT_TX_NO_ROUTE, skb);
+		espvti_tx_unreachable(skb, tx);
+		return NULL;
 	}
-	if (unlikely(!espvti_tx_pmtu(skb, sa, &tx))) {
-		espvti_count(edev, sa, ESPVTI_STAT_TX_TOO_BIG);
-		goto drop_dst;
+	if (unlikely(!espvti_tx_pmtu(skb, sa, tx))) {
+		espvti_tx_count(edev, sa, ESPVTI_STAT_TX_TOO_BIG, skb);
+		return NULL;
 	}
-	if (READ_ONCE(edev->mss_mtu) != tx.mtu)
-		WRITE_ONCE(edev->mss_mtu, tx.mtu);
-	if (espvti_mss_clamp(edev, skb, tx.mtu))
+	if (READ_ONCE(edev->mss_mtu) != tx->mtu)
+		WRITE_ONCE(edev->mss_mtu, tx->mtu);
+	if (espvti_mss_clamp(edev, skb, tx->mtu))
 		espvti_count(edev, NULL, ESPVTI_STAT_TCP_MSS_CLAMPED);
 
-	if (unlikely(!espvti_sa_get(sa))) {
-		/* Replaced and released since we read the pointer. */
-		espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_SA);
-		goto drop_dst;
-	}
-	if (unlikely(!espvti_sa_account(sa, tx.len))) {
-		espvti_count(edev, sa, ESPVTI_STAT_TX_EXPIRED);
-		goto drop_sa;
-	}
-	if (unlikely(!espvti_seq_next(sa, &seq))) {
-		espvti_count(edev, sa, ESPVTI_STAT_TX_SEQ_EXHAUSTED);
-		goto drop_sa;
-	}
+	/* Flow label from the inner flow; the segments inherit the hash. */
+	if (tx->outer_family == AF_INET6)
+		tx->flowlabel = (__force __be32)rol32(skb_get_hash(skb), 16) &
+				IPV6_FLOWLABEL_MASK;
+	return sa;
+}
 
+/*
+ * The work done for each ESP packet: lifetime, in-flight bound, building
+ * and encryption. Consumes @skb, one reference on @sa and @tx->dst.
+ */
+static void espvti_xmit_seg(struct espvti_dev *edev, struct sk_buff *skb,
+			    struct espvti_sa *sa, struct espvti_tx *tx, u64 seq)
+{
+	struct espvti_pkt *pkt;
+
+	tx->len = skb->len;
+	if (unlikely(!espvti_sa_account(sa, tx->len))) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_EXPIRED);
+		goto drop;
+	}
 	if (unlikely(!espvti_crypto_charge(edev, sa))) {
 		espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
-		goto drop_sa;
+		goto drop;
 	}
-	pkt = espvti_tx_build(dev, skb, sa, &tx, seq);
+	pkt = espvti_tx_build(edev->dev, skb, sa, tx, seq);
 	if (unlikely(!pkt)) {
 		espvti_crypto_release(edev, sa);
 		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
-		goto drop_sa;
+		goto drop;
 	}
 	espvti_output_done(pkt, crypto_aead_encrypt(pkt->req));
-	rcu_read_unlock_bh();
 	return;
 
-drop_sa:
-	espvti_sa_put(sa);
-drop_dst:
-	dst_release(tx.dst);
 drop:
-	rcu_read_unlock_bh();
+	dst_release(tx->dst);
+	espvti_sa_put(sa);
 	kfree_skb(skb);
+}
+
+/*
+ * Sends the packets of @list (one packet, or the segments of one GSO
+ * packet) with the SA, route and checks of espvti_xmit_prepare(): one SA
+ * reference per packet, taken together, and a block of sequence numbers.
+ * Consumes @list; @tx->dst stays the caller's.
+ */
+static void espvti_xmit_list(struct espvti_dev *edev, struct sk_buff *list,
+			     struct espvti_sa *sa, const struct espvti_tx *tx)
+{
+	struct sk_buff *skb, *next;
+	struct espvti_tx seg_tx;
+	unsigned int n = 0, taken;
+	u64 seq = 0;
+
+	skb_list_walk_safe(list, skb, next)
+		n++;
+	if (unlikely(!espvti_sa_get(sa))) {
+		/* Replaced and released since we read the pointer. */
+		taken = 0;
+		sa = NULL;
+	} else {
+		if (n > 1)
+			espvti_sa_get_more(sa, n - 1);
+		taken = espvti_seq_take(sa, n, &seq);
+	}
+
+	skb_list_walk_safe(list, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (unlikely(!taken)) {
+			espvti_count(edev, sa, sa ? ESPVTI_STAT_TX_SEQ_EXHAUSTED :
+				     ESPVTI_STAT_TX_NO_SA);
+			if (sa)
+				espvti_sa_put(sa);
+			kfree_skb(skb);
+			continue;
+		}
+		taken--;
+		seg_tx = *tx;
+		seg_tx.dst = dst_clone(tx->dst);
+		espvti_xmit_seg(edev, skb, sa, &seg_tx, seq++);
+	}
 }
 
 /**
@@ -618,36 +693,44 @@ drop:
  * Called by ndo_start_xmit (LLTX, any CPU, concurrently). Every packet is
  * consumed: sent, or dropped with a counter saying why.
  *
+ * The device advertises software GSO (device.c), so the stack hands over
+ * large TCP and UDP packets unsegmented. The checks, the route and the path
+ * MTU are done once for such a packet, which is then segmented here; each
+ * segment becomes its own ESP packet, with consecutive sequence numbers.
+ *
  * Return: NETDEV_TX_OK.
  */
 netdev_tx_t espvti_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
-	struct sk_buff *segs, *next;
+	struct espvti_tx tx = {};
+	struct espvti_sa *sa;
+	struct sk_buff *segs;
 
 	/* No link-layer header: the packet starts with its IP header. */
 	skb_reset_network_header(skb);
-	if (likely(!skb_is_gso(skb))) {
-		espvti_xmit_one(edev, skb);
-		return NETDEV_TX_OK;
+	rcu_read_lock_bh();
+	sa = espvti_xmit_prepare(edev, skb, &tx);
+	if (unlikely(!sa))
+		goto drop;
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			espvti_tx_count(edev, sa, ESPVTI_STAT_TX_ERRORS, skb);
+			goto drop;
+		}
+		consume_skb(skb);
+		skb = segs;
 	}
+	espvti_xmit_list(edev, skb, sa, &tx);
+	dst_release(tx.dst);
+	rcu_read_unlock_bh();
+	return NETDEV_TX_OK;
 
-	/*
-	 * The device advertises software GSO (device.c) so that the stack
-	 * hands over large packets unsegmented; each segment is encrypted
-	 * into its own ESP packet here.
-	 */
-	segs = skb_gso_segment(skb, 0);
-	if (IS_ERR_OR_NULL(segs)) {
-		espvti_count(edev, NULL, ESPVTI_STAT_TX_ERRORS);
-		kfree_skb(skb);
-		return NETDEV_TX_OK;
-	}
-	consume_skb(skb);
-	skb_list_walk_safe(segs, skb, next) {
-		skb_mark_not_on_list(skb);
-		espvti_xmit_one(edev, skb);
-	}
+drop:
+	dst_release(tx.dst);
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
 	return NETDEV_TX_OK;
 }
 
