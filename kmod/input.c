@@ -367,8 +367,17 @@ static ESPVTI_CRYPTO_CB(espvti_input_cb)
  * fragments, the headers in the head) normally passes, and is then decrypted
  * without a copy; anything else is copied by skb_cow_data() first.
  *
- * The skb stays ours until the done function, whether the transform is
- * synchronous or not: nothing else holds it to write to it meanwhile.
+ * Ask before pulling anything into the head: __pskb_pull_tail() gives a
+ * clone a private head, after which skb_cloned() is false, but leaves its
+ * page fragments shared with the other clone. espvti therefore reads the
+ * SPI with skb_header_pointer() (espvti_rcv(), espvti_udp_rcv()) and asks
+ * first thing in espvti_input(). The headers before ESP were pulled by the
+ * IP and UDP layers before espvti could look; drivers and GRO put those in
+ * the head before any packet socket clones a packet, so no pull happens
+ * there in practice, but a clone un-cloned by such a pull would not be seen.
+ *
+ * The skb stays the receive path's until the done function, whether the
+ * transform is synchronous or not: nothing else holds it to write to it.
  *
  * Return: true when the scatterlist may map the head and fragments as they
  * are: at most skb_shinfo(skb)->nr_frags + 1 entries.
@@ -380,15 +389,17 @@ static bool espvti_rx_in_place_ok(const struct sk_buff *skb)
 }
 
 /*
- * Makes the packet writable for decryption in place.
+ * Makes the packet writable for decryption in place, copying it unless
+ * espvti_rx_in_place_ok() said, before the first pull, that it may be
+ * decrypted where it lies.
  * Return: the number of scatterlist entries its data may need, or a negative
  * error when it could not be copied.
  */
-static int espvti_rx_make_writable(struct sk_buff *skb)
+static int espvti_rx_make_writable(struct sk_buff *skb, bool in_place)
 {
 	struct sk_buff *trailer;
 
-	if (espvti_rx_in_place_ok(skb))
+	if (in_place)
 		return skb_shinfo(skb)->nr_frags + 1;
 	return skb_cow_data(skb, 0, &trailer);
 }
@@ -403,6 +414,7 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 {
 	struct espvti_dev *edev = netdev_priv(sa->dev);
 	unsigned int hlen = ESPVTI_ESP_HLEN + sa->alg->iv_len;
+	bool in_place = espvti_rx_in_place_ok(skb);	/* before any pull */
 	struct espvti_pkt *pkt;
 	unsigned int why;
 	int plen, nfrags;
@@ -437,7 +449,7 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 		why = ESPVTI_STAT_RX_CRYPTO_BUSY;
 		goto drop;
 	}
-	nfrags = espvti_rx_make_writable(skb);
+	nfrags = espvti_rx_make_writable(skb, in_place);
 	if (unlikely(nfrags < 0)) {
 		why = ESPVTI_RX_NOMEM;
 		goto drop_release;
@@ -475,13 +487,18 @@ drop:
 static int espvti_rcv(struct sk_buff *skb, u8 outer_family)
 {
 	struct net *net = dev_net(skb->dev);
+	const __be32 *spip;
 	struct espvti_sa *sa;
 	bool held = false;
+	__be32 buf;
 	u32 spi;
 
-	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
+	/* Read, not pulled: see espvti_rx_in_place_ok(). */
+	spip = skb_header_pointer(skb, offsetof(struct ip_esp_hdr, spi),
+				  sizeof(buf), &buf);
+	if (!spip)
 		return -EINVAL;
-	spi = ntohl(((struct ip_esp_hdr *)skb->data)->spi);
+	spi = ntohl(*spip);
 
 	rcu_read_lock();
 	sa = espvti_sa_lookup_in(net, spi);
