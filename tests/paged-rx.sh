@@ -130,7 +130,7 @@ hits() {
 # pulls_summary: "CALLS BYTES LARGEST" of the pull probe so far.
 pulls_summary() {
 	# shellcheck disable=SC2016 # awk's $
-	awk '/ pull: \(/ { d = $NF; sub(/^delta=/, "", d); n++; s += d; if (d > m) m = d }
+	awk '/ pull: \(/ { d = $NF; sub(/^delta=/, "", d); d += 0; n++; s += d; if (d > m) m = d }
 		END { print n + 0, s + 0, m + 0 }' "$TRACE/trace"
 }
 
