@@ -10,12 +10,13 @@
  *
  * A taken packet is checked (length, SA state, a lockless replay filter),
  * decrypted in place (in its own page fragments when no one else can see
- * them, else in a private copy), checked again (replay window, under the SA's lock,
- * only once the ICV has verified), stripped of ESP, checked against the
- * selectors and delivered on the espvti device through GRO. The done function
- * is shared by synchronous and asynchronous transforms; the packet holds a
- * reference on its SA until it is done. ESP carried in UDP (RFC 3948) enters
- * the same path through espvti_input_encap(), from the UDP sockets of udp.c.
+ * them, else in a private copy), checked again (replay window, under the
+ * SA's lock, only once the ICV has verified), stripped of ESP, checked
+ * against the selectors and delivered on the espvti device through GRO. The
+ * done function is shared by synchronous and asynchronous transforms; the
+ * packet holds a reference on its SA until it is done. ESP carried in UDP
+ * (RFC 3948) enters the same path through espvti_input_encap(), from the UDP
+ * sockets of udp.c.
  */
 
 #include <linux/icmp.h>
