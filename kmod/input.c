@@ -488,18 +488,20 @@ drop:
 static int espvti_rcv(struct sk_buff *skb, u8 outer_family)
 {
 	struct net *net = dev_net(skb->dev);
-	const __be32 *spip;
+	const struct ip_esp_hdr *esph;
+	struct ip_esp_hdr buf;
 	struct espvti_sa *sa;
 	bool held = false;
-	__be32 buf;
 	u32 spi;
 
-	/* Read, not pulled: see espvti_rx_in_place_ok(). */
-	spip = skb_header_pointer(skb, offsetof(struct ip_esp_hdr, spi),
-				  sizeof(buf), &buf);
-	if (!spip)
+	/*
+	 * Read, not pulled: see espvti_rx_in_place_ok(). Shorter than an ESP
+	 * header, it is left to the rest of the chain (xfrm counts it).
+	 */
+	esph = skb_header_pointer(skb, 0, sizeof(buf), &buf);
+	if (!esph)
 		return -EINVAL;
-	spi = ntohl(*spip);
+	spi = ntohl(esph->spi);
 
 	rcu_read_lock();
 	sa = espvti_sa_lookup_in(net, spi);
