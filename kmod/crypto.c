@@ -285,8 +285,11 @@ void espvti_crypto_free(struct espvti_sa *sa)
 /**
  * espvti_pkt_alloc() - allocate the crypto state of one packet
  * @sa: the SA whose transform will process the packet
- * @skb: the packet, made writable with skb_cow_data()
- * @nfrags: what skb_cow_data() returned
+ * @skb: the packet, writable where the transform will write: made so by
+ *	skb_cow_data(), or found so on receive (input.c)
+ * @nfrags: the most scatterlist entries the packet's data can need (what
+ *	skb_cow_data() returned, or nr_frags + 1 for a packet decrypted in
+ *	its own fragments)
  *
  * Layout of the single allocation:
  *   struct espvti_pkt | aead_request + transform context | scatterlist[] | IV

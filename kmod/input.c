@@ -9,12 +9,14 @@
  * so the kernel's own IPsec keeps working beside espvti.
  *
  * A taken packet is checked (length, SA state, a lockless replay filter),
- * decrypted in place, checked again (replay window, under the SA's lock,
- * only once the ICV has verified), stripped of ESP, checked against the
- * selectors and delivered on the espvti device through GRO. The done function
- * is shared by synchronous and asynchronous transforms; the packet holds a
- * reference on its SA until it is done. ESP carried in UDP (RFC 3948) enters
- * the same path through espvti_input_encap(), from the UDP sockets of udp.c.
+ * decrypted in place (in its own page fragments when no one else can see
+ * them, else in a private copy), checked again (replay window, under the
+ * SA's lock, only once the ICV has verified), stripped of ESP, checked
+ * against the selectors and delivered on the espvti device through GRO. The
+ * done function is shared by synchronous and asynchronous transforms; the
+ * packet holds a reference on its SA until it is done. ESP carried in UDP
+ * (RFC 3948) enters the same path through espvti_input_encap(), from the UDP
+ * sockets of udp.c.
  */
 
 #include <linux/icmp.h>
@@ -351,6 +353,58 @@ static ESPVTI_CRYPTO_CB(espvti_input_cb)
 	local_bh_enable();
 }
 
+/**
+ * espvti_rx_in_place_ok() - may a received packet be decrypted where it lies?
+ * @skb: the ESP packet, held by the receive path alone (not shared)
+ *
+ * Decryption writes the plaintext over the ciphertext, so every byte it
+ * writes must be this skb's alone. The head and the page fragments are when
+ * the skb is not a clone and has none (a packet socket that took the packet,
+ * tcpdump for one, holds a clone that must keep seeing the ciphertext), has
+ * no frag_list (other skbs, which may be clones themselves), and has no page
+ * marked shared (SKBFL_SHARED_FRAG: pages that user space or a file may still
+ * read or write, from splice, sendpage or zero-copy transmit looped back).
+ * What a NIC driver hands up from its receive ring (the payload in page
+ * fragments, the headers in the head) normally passes, and is then decrypted
+ * without a copy; anything else is copied by skb_cow_data() first.
+ *
+ * Ask before pulling anything into the head: __pskb_pull_tail() gives a
+ * clone a private head, after which skb_cloned() is false, but leaves its
+ * page fragments shared with the other clone. espvti therefore reads the
+ * SPI with skb_header_pointer() (espvti_rcv(), espvti_udp_rcv()) and asks
+ * first thing in espvti_input(). The headers before ESP were pulled by the
+ * IP and UDP layers before espvti could look; drivers and GRO put those in
+ * the head before any packet socket clones a packet, so no pull happens
+ * there in practice, but a clone un-cloned by such a pull would not be seen.
+ *
+ * The skb stays the receive path's until the done function, whether the
+ * transform is synchronous or not: nothing else holds it to write to it.
+ *
+ * Return: true when the scatterlist may map the head and fragments as they
+ * are: at most skb_shinfo(skb)->nr_frags + 1 entries.
+ */
+static bool espvti_rx_in_place_ok(const struct sk_buff *skb)
+{
+	return !skb_cloned(skb) && !skb_has_frag_list(skb) &&
+	       !skb_has_shared_frag(skb);
+}
+
+/*
+ * Makes the packet writable for decryption in place, copying it unless
+ * espvti_rx_in_place_ok() said, before the first pull, that it may be
+ * decrypted where it lies.
+ * Return: the number of scatterlist entries its data may need, or a negative
+ * error when it could not be copied.
+ */
+static int espvti_rx_make_writable(struct sk_buff *skb, bool in_place)
+{
+	struct sk_buff *trailer;
+
+	if (in_place)
+		return skb_shinfo(skb)->nr_frags + 1;
+	return skb_cow_data(skb, 0, &trailer);
+}
+
 /*
  * Processes an ESP packet of one of our SAs; skb->data is the ESP header,
  * the network header is the outer IP header. Consumes the packet and the SA
@@ -361,8 +415,8 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 {
 	struct espvti_dev *edev = netdev_priv(sa->dev);
 	unsigned int hlen = ESPVTI_ESP_HLEN + sa->alg->iv_len;
+	bool in_place = espvti_rx_in_place_ok(skb);	/* before any pull */
 	struct espvti_pkt *pkt;
-	struct sk_buff *trailer;
 	unsigned int why;
 	int plen, nfrags;
 	u8 outer_tos;
@@ -396,7 +450,7 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 		why = ESPVTI_STAT_RX_CRYPTO_BUSY;
 		goto drop;
 	}
-	nfrags = skb_cow_data(skb, 0, &trailer);
+	nfrags = espvti_rx_make_writable(skb, in_place);
 	if (unlikely(nfrags < 0)) {
 		why = ESPVTI_RX_NOMEM;
 		goto drop_release;
@@ -434,13 +488,20 @@ drop:
 static int espvti_rcv(struct sk_buff *skb, u8 outer_family)
 {
 	struct net *net = dev_net(skb->dev);
+	const struct ip_esp_hdr *esph;
+	struct ip_esp_hdr buf;
 	struct espvti_sa *sa;
 	bool held = false;
 	u32 spi;
 
-	if (!pskb_may_pull(skb, sizeof(struct ip_esp_hdr)))
+	/*
+	 * Read, not pulled: see espvti_rx_in_place_ok(). Shorter than an ESP
+	 * header, it is left to the rest of the chain (xfrm counts it).
+	 */
+	esph = skb_header_pointer(skb, 0, sizeof(buf), &buf);
+	if (!esph)
 		return -EINVAL;
-	spi = ntohl(((struct ip_esp_hdr *)skb->data)->spi);
+	spi = ntohl(esph->spi);
 
 	rcu_read_lock();
 	sa = espvti_sa_lookup_in(net, spi);

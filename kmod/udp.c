@@ -124,12 +124,13 @@ static int espvti_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		consume_skb(skb);
 		return 0;
 	}
+	/* Read, not pulled: see espvti_rx_in_place_ok() in input.c. */
 	if (len < sizeof(struct ip_esp_hdr) ||
-	    !pskb_may_pull(skb, sizeof(struct udphdr) + sizeof(struct ip_esp_hdr)))
+	    skb_copy_bits(skb, sizeof(struct udphdr), &word, sizeof(word)))
 		goto malformed;
 
 	sport = udp_hdr(skb)->source;
-	spi = ntohl(((struct ip_esp_hdr *)(skb->data + sizeof(struct udphdr)))->spi);
+	spi = ntohl(word);
 	rcu_read_lock();
 	sa = espvti_sa_lookup_in(sock_net(sk), spi);
 	if (sa && !espvti_sa_get(sa))

@@ -24,6 +24,25 @@ mode) encrypted with AES-GCM as RFC 4106 specifies, for the VM tests.
       --udp            send it in UDP (RFC 3948) from and to port 4500
       --count N        send N packets, sequence numbers N, N+1, ...; "{seq}"
                        in --data becomes each packet's sequence number
+      --data-len N     pad --data with "x" to N bytes, ending in a newline
+      --tap IF         write it instead as an Ethernet frame to the tap
+                       device IF (made by the tap command), with an outer
+                       IPv4/IPv6 header from --src (required) to --dst:
+                       the kernel receives it as a paged skb
+      --linear N       with --tap: bytes of the ESP packet in the skb's
+                       head, after the Ethernet and outer IP headers
+                       (default 8); the rest goes to page fragments of
+      --frag N         bytes each (default 512, at most a page)
+  espcraft.py tap --name IF
+      creates the persistent tap device IF with IFF_NAPI|IFF_NAPI_FRAGS:
+      each frame written to it is built in page fragments, one per iovec
+      after the first (the head), and received through napi_gro_frags(),
+      as a NIC driver's receive ring delivers. `ip link del IF` removes it.
+  espcraft.py hold --dev IF --ready FILE
+      opens a packet socket on IF and never reads it: every frame received
+      on IF is then cloned for it and stays queued (up to its buffer), so
+      the stack beyond sees cloned skbs. Runs until killed; touches FILE
+      once bound.
   espcraft.py flood --dst ADDR --spi SPI --seq N --count C [--len BYTES]
       sends C forged ESP packets of SPI with the fresh sequence numbers
       N, N+1, ... and random bytes as IV, ciphertext and ICV (BYTES after
@@ -41,8 +60,10 @@ Keys are given as ip-xfrm takes them: AES key then 4-byte salt, in hex
 """
 
 import argparse
+import fcntl
 import ipaddress
 import os
+import signal
 import socket
 import struct
 import sys
@@ -52,6 +73,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 IPPROTO_ESP = 50
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+# <linux/if_tun.h>
+TUNSETIFF = 0x400454CA
+TUNSETPERSIST = 0x400454CB
+IFF_TAP = 0x0002
+IFF_NAPI = 0x0010
+IFF_NAPI_FRAGS = 0x0020
+IFF_NO_PI = 0x1000
+TAP_FLAGS = IFF_TAP | IFF_NO_PI | IFF_NAPI | IFF_NAPI_FRAGS
 
 
 def csum(data):
@@ -164,6 +193,62 @@ def esp_send(dst, pkt, src=None, udp=False):
         if src:
             s.bind((src, 0))
         s.sendto(pkt, (dst, 0))
+
+
+def tap_open(name, persist=None):
+    """A file descriptor attached to the tap device name (created when it
+    does not exist) with TAP_FLAGS; persist: set or clear its persistence."""
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", name.encode(), TAP_FLAGS))
+        if persist is not None:
+            fcntl.ioctl(fd, TUNSETPERSIST, int(persist))
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def outer_header(src, dst, length):
+    """Ethernet type and outer IPv4/IPv6 header of protocol 50 (ESP) for an
+    ESP packet of length bytes."""
+    s, d = ipaddress.ip_address(src), ipaddress.ip_address(dst)
+    if s.version != d.version:
+        raise ValueError("outer source and destination differ in family")
+    if s.version == 6:
+        return 0x86DD, struct.pack("!IHBB", 6 << 28, length, IPPROTO_ESP, 64) + s.packed + d.packed
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + length, 1, 0x4000, 64,
+                      IPPROTO_ESP, 0, s.packed, d.packed)
+    return 0x0800, hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+
+
+def tap_send(tap, src, dst, pkt, linear, frag):
+    """Writes pkt, in an outer IP header from src to dst and an Ethernet
+    frame addressed to the tap's own MAC address, to the tap device: one
+    iovec for the head (Ethernet, outer IP, the first linear bytes of pkt),
+    then one per page fragment of at most frag bytes."""
+    if not 0 < frag <= 4096 or linear < 0:
+        raise ValueError("--frag: 1..4096 bytes, --linear: 0 or more")
+    with open("/sys/class/net/%s/address" % tap) as f:
+        mac = bytes.fromhex(f.read().strip().replace(":", ""))
+    etype, ip = outer_header(src, dst, len(pkt))
+    head = mac + bytes.fromhex("020000000001") + struct.pack("!H", etype) + ip + pkt[:linear]
+    iov = [head] + [pkt[i:i + frag] for i in range(min(linear, len(pkt)), len(pkt), frag)]
+    fd = tap_open(tap)
+    try:
+        n = os.writev(fd, iov)
+    finally:
+        os.close(fd)
+    if n != sum(map(len, iov)):
+        raise OSError("short write to %s: %d bytes" % (tap, n))
+
+
+def hold(dev, ready):
+    """Keeps a packet socket on dev open, never reading it."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((dev, ETH_P_ALL))
+    open(ready, "w").close()
+    signal.pause()
 
 
 def esp_flood(dst, spi, seq, count, length):
@@ -287,6 +372,15 @@ def main():
     p.add_argument("--src")
     p.add_argument("--udp", action="store_true")
     p.add_argument("--count", type=int, default=1)
+    p.add_argument("--data-len", type=int)
+    p.add_argument("--tap")
+    p.add_argument("--linear", type=int, default=8)
+    p.add_argument("--frag", type=int, default=512)
+    p = sub.add_parser("tap")
+    p.add_argument("--name", required=True)
+    p = sub.add_parser("hold")
+    p.add_argument("--dev", required=True)
+    p.add_argument("--ready", required=True)
     p = sub.add_parser("flood")
     p.add_argument("--dst", required=True)
     p.add_argument("--spi", required=True, type=lambda x: int(x, 0))
@@ -311,6 +405,12 @@ def main():
         if a.cmd == "capture":
             capture(a.dev, a.out, a.spi, a.incoming, a.ready, a.timeout)
             return 0
+        if a.cmd == "tap":
+            os.close(tap_open(a.name, persist=True))
+            return 0
+        if a.cmd == "hold":
+            hold(a.dev, a.ready)
+            return 0
         if a.cmd == "flood":
             esp_flood(a.dst, a.spi, a.seq, a.count, a.len)
             return 0
@@ -322,15 +422,22 @@ def main():
             raise ValueError("--seq and --seq-hi are 32-bit numbers")
         if a.count < 1 or a.seq + a.count > 1 << 32:
             raise ValueError("--count: 1 or more, within 32-bit sequence numbers")
+        if a.tap and not a.src:
+            raise ValueError("--tap needs --src")
         for seq in range(a.seq, a.seq + a.count):
             data = a.data.replace("{seq}", str(seq)).encode()
+            if a.data_len is not None:
+                data = data.rstrip(b"\n").ljust(a.data_len - 1, b"x") + b"\n"
             inner, nh = inner_packet(a.inner, a.isrc, a.idst, a.sport, a.dport, data)
             pkt = esp_build(parse_key(a.key), a.spi, seq, a.seq_hi, a.icv, inner,
                             nh if a.nexthdr is None else a.nexthdr, a.corrupt)
             if a.save:
                 with open(a.save, "wb") as f:
                     f.write(pkt)
-            esp_send(a.dst, pkt, a.src, a.udp)
+            if a.tap:
+                tap_send(a.tap, a.src, a.dst, pkt, a.linear, a.frag)
+            else:
+                esp_send(a.dst, pkt, a.src, a.udp)
         return 0
     except (ValueError, OSError) as e:
         print("espcraft: %s" % e, file=sys.stderr)
