@@ -11,6 +11,7 @@
 #include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netlink.h>
@@ -19,6 +20,7 @@
 #include "stats.h"
 
 struct espvti_dev;
+struct espvti_net;
 struct espvti_replay;
 struct crypto_aead;
 struct espvti_aead_alg;
@@ -93,8 +95,8 @@ enum {
 
 /**
  * struct espvti_sa - one security association
- * @spi_node: entry in espvti_net::spi_hash (inbound SAs); changed under RTNL,
- *	read under RCU.
+ * @spi_node: entry in espvti_net::spi_hash (inbound SAs), keyed by @spi;
+ *	changed under RTNL, read under RCU.
  * @rcu_free: frees the SA a grace period after the last reference is gone.
  * @refcnt: one reference for the device's table, one per packet in flight.
  * @dev: the espvti device; the SA holds a reference on it from
@@ -124,7 +126,7 @@ enum {
  *	(atomic; bounded by espvti_crypto_charge()).
  */
 struct espvti_sa {
-	struct hlist_node spi_node;
+	struct rhash_head spi_node;
 	struct rcu_work rcu_free;
 	refcount_t refcnt;
 	struct net_device *dev;
@@ -150,6 +152,8 @@ struct espvti_sa {
 
 int espvti_sa_module_init(void);
 void espvti_sa_module_exit(void);
+int espvti_sa_table_init(struct espvti_net *en);
+void espvti_sa_table_destroy(struct espvti_net *en);
 
 struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 				   struct netlink_ext_ack *extack);
