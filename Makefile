@@ -15,6 +15,9 @@
 #                        IKE handshake rate against strongSwan (VM; BENCH=ike:
 #                        IKE only; BENCH_ARGS='--quick' or other bench/run
 #                        options, e.g. BENCH_ARGS='-c 2 -w tcp1,udp64')
+#   make bench-sa-scale  packet rate received with 10 and with 10,000 inbound
+#                        SAs in the namespace (VM, bench/sa-scale; BENCH_ARGS
+#                        for its options, e.g. BENCH_ARGS='-k KVER -r 5')
 #   make install         module into /lib/modules/KVER/extra, tools into PREFIX,
 #                        espiked.service into UNITDIR (default /lib/systemd/system)
 #   make deb             Debian packages espvti-dkms and espvti-tools (debian/,
@@ -36,7 +39,7 @@ CHECK_JOBS ?= 2
 
 KMOD_SRC := $(wildcard $(CURDIR)/kmod/*.c $(CURDIR)/kmod/*.h)
 
-.PHONY: all module modules-all userland check check-debug check-packages debug-kernel demo bench fuzz install deb clean
+.PHONY: all module modules-all userland check check-debug check-packages debug-kernel demo bench bench-sa-scale fuzz install deb clean
 
 all: module userland
 
@@ -74,6 +77,9 @@ demo:
 
 bench: modules-all userland
 	bench/run $(if $(BENCH),-b $(BENCH)) $(BENCH_ARGS)
+
+bench-sa-scale: modules-all userland
+	bench/sa-scale $(BENCH_ARGS)
 
 fuzz: userland
 	$(MAKE) -C userland fuzz

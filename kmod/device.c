@@ -431,19 +431,35 @@ struct rtnl_link_ops espvti_link_ops __read_mostly = {
 static int __net_init espvti_net_init(struct net *net)
 {
 	struct espvti_net *en = espvti_pernet(net);
+	int ret;
 
 	INIT_LIST_HEAD(&en->devs);
-	hash_init(en->spi_hash);
 	hash_init(en->remote_hash);
-	hash_init(en->resv_hash);
+	ret = espvti_sa_table_init(en);
+	if (ret)
+		return ret;
+	ret = espvti_resv_table_init(en);
+	if (ret)
+		goto err_destroy_sa_table;
 	espvti_udp_net_init(en);
 	return 0;
+
+err_destroy_sa_table:
+	espvti_sa_table_destroy(en);
+	return ret;
 }
 
-/* The namespace's devices are gone (the core deleted them first). */
+/*
+ * The namespace's devices are gone (the core deleted them first), and with
+ * them their SAs and reservations: the tables are empty.
+ */
 static void __net_exit espvti_net_exit(struct net *net)
 {
-	espvti_udp_net_exit(espvti_pernet(net));
+	struct espvti_net *en = espvti_pernet(net);
+
+	espvti_udp_net_exit(en);
+	espvti_resv_table_destroy(en);
+	espvti_sa_table_destroy(en);
 }
 
 static struct pernet_operations espvti_net_ops = {

@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
+#include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
 #include <net/gro_cells.h>
@@ -133,13 +134,17 @@ struct espvti_dev {
  * struct espvti_net - per network namespace state
  * @devs: espvti devices of the namespace; changed under RTNL, also walked
  *	under RCU.
- * @spi_hash: inbound SAs of all devices of the namespace, by SPI; written
- *	under RTNL, read under RCU.
+ * @spi_hash: inbound SAs of all devices of the namespace (struct espvti_sa),
+ *	by SPI (sa.c); written under RTNL, read under RCU. A resizable hash:
+ *	it grows and shrinks with the number of SAs, so a lookup stays O(1)
+ *	from a few SAs to hundreds of thousands.
  * @remote_hash: devices by the remote address of their endpoint
  *	(espvti_remote_key()), so that SA-less drops and ICMP errors find their
  *	device in one bucket; written under RTNL, read under RCU.
  * @resv_hash: reserved inbound SPIs (struct espvti_resv) of all devices of
- *	the namespace, by SPI; written under RTNL, read under RCU.
+ *	the namespace, by SPI (reserve.c); written under RTNL, read under RCU.
+ *	Resizable like @spi_hash: a device may reserve ESPVTI_MAX_RESERVED SPIs
+ *	and a namespace may have any number of devices.
  * @socks: UDP encapsulation sockets in use by devices of the namespace;
  *	under RTNL.
  * @reap_work: lets go of handed-over sockets whose process closed them or
@@ -148,9 +153,9 @@ struct espvti_dev {
 struct espvti_net {
 	struct list_head devs;
 	struct list_head socks;
-	DECLARE_HASHTABLE(spi_hash, 8);
+	struct rhashtable spi_hash;
 	DECLARE_HASHTABLE(remote_hash, 8);
-	DECLARE_HASHTABLE(resv_hash, 4);
+	struct rhashtable resv_hash;
 	struct delayed_work reap_work;
 };
 

@@ -320,13 +320,15 @@ int espvti_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	edev = espvti_nl_dev(genl_info_net(info), info->attrs, info->extack);
-	if (IS_ERR(edev))
+	if (IS_ERR(edev)) {
 		ret = PTR_ERR(edev);
-	else
+	} else {
 		ret = espvti_sa_install(edev, sa, info->extack);
-	if (ret == -EEXIST || ret == -ENOSPC)
-		NL_SET_BAD_ATTR(info->extack, tb[ret == -EEXIST ? ESPVTI_SA_A_SPI :
-						 ESPVTI_SA_A_DIR]);
+		/* A full device points at the direction, any other refusal at the SPI. */
+		if (ret)
+			NL_SET_BAD_ATTR(info->extack, tb[ret == -ENOSPC ? ESPVTI_SA_A_DIR :
+							 ESPVTI_SA_A_SPI]);
+	}
 	/*
 	 * Packets held for the SPI (reserve.c): taken now that the SA is in
 	 * the table, decrypted once RTNL is released. Our reference keeps the
@@ -439,7 +441,7 @@ int espvti_nl_sa_reserve_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 	ret = espvti_resv_add(edev, spi, ms, info->extack);
-	if (ret == -EEXIST || ret == -ENOSPC)
+	if (ret)
 		NL_SET_BAD_ATTR(info->extack, tb[ESPVTI_SA_A_SPI]);
 out_unlock:
 	rtnl_unlock();

@@ -30,6 +30,7 @@
 #include <linux/ipv6.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 
 #include "device.h"
@@ -59,16 +60,50 @@ module_param_cb(reserve_max_bytes_total, &espvti_param_total_ops,
 MODULE_PARM_DESC(reserve_max_bytes_total,
 		 "Most bytes of packets held for reserved SPIs, all namespaces together, 0..2^30 (default 16 MiB)");
 
+/*
+ * The namespace's reserved SPIs (espvti_net::resv_hash), looked up for
+ * every ESP packet whose SPI has no SA: the sender chooses that SPI. A
+ * resizable hash with a random seed, like the SA table (sa.c): a device
+ * reserves at most ESPVTI_MAX_RESERVED SPIs, but a namespace may have any
+ * number of devices, and a fixed table would then give long chains to walk
+ * for each such packet, on which a sender who knows the hash could aim its
+ * SPIs. Written under RTNL, read under RCU.
+ */
+static const struct rhashtable_params espvti_resv_table_params = {
+	.key_len		= sizeof_field(struct espvti_resv, spi),
+	.key_offset		= offsetof(struct espvti_resv, spi),
+	.head_offset		= offsetof(struct espvti_resv, spi_node),
+	.min_size		= 4,
+	.automatic_shrinking	= true,
+};
+
+/**
+ * espvti_resv_table_init() - set up a namespace's table of reserved SPIs
+ * @en: the namespace's state, in its pernet init
+ *
+ * Return: 0 or a negative errno.
+ */
+int espvti_resv_table_init(struct espvti_net *en)
+{
+	return rhashtable_init(&en->resv_hash, &espvti_resv_table_params);
+}
+
+/**
+ * espvti_resv_table_destroy() - free a namespace's table of reserved SPIs
+ * @en: the namespace's state, in its pernet exit: its devices, and so their
+ *	reservations, are gone.
+ */
+void espvti_resv_table_destroy(struct espvti_net *en)
+{
+	WARN_ON_ONCE(atomic_read(&en->resv_hash.nelems));
+	rhashtable_destroy(&en->resv_hash);
+}
+
+/* RCU or RTNL held. */
 static struct espvti_resv *espvti_resv_lookup(struct net *net, u32 spi)
 {
-	struct espvti_net *en = espvti_pernet(net);
-	struct espvti_resv *r;
-
-	hash_for_each_possible_rcu(en->resv_hash, r, spi_node, spi,
-				   lockdep_rtnl_is_held())
-		if (r->spi == spi)
-			return r;
-	return NULL;
+	return rhashtable_lookup_fast(&espvti_pernet(net)->resv_hash, &spi,
+				      espvti_resv_table_params);
 }
 
 /*
@@ -113,7 +148,8 @@ static void espvti_resv_expire(struct timer_list *t)
 static void espvti_resv_unlink(struct espvti_resv *r, struct sk_buff_head *out)
 {
 	ASSERT_RTNL();
-	hash_del_rcu(&r->spi_node);
+	WARN_ON_ONCE(rhashtable_remove_fast(&espvti_pernet(dev_net(r->edev->dev))->resv_hash,
+					    &r->spi_node, espvti_resv_table_params));
 	list_del(&r->dev_node);
 	r->edev->resv_count--;
 	timer_delete_sync(&r->timer);
@@ -163,13 +199,15 @@ bool espvti_resv_busy(struct net *net, u32 spi, struct espvti_dev *edev)
  *
  * Return: 0 (a reservation of the same SPI by the same device restarts its
  * time); -EEXIST when an inbound SA or another device's reservation has the
- * SPI; -ENOSPC when the device has ESPVTI_MAX_RESERVED already; -ENOMEM.
+ * SPI; -ENOSPC when the device has ESPVTI_MAX_RESERVED already; -ENOMEM,
+ * -E2BIG or -EBUSY when the namespace's table could not take it.
  */
 int espvti_resv_add(struct espvti_dev *edev, u32 spi, unsigned int ms,
 		    struct netlink_ext_ack *extack)
 {
 	struct net *net = dev_net(edev->dev);
 	struct espvti_resv *r;
+	int ret;
 
 	ASSERT_RTNL();
 	espvti_resv_reap(edev);
@@ -212,11 +250,22 @@ int espvti_resv_add(struct espvti_dev *edev, u32 spi, unsigned int ms,
 	spin_lock_init(&r->lock);
 	__skb_queue_head_init(&r->queue);
 	timer_setup(&r->timer, espvti_resv_expire, 0);
+	/* Complete before the receive path can find it; nothing to undo after. */
+	ret = rhashtable_insert_fast(&espvti_pernet(net)->resv_hash, &r->spi_node,
+				     espvti_resv_table_params);
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: the namespace's table of reserved SPIs could not take it (out of memory, or being resized)");
+		goto err_free;
+	}
 	list_add_tail(&r->dev_node, &edev->resv_list);
 	edev->resv_count++;
-	hash_add_rcu(espvti_pernet(net)->resv_hash, &r->spi_node, spi);
 	mod_timer(&r->timer, jiffies + msecs_to_jiffies(ms));
 	return 0;
+
+err_free:
+	kfree(r);
+	return ret;
 }
 
 /**

@@ -9,6 +9,7 @@
 #define _ESPVTI_RESERVE_H
 
 #include <linux/list.h>
+#include <linux/rhashtable-types.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -16,13 +17,14 @@
 #include <net/netlink.h>
 
 struct espvti_dev;
+struct espvti_net;
 struct espvti_sa;
 struct net;
 
 /**
  * struct espvti_resv - one reserved inbound SPI of a device
- * @spi_node: entry in espvti_net::resv_hash; written under RTNL, read
- *	under RCU.
+ * @spi_node: entry in espvti_net::resv_hash, keyed by @spi; written under
+ *	RTNL, read under RCU.
  * @dev_node: entry in espvti_dev::resv_list; under RTNL.
  * @rcu: frees the reservation a grace period after it left the hash.
  * @edev: the device; a reservation never outlives it (espvti_resv_flush()
@@ -38,7 +40,7 @@ struct net;
  * @timer: ends the reservation when its time runs out.
  */
 struct espvti_resv {
-	struct hlist_node spi_node;
+	struct rhash_head spi_node;
 	struct list_head dev_node;
 	struct rcu_head rcu;
 	struct espvti_dev *edev;
@@ -65,6 +67,8 @@ struct espvti_hold_cb {
 
 #define ESPVTI_HOLD_CB(skb) ((struct espvti_hold_cb *)(skb)->cb)
 
+int espvti_resv_table_init(struct espvti_net *en);
+void espvti_resv_table_destroy(struct espvti_net *en);
 int espvti_resv_add(struct espvti_dev *edev, u32 spi, unsigned int ms,
 		    struct netlink_ext_ack *extack);
 bool espvti_resv_busy(struct net *net, u32 spi, struct espvti_dev *edev);

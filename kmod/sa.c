@@ -14,6 +14,7 @@
  * devices of its own network namespaces. The data path allocates nothing here.
  */
 
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/rtnetlink.h>
 #include <net/ipv6.h>
@@ -46,6 +47,51 @@ void espvti_sa_module_exit(void)
 	rcu_barrier();
 	rcu_barrier();
 	destroy_workqueue(espvti_wq);
+}
+
+/*
+ * The namespace's inbound SPI table (espvti_net::spi_hash). The remote
+ * sender chooses the SPI of every ESP packet it sends, and each one is
+ * looked up here before anything else is checked; the table hashes the SPI
+ * with jhash and a seed drawn at random for every bucket table
+ * (rhashtable), so a sender who does not know the seed cannot aim its SPIs
+ * at one bucket, and the table grows with the number of SAs (and shrinks
+ * again), so its chains stay short however many SAs a namespace has.
+ * Namespaces without SAs are the common case: the table starts small.
+ * Written under RTNL (so the table's own bucket locks are never contended);
+ * read under RCU. The bucket tables are not charged to a memory cgroup:
+ * about 16 bytes per SA, against the 1 KiB and the transform of the SA,
+ * which are.
+ */
+static const struct rhashtable_params espvti_sa_table_params = {
+	.key_len		= sizeof_field(struct espvti_sa, spi),
+	.key_offset		= offsetof(struct espvti_sa, spi),
+	.head_offset		= offsetof(struct espvti_sa, spi_node),
+	.nelem_hint		= 8,
+	.min_size		= 16,
+	.automatic_shrinking	= true,
+};
+
+/**
+ * espvti_sa_table_init() - set up a namespace's inbound SPI table
+ * @en: the namespace's state, in its pernet init
+ *
+ * Return: 0 or a negative errno.
+ */
+int espvti_sa_table_init(struct espvti_net *en)
+{
+	return rhashtable_init(&en->spi_hash, &espvti_sa_table_params);
+}
+
+/**
+ * espvti_sa_table_destroy() - free a namespace's inbound SPI table
+ * @en: the namespace's state, in its pernet exit: every device of the
+ *	namespace, and so every SA of the table, is gone.
+ */
+void espvti_sa_table_destroy(struct espvti_net *en)
+{
+	WARN_ON_ONCE(atomic_read(&en->spi_hash.nelems));
+	rhashtable_destroy(&en->spi_hash);
 }
 
 static void espvti_sa_free_work(struct work_struct *work)
@@ -169,20 +215,14 @@ err_free_sa:
  * @spi: SPI in host byte order
  *
  * Caller holds rcu_read_lock() (take a reference to keep the SA longer) or
- * RTNL (configuration).
+ * RTNL (configuration). O(1) whatever the SPI (espvti_sa_table_params).
  *
  * Return: the SA or NULL.
  */
 struct espvti_sa *espvti_sa_lookup_in(struct net *net, u32 spi)
 {
-	struct espvti_net *en = espvti_pernet(net);
-	struct espvti_sa *sa;
-
-	hash_for_each_possible_rcu(en->spi_hash, sa, spi_node, spi,
-				   lockdep_rtnl_is_held())
-		if (sa->spi == spi)
-			return sa;
-	return NULL;
+	return rhashtable_lookup_fast(&espvti_pernet(net)->spi_hash, &spi,
+				      espvti_sa_table_params);
 }
 
 /**
@@ -211,11 +251,65 @@ struct espvti_sa *espvti_sa_find(struct espvti_dev *edev, u8 dir, u32 spi)
 	return NULL;
 }
 
-/* The SA's reference on its device, taken once it is sure to join it. */
+/* The SA's reference on its device, taken before the data path can see it. */
 static void espvti_sa_hold_dev(struct espvti_sa *sa, struct espvti_dev *edev)
 {
 	sa->dev = edev->dev;
 	netdev_hold(sa->dev, &sa->dev_tracker, GFP_KERNEL);
+}
+
+/* Undoes espvti_sa_hold_dev() for an SA that did not join the device. */
+static void espvti_sa_put_dev(struct espvti_sa *sa)
+{
+	netdev_put(sa->dev, &sa->dev_tracker);
+	sa->dev = NULL;
+}
+
+/* A free inbound slot of the device, or -1 (RTNL held). */
+static int espvti_sa_free_slot(struct espvti_dev *edev)
+{
+	int i;
+
+	for (i = 0; i < ESPVTI_MAX_SA_IN; i++)
+		if (!rtnl_dereference(edev->sa_in[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * Puts an inbound SA, device reference taken, into the namespace's SPI
+ * table, where the data path finds it from now on (RTNL held). The table
+ * refuses an SPI it has already; it may also fail to grow (allocations
+ * under its bucket lock are atomic) or refuse to grow further.
+ */
+static int espvti_sa_hash_insert(struct espvti_net *en, struct espvti_sa *sa,
+				 struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	ret = rhashtable_lookup_insert_fast(&en->spi_hash, &sa->spi_node,
+					    espvti_sa_table_params);
+	switch (ret) {
+	case 0:
+		break;
+	case -EEXIST:
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: an inbound SA with this SPI exists in this namespace");
+		break;
+	case -E2BIG:
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: the namespace's SPI table is full");
+		break;
+	case -ENOMEM:
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: out of memory growing the namespace's SPI table");
+		break;
+	default:	/* -EBUSY: a resize is under way */
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ESPVTI_SA_A_SPI: the namespace's SPI table is being resized; try again");
+		break;
+	}
+	return ret;
 }
 
 /**
@@ -239,17 +333,21 @@ static void espvti_sa_hold_dev(struct espvti_sa *sa, struct espvti_dev *edev)
  * installed; the caller then takes the packets held for it
  * (espvti_resv_take()).
  *
+ * An inbound SA joins the SPI table before its device's slot: should the
+ * table refuse it, nothing of it is left anywhere.
+ *
  * Return: 0; -EEXIST for an SPI in use (inbound: in the namespace or
  * reserved by another device; outbound:
  * by the device's current outbound SA); -ENOSPC when the device has
- * ESPVTI_MAX_SA_IN inbound SAs already.
+ * ESPVTI_MAX_SA_IN inbound SAs already; -ENOMEM, -E2BIG or -EBUSY when the
+ * namespace's SPI table could not take it.
  */
 int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 		      struct netlink_ext_ack *extack)
 {
 	struct espvti_net *en = espvti_pernet(dev_net(edev->dev));
 	struct espvti_sa *old;
-	int i, slot = -1;
+	int slot, ret;
 
 	ASSERT_RTNL();
 	if (sa->dir == ESPVTI_DIR_OUT) {
@@ -267,6 +365,10 @@ int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 		return 0;
 	}
 
+	/*
+	 * Before the slot, so that a full device reports a duplicate as such;
+	 * the insert below checks again, in the same step as it inserts.
+	 */
 	if (espvti_sa_lookup_in(dev_net(edev->dev), sa->spi)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "ESPVTI_SA_A_SPI: an inbound SA with this SPI exists in this namespace");
@@ -277,31 +379,35 @@ int espvti_sa_install(struct espvti_dev *edev, struct espvti_sa *sa,
 				   "ESPVTI_SA_A_SPI: another device of this namespace has reserved this SPI");
 		return -EEXIST;
 	}
-	for (i = 0; i < ESPVTI_MAX_SA_IN; i++) {
-		if (!rtnl_dereference(edev->sa_in[i])) {
-			slot = i;
-			break;
-		}
-	}
+	slot = espvti_sa_free_slot(edev);
 	if (slot < 0) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "ESPVTI_SA_A_DIR: the device already has the maximum number of inbound SAs");
 		return -ENOSPC;
 	}
 	espvti_sa_hold_dev(sa, edev);
+	ret = espvti_sa_hash_insert(en, sa, extack);
+	if (ret)
+		goto err_put_dev;
 	rcu_assign_pointer(edev->sa_in[slot], sa);
-	hash_add_rcu(en->spi_hash, &sa->spi_node, sa->spi);
 	return 0;
+
+err_put_dev:
+	espvti_sa_put_dev(sa);
+	return ret;
 }
 
 static void espvti_sa_unlink(struct espvti_dev *edev, struct espvti_sa *sa)
 {
+	struct espvti_net *en = espvti_pernet(dev_net(edev->dev));
 	int i;
 
 	if (sa->dir == ESPVTI_DIR_OUT) {
 		RCU_INIT_POINTER(edev->sa_out, NULL);
 	} else {
-		hash_del_rcu(&sa->spi_node);
+		/* Installed inbound SAs are in the table: cannot fail. */
+		WARN_ON_ONCE(rhashtable_remove_fast(&en->spi_hash, &sa->spi_node,
+						    espvti_sa_table_params));
 		for (i = 0; i < ESPVTI_MAX_SA_IN; i++)
 			if (rtnl_dereference(edev->sa_in[i]) == sa)
 				RCU_INIT_POINTER(edev->sa_in[i], NULL);

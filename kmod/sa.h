@@ -11,6 +11,7 @@
 #include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/percpu-refcount.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netlink.h>
@@ -19,6 +20,7 @@
 #include "stats.h"
 
 struct espvti_dev;
+struct espvti_net;
 struct espvti_replay;
 struct crypto_aead;
 struct espvti_aead_alg;
@@ -97,8 +99,8 @@ enum {
  * Laid out in three parts: what every packet reads, what every packet
  * writes (its own cache line), and what only configuration touches.
  *
- * @spi_node: entry in espvti_net::spi_hash (inbound SAs); changed under RTNL,
- *	read under RCU.
+ * @spi_node: entry in espvti_net::spi_hash (inbound SAs), keyed by @spi;
+ *	changed under RTNL, read under RCU.
  * @rcu_free: frees the SA a grace period after the last reference is gone.
  * @ref: one reference for the device's table (dropped by espvti_sa_kill()),
  *	one per packet in flight (espvti_sa_get(), espvti_sa_put()). Per CPU
@@ -132,7 +134,7 @@ enum {
  */
 struct espvti_sa {
 	/* Read by every packet, written only when the SA changes state. */
-	struct hlist_node spi_node;
+	struct rhash_head spi_node;
 	u32 spi;
 	u8 dir;
 	bool esn;
@@ -165,6 +167,8 @@ struct espvti_sa {
 
 int espvti_sa_module_init(void);
 void espvti_sa_module_exit(void);
+int espvti_sa_table_init(struct espvti_net *en);
+void espvti_sa_table_destroy(struct espvti_net *en);
 
 struct espvti_sa *espvti_sa_create(const struct espvti_sa_config *cfg,
 				   struct netlink_ext_ack *extack);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Copyright (C) 2026 The espvti authors.
 #
-# bench-report: bench/run's option parsing (--dry-run: the boots and guest
+# bench-report: bench/run's and bench/sa-scale's option parsing (--dry-run: the boots and guest
 # commands it would run, and the usage errors) and its statistics and JSON
 # (bench/summary.py fed with fake guest logs of two boots, 1 and 2 vCPUs,
 # whose medians, spreads, ratios, scaling, CPU time per GB and IKE rates
@@ -65,6 +65,21 @@ check_fails "an inner MTU above what the veth carries" "$RUN" --dry-run -k "$K" 
 check_fails "an unknown long option" "$RUN" --dry-run -k "$K" --fast
 check_fails "a stray argument" "$RUN" --dry-run -k "$K" extra
 check "at least two boots by default" test "$(boots default)" -ge 2
+
+# bench/sa-scale's options (one boot, 10 and 10,000 SAs by default).
+SCALE=$REPO/bench/sa-scale
+check "sa-scale --dry-run with defaults: one boot, 1 vCPU, 3 rounds, 10 and 10000 SAs" \
+	bash -c "'$SCALE' --dry-run -k $K | grep -qx 'boot $K cpus 1 timeout [0-9]*: env ESPVTI_KO=$REPO/build/$K/espvti.ko bash bench/sa-scale --guest -r 3 -d 5 -W 2 -s 10 -l 10000'"
+check "sa-scale -K: the module named reaches the guest" \
+	bash -c "'$SCALE' --dry-run -k $K -K /nonexistent/old.ko | grep -q 'ESPVTI_KO=/nonexistent/old.ko bash'"
+check "sa-scale options reach the guest" \
+	bash -c "'$SCALE' --dry-run -k $K -c 2 -r 4 -d 3 -W 1 -s 20 -l 5000 |
+		grep -q 'cpus 2 .* --guest -r 4 -d 3 -W 1 -s 20 -l 5000\$'"
+check_fails "sa-scale: fewer than 3 rounds" "$SCALE" --dry-run -k "$K" -r 2
+check_fails "sa-scale: LARGE not above SMALL" "$SCALE" --dry-run -k "$K" -s 100 -l 100
+check_fails "sa-scale: 0 SAs" "$SCALE" --dry-run -k "$K" -s 0
+check_fails "sa-scale: an unknown long option" "$SCALE" --dry-run -k "$K" --quick
+check_fails "sa-scale: a stray argument" "$SCALE" --dry-run -k "$K" extra
 
 # --- statistics and JSON ----------------------------------------------------
 
