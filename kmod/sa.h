@@ -97,7 +97,7 @@ enum {
  * struct espvti_sa - one security association
  *
  * Laid out in three parts: what every packet reads, what every packet
- * writes (its own cache line), and what only configuration touches.
+ * writes (its own cache line), and what changes only at teardown.
  *
  * @spi_node: entry in espvti_net::spi_hash (inbound SAs), keyed by @spi;
  *	changed under RTNL, read under RCU.
@@ -159,7 +159,10 @@ struct espvti_sa {
 	atomic64_t lft_bytes, lft_packets;
 	spinlock_t replay_lock;
 
-	/* Configuration and teardown only. */
+	/*
+	 * Written at teardown only; @ref's pointer to its per-CPU counter is
+	 * read by every packet, which writes only that counter.
+	 */
 	struct percpu_ref ref ____cacheline_aligned_in_smp;
 	netdevice_tracker dev_tracker;
 	struct rcu_work rcu_free;
