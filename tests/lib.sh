@@ -168,6 +168,18 @@ absent() {
 	fi
 }
 
+# slab1k: objects in use in the 1 KiB kmalloc caches (an SA is one of them),
+# after SLUB has flushed its per-CPU slabs (so that freed objects count as
+# free). many.sh and sa-scale.sh compare it before and after their SAs.
+slab1k() {
+	local c
+	for c in /sys/kernel/slab/kmalloc-1k /sys/kernel/slab/kmalloc-cg-1k; do
+		[ -w "$c/shrink" ] && echo 1 >"$c/shrink"
+	done
+	awk '$1 == "kmalloc-1k" || $1 == "kmalloc-cg-1k" { s += $2 } END { print s + 0 }' \
+		/proc/slabinfo
+}
+
 # rmmod_now: rmmod espvti; a module still in use (packets or work in
 # flight) is retried for at most 10 s.
 rmmod_now() {

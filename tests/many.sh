@@ -80,18 +80,6 @@ kmem_kb() {
 	echo $(($(meminfo_kb Slab) + $(meminfo_kb Percpu)))
 }
 
-# slab1k: objects in use in the 1 KiB kmalloc caches (an SA is one of them),
-# after SLUB has flushed its per-CPU slabs (so that freed objects count as
-# free).
-slab1k() {
-	local c
-	for c in /sys/kernel/slab/kmalloc-1k /sys/kernel/slab/kmalloc-cg-1k; do
-		[ -w "$c/shrink" ] && echo 1 >"$c/shrink"
-	done
-	awk '$1 == "kmalloc-1k" || $1 == "kmalloc-cg-1k" { s += $2 } END { print s + 0 }' \
-		/proc/slabinfo
-}
-
 # settle: drops the page and dentry caches, so that memory readings compare.
 settle() {
 	sync

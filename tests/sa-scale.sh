@@ -126,17 +126,6 @@ nostates() {
 	ns_exec "$b" awk '$1 == "XfrmInNoStates" { print $2 }' /proc/net/xfrm_stat
 }
 
-# slab1k: objects in use in the 1 KiB kmalloc caches (an SA is one of them),
-# after SLUB has flushed its per-CPU slabs.
-slab1k() {
-	local c
-	for c in /sys/kernel/slab/kmalloc-1k /sys/kernel/slab/kmalloc-cg-1k; do
-		[ -w "$c/shrink" ] && echo 1 >"$c/shrink"
-	done
-	awk '$1 == "kmalloc-1k" || $1 == "kmalloc-cg-1k" { s += $2 } END { print s + 0 }' \
-		/proc/slabinfo
-}
-
 # slab_back: the 1 KiB slab holds at most N/10 + 32 more objects than before
 # the extra SAs were made (the SAs alone would leave N).
 slab_back() {
