@@ -34,6 +34,7 @@
 . "$(dirname "$0")/lib-esp.sh"
 
 CAP_PIDS=()
+CAP_FILES=()
 
 test_cleanup() {
 	local p
@@ -42,19 +43,40 @@ test_cleanup() {
 }
 
 # capture NAME DEV FILTER: starts tcpdump on DEV in $a, writing
-# $ESP_TMP/NAME.pcap; waits until it listens.
+# $ESP_TMP/NAME.pcap; waits until it listens. --immediate-mode: without it
+# libpcap hands packets over in ring blocks that are only given to tcpdump
+# when full or after a timeout, and the few large packets esp0 sees can sit
+# in an unretired block when the capture is stopped (an empty file).
 capture() {
-	ip netns exec "$a" tcpdump -i "$2" -s 96 -B 8192 -U -w "$ESP_TMP/$1.pcap" ${3:+"$3"} \
-		>/dev/null 2>"$ESP_TMP/$1.log" &
+	CAP_FILES+=("$ESP_TMP/$1.pcap")
+	ip netns exec "$a" tcpdump -i "$2" -s 96 -B 8192 -U --immediate-mode \
+		-w "$ESP_TMP/$1.pcap" ${3:+"$3"} >/dev/null 2>"$ESP_TMP/$1.log" &
 	CAP_PIDS+=($!)
 	wait_for 10 grep -q listening "$ESP_TMP/$1.log"
 }
 
-# capture_stop: stops every capture and waits for the files to be complete.
+# captures_settled: no capture file grew over the last five calls (half a
+# second under wait_for: tcpdump has written out what the kernel queued).
+captures_settled() {
+	local now
+	now=$(stat -c %s "${CAP_FILES[@]}" 2>/dev/null | tr '\n' ' ')
+	if [ "$now" = "${CAP_SIZES:-}" ]; then
+		CAP_SAME=$((CAP_SAME + 1))
+	else
+		CAP_SIZES=$now CAP_SAME=0
+	fi
+	[ "$CAP_SAME" -ge 5 ]
+}
+
+# capture_stop: waits (bounded) until the captures have written what they
+# were handed, then stops every capture and waits for the files to be
+# complete.
 capture_stop() {
 	local p
+	CAP_SIZES='' CAP_SAME=0
+	wait_for 20 captures_settled || ktap_diag "captures still growing after 20 s"
 	for p in "${CAP_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	CAP_PIDS=()
+	CAP_PIDS=() CAP_FILES=()
 }
 
 # max_len PCAP: the largest original length of a packet in PCAP.
