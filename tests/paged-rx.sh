@@ -51,9 +51,10 @@ RX_COUNTERS=(rx_packets rx_replay rx_auth_fail rx_bad_trailer rx_bad_inner
 	rx_selector rx_malformed rx_expired rx_dummy)
 SENT=0			# well-formed packets sent, each with its own payload
 PROBES=1		# kprobe events available (else the copy counts are skipped)
+NOPROBE="no kprobe events in $TRACE"	# why they are skipped
 
 test_cleanup() {
-	if [ "$PROBES" = 1 ] && [ -w "$TRACE/kprobe_events" ]; then
+	if [ -w "$TRACE/kprobe_events" ]; then
 		echo 0 >"$TRACE/events/$GROUP/enable" 2>/dev/null
 		echo "-:$GROUP/cow" >>"$TRACE/kprobe_events" 2>/dev/null
 		echo "-:$GROUP/pull" >>"$TRACE/kprobe_events" 2>/dev/null
@@ -125,8 +126,17 @@ check_copies() {
 	if [ "$PROBES" = 1 ]; then
 		check "$@"
 	else
-		ktap_skip "$1" "no kprobe events in $TRACE"
+		ktap_skip "$1" "$NOPROBE"
 	fi
+}
+
+# probes_blind: the pull probe has not seen a single skb of $TAP although
+# paged packets went through it (each has at least its headers pulled): the
+# device name fetch reads nothing on this kernel (seen on the debug kernel,
+# which has no BTF, so the fixed-offset fetch is used; cause not found yet).
+# The copy counts are then skipped, not failed.
+probes_blind() {
+	[ "$PROBES" = 1 ] && [ "$(hits pull)" = 0 ]
 }
 
 # probe_add NAME FUNC DEVFETCH [ARG...]: the kprobe $GROUP/NAME on FUNC
@@ -245,7 +255,7 @@ if [ "$PROBES" = 1 ]; then
 	check "kprobes on skb_cow_data and __pskb_pull_tail for skbs of $TAP" probes_up ||
 		ktap_bail "no kprobes"
 else
-	ktap_skip "kprobes on skb_cow_data and __pskb_pull_tail" "no kprobe events in $TRACE"
+	ktap_skip "kprobes on skb_cow_data and __pskb_pull_tail" "$NOPROBE"
 fi
 
 # 1. Paged, nobody else sees them: decrypted in place.
@@ -260,6 +270,10 @@ for fam in 4 6; do
 		seq=$((seq + 1))
 	done
 done
+if probes_blind; then
+	PROBES=0 NOPROBE="the kprobes saw no skb of $TAP (device name fetch fails on this kernel)"
+	ktap_diag "$NOPROBE: the copy counts are skipped"
+fi
 check "in place: a burst of 50, IPv4, 1400-byte datagrams -> rx_packets +50" \
 	esp_expect_rx "rx_packets=+50" inject 4 10 1400 --count 50
 SENT=$((SENT + 50))
