@@ -35,7 +35,7 @@
 #
 # ESPVTI_TEST_CRYPTO=pcrypt runs it on the asynchronous AEAD.
 #
-# vmtest-timeout: 420
+# vmtest-timeout: 600
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $b
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
