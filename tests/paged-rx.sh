@@ -17,9 +17,9 @@
 # driver. Kprobes on skb_cow_data() and __pskb_pull_tail(), counting only
 # skbs whose device is still the tap (espvti hands the plaintext on as
 # esp0's), see what was copied: a header pulled into the head is a few
-# bytes; skb_cow_data() pulls the whole payload. Without kprobe events (the
-# debug kernel's configuration) only the copy counts are skipped: delivery,
-# malformed and replayed packets still run.
+# bytes; skb_cow_data() pulls the whole payload. Without kprobe events, or
+# when the probes see no skb of the tap (the debug kernel), only the copy
+# counts are skipped: delivery, malformed and replayed packets still run.
 #
 #   netns $b
 #   +----------------------------------------------------------------+
