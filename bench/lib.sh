@@ -60,6 +60,7 @@ guest_tunnel() {
 	espvti-gcm) dev=esp0; esp_keying gcm128 0 && esp_espvti_pair 4 ;;
 	espvti-chacha) dev=esp0; esp_keying chacha 0 && esp_espvti_pair 4 ;;
 	espvti-pcrypt) dev=esp0; esp_keying gcm128 0 && ESPVTI_TEST_CRYPTO=pcrypt esp_espvti_pair 4 ;;
+	espvti-inline) dev=esp0; esp_keying gcm128 0 && esp_espvti_pair 4 ;;
 	xfrm) dev=ipsec0; esp_keying gcm128 0 && esp_xfrmi_up 0 4 && esp_xfrmi_up 1 4 ;;
 	wireguard) dev=wg0; guest_wg_up ;;
 	*) echo "unknown tunnel $1"; return 1 ;;
@@ -102,6 +103,14 @@ guest_iperf() {
 	udp64) args=(-u -l 64 -b "$UDP_RATE") ;;
 	udp512) args=(-u -l 512 -b "$UDP_RATE") ;;
 	esac
+	# espvti-inline: the same device without the parallel path (queue.c).
+	if [ -w /sys/module/espvti/parameters/parallel ]; then
+		if [ "$t" = espvti-inline ]; then
+			echo 0 >/sys/module/espvti/parameters/parallel
+		else
+			echo 1 >/sys/module/espvti/parameters/parallel
+		fi
+	fi
 	read -r b0 i0 < <(guest_busy)
 	out=$(ip netns exec "$na" timeout $((secs + 30)) \
 		iperf3 -c "${ESP_I4[1]}" -t "$secs" "${args[@]}" -J 2>&1)

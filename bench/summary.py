@@ -19,13 +19,16 @@ import re
 import statistics
 import sys
 
-TUNNELS = ["espvti-gcm", "xfrm", "espvti-chacha", "wireguard", "espvti-pcrypt"]
+TUNNELS = ["espvti-gcm", "xfrm", "espvti-chacha", "wireguard", "espvti-pcrypt",
+           "espvti-inline"]
 WORKLOADS = ["tcp1", "tcp1-rev", "tcp4", "tcp4-rev", "udp64", "udp512"]
 # Ratios of medians: the first tunnel's over the second's, for every workload
 # (Mbit/s for TCP, received packets per second for UDP).
 RATIOS = [("espvti-gcm", "xfrm"), ("espvti-gcm", "wireguard"),
           ("espvti-chacha", "wireguard"), ("espvti-chacha", "xfrm"),
-          ("espvti-pcrypt", "xfrm"), ("espvti-pcrypt", "wireguard")]
+          ("espvti-pcrypt", "xfrm"), ("espvti-pcrypt", "wireguard"),
+          ("espvti-gcm", "espvti-inline"), ("espvti-inline", "xfrm"),
+          ("espvti-inline", "wireguard")]
 TUNNEL_DESC = {
     "espvti-gcm": "espvti esp0, rfc4106(gcm(aes)), 128-bit key, 128-bit ICV",
     "xfrm": "xfrm interface + xfrm states/policies (tunnel mode), rfc4106(gcm(aes)), "
@@ -34,6 +37,9 @@ TUNNEL_DESC = {
     "wireguard": "WireGuard wg0 (ChaCha20-Poly1305)",
     "espvti-pcrypt": "espvti esp0 as espvti-gcm, AEAD through pcrypt (espctl set esp0 "
                      "crypto pcrypt: padata spreads requests over the CPUs, order kept)",
+    "espvti-inline": "espvti esp0 as espvti-gcm, with the module parameter parallel=0 "
+                     "while it runs: each packet's crypto on the CPU that sent or "
+                     "received it",
 }
 WORKLOAD_DESC = {
     "tcp1": "iperf3 TCP, 1 stream, A to B",

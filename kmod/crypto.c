@@ -22,6 +22,13 @@
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <crypto/aead.h>
+#include <linux/ip.h>
+#include <net/ip.h>
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>	/* 6.12 */
+#else
+#include <asm/unaligned.h>
+#endif
 
 #include "crypto.h"
 #include "device.h"
@@ -325,6 +332,10 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 		return NULL;
 	pkt->skb = skb;
 	pkt->sa = sa;
+	pkt->state = 0;
+	pkt->err = 0;
+	pkt->queued = false;
+	pkt->queue_full = false;
 	p = PTR_ALIGN((u8 *)(pkt + 1), crypto_tfm_ctx_alignment());
 	pkt->req = (struct aead_request *)p;
 	p = PTR_ALIGN(p + reqlen, __alignof__(struct scatterlist));
@@ -334,10 +345,44 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 	return pkt;
 }
 
+/* The associated data of @pkt->seq: SPI, [seq high,] seq low. */
+static void espvti_pkt_aad(struct espvti_pkt *pkt)
+{
+	__be32 *aad = pkt->aad;
+
+	aad[0] = htonl(pkt->sa->spi);
+	if (pkt->sa->esn) {
+		aad[1] = htonl(upper_32_bits(pkt->seq));
+		aad[2] = htonl(lower_32_bits(pkt->seq));
+	} else {
+		aad[1] = htonl(lower_32_bits(pkt->seq));
+	}
+}
+
+/**
+ * espvti_pkt_set_seq() - give a packet to be encrypted its sequence number
+ * @pkt: mapped by espvti_pkt_map() for encryption
+ * @esp: its ESP header
+ * @seq: the full sequence number
+ *
+ * Writes the number into the ESP header, the IV (the number itself, in the
+ * packet and in @pkt->iv) and the associated data. Separate from mapping so
+ * that the transmit path can take numbers in the order packets are queued.
+ */
+void espvti_pkt_set_seq(struct espvti_pkt *pkt, u8 *esp, u64 seq)
+{
+	struct ip_esp_hdr *esph = (struct ip_esp_hdr *)esp;
+
+	pkt->seq = seq;
+	esph->seq_no = htonl(lower_32_bits(seq));
+	put_unaligned_be64(seq, esph->enc_data);
+	put_unaligned_be64(seq, pkt->iv);
+	espvti_pkt_aad(pkt);
+}
+
 /**
  * espvti_pkt_map() - set up the AEAD request of a packet
- * @pkt: from espvti_pkt_alloc(), with @pkt->seq set; for encryption the IV
- *	in the packet is already written
+ * @pkt: from espvti_pkt_alloc(); for decryption with @pkt->seq set
  * @esp_off: offset of the ESP header from skb->data
  * @plen: bytes of the ESP payload: inner packet, padding, pad length and
  *	next header (excludes the IV and the ICV)
@@ -349,8 +394,10 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
  * whose queue is full refuses it at once (see espvti_crypto_busy()) instead
  * of queueing it without bound.
  *
- * Builds the associated data, copies the packet's IV to @pkt->iv and maps
- * the packet from its IV through its ICV. The transform works in place.
+ * Maps the associated data and the packet from its IV through its ICV; the
+ * transform works in place. For decryption it also builds the associated
+ * data and copies the packet's IV to @pkt->iv; for encryption
+ * espvti_pkt_set_seq() does both later.
  *
  * Return: 0, or a negative error when the packet cannot be mapped.
  */
@@ -359,19 +406,11 @@ int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
 {
 	struct espvti_sa *sa = pkt->sa;
 	struct sk_buff *skb = pkt->skb;
-	__be32 *aad = pkt->aad;
 	unsigned int icv = sa->icv_len;
 	int n;
 
-	aad[0] = htonl(sa->spi);
-	if (sa->esn) {
-		aad[1] = htonl(upper_32_bits(pkt->seq));
-		aad[2] = htonl(lower_32_bits(pkt->seq));
-		pkt->aad_len = 12;
-	} else {
-		aad[1] = htonl(lower_32_bits(pkt->seq));
-		pkt->aad_len = 8;
-	}
+	pkt->encrypt = encrypt;
+	pkt->aad_len = sa->esn ? 12 : 8;
 	sg_set_buf(pkt->sg, pkt->aad, pkt->aad_len);
 
 	n = skb_to_sgvec(skb, pkt->sg + 1, esp_off + ESPVTI_ESP_HLEN,
@@ -379,9 +418,12 @@ int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
 	if (unlikely(n < 0))
 		return n;
 
-	if (unlikely(skb_copy_bits(skb, esp_off + ESPVTI_ESP_HLEN, pkt->iv,
-				   ESPVTI_IV_LEN)))
-		return -EINVAL;
+	if (!encrypt) {
+		if (unlikely(skb_copy_bits(skb, esp_off + ESPVTI_ESP_HLEN,
+					   pkt->iv, ESPVTI_IV_LEN)))
+			return -EINVAL;
+		espvti_pkt_aad(pkt);
+	}
 
 	aead_request_set_tfm(pkt->req, sa->tfm);
 	aead_request_set_callback(pkt->req, 0, done, pkt);

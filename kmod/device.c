@@ -174,13 +174,14 @@ static void espvti_get_stats64(struct net_device *dev,
 	s->rx_dropped = c[ESPVTI_STAT_RX_NO_SA] + c[ESPVTI_STAT_RX_REPLAY] +
 			c[ESPVTI_STAT_RX_SELECTOR] + c[ESPVTI_STAT_RX_EXPIRED] +
 			c[ESPVTI_STAT_RX_CRYPTO_BUSY] + c[ESPVTI_STAT_RX_LINK_LOCAL] +
-			c[ESPVTI_STAT_RX_HOLD_FULL] + c[ESPVTI_STAT_RX_HOLD_EXPIRED];
+			c[ESPVTI_STAT_RX_HOLD_FULL] + c[ESPVTI_STAT_RX_HOLD_EXPIRED] +
+			c[ESPVTI_STAT_RX_QUEUE_FULL];
 	s->tx_carrier_errors = c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_errors = c[ESPVTI_STAT_TX_ERRORS] + c[ESPVTI_STAT_TX_NO_ROUTE];
 	s->tx_dropped = c[ESPVTI_STAT_TX_NO_SA] + c[ESPVTI_STAT_TX_SEQ_EXHAUSTED] +
 			c[ESPVTI_STAT_TX_TOO_BIG] + c[ESPVTI_STAT_TX_SELECTOR] +
 			c[ESPVTI_STAT_TX_EXPIRED] + c[ESPVTI_STAT_TX_CRYPTO_BUSY] +
-			c[ESPVTI_STAT_TX_LINK_LOCAL];
+			c[ESPVTI_STAT_TX_LINK_LOCAL] + c[ESPVTI_STAT_TX_QUEUE_FULL];
 }
 
 static netdev_tx_t espvti_start_xmit(struct sk_buff *skb,
@@ -208,6 +209,11 @@ static int espvti_dev_init(struct net_device *dev)
 	ret = gro_cells_init(&edev->gro_cells, dev);
 	if (ret)
 		goto err_free_stats;
+	INIT_WORK(&edev->tx_work, espvti_tx_work);
+	espvti_ordered_init(&edev->txq);
+	espvti_ordered_init(&edev->rxq);
+	netif_napi_add(dev, &edev->napi, espvti_rx_poll);
+	napi_enable(&edev->napi);
 	return 0;
 
 err_free_stats:
@@ -348,11 +354,20 @@ static void espvti_dev_uninit(struct net_device *dev)
 	espvti_endpoint_release(ep);
 }
 
-/* Last reference gone: no packet in flight uses the device any more. */
+/*
+ * Last reference gone: no packet in flight uses the device any more, and
+ * its ordered queues are empty (each packet on them held an SA reference,
+ * and the SA one on the device). Their stages may still be finishing the
+ * run that dropped the last packet: waited for here.
+ */
 static void espvti_dev_destruct(struct net_device *dev)
 {
 	struct espvti_dev *edev = netdev_priv(dev);
 
+	napi_disable(&edev->napi);
+	netif_napi_del(&edev->napi);
+	cancel_work_sync(&edev->tx_work);
+	WARN_ON_ONCE(!list_empty(&edev->txq.list) || !list_empty(&edev->rxq.list));
 	gro_cells_destroy(&edev->gro_cells);
 	espvti_stats_free(edev->stats);
 }

@@ -20,6 +20,7 @@
 
 #include <net/ipv6.h>
 
+#include "queue.h"
 #include "stats.h"
 
 struct espvti_sa;
@@ -93,6 +94,11 @@ struct espvti_endpoint {
  * @sel_dst: its inner destination.
  * @resv_list: reserved inbound SPIs (struct espvti_resv); under RTNL.
  * @resv_count: entries in @resv_list; under RTNL.
+ * @tx_work: the transmit ordered stage of the parallel path (queue.c).
+ * @txq: packets of the parallel path being encrypted, in sequence order.
+ * @rxq: packets of the parallel path being decrypted, in arrival order.
+ * @napi: the receive ordered stage of the parallel path: delivers @rxq's
+ *	packets through GRO. Enabled from ndo_init to the destructor.
  */
 struct espvti_dev {
 	struct net_device *dev;
@@ -128,6 +134,12 @@ struct espvti_dev {
 	 */
 	atomic_t crypto_inflight ____cacheline_aligned_in_smp;
 	unsigned int mss_mtu;
+
+	/* The parallel path (queue.c): each queue's lock on its own line. */
+	struct work_struct tx_work;
+	struct espvti_ordered txq ____cacheline_aligned_in_smp;
+	struct espvti_ordered rxq ____cacheline_aligned_in_smp;
+	struct napi_struct napi ____cacheline_aligned_in_smp;
 };
 
 /**

@@ -50,6 +50,15 @@ struct espvti_sa;
  * @sg: scatterlist (points into this allocation): @aad, then the packet from
  *	its IV through its ICV.
  * @req: the AEAD request (points into this allocation).
+ * @list: entry in the device's ordered queue (queue.c) while @queued, or
+ *	in a list of packets being built on transmit.
+ * @state: ESPVTI_PKT_CRYPTING or ESPVTI_PKT_DONE (queue.c): written with
+ *	release by whoever ends the crypto, read with acquire by the ordered
+ *	stage.
+ * @err: result of the transform, valid once @state is ESPVTI_PKT_DONE.
+ * @encrypt: transmit (else receive).
+ * @queued: the packet goes through the parallel path (queue.c).
+ * @queue_full: it found its CPU's crypto queue full and was not processed.
  *
  * One kmalloc per packet holds this structure, the request with the
  * transform's private context, the scatterlist array and the IV; it is freed
@@ -70,7 +79,17 @@ struct espvti_pkt {
 	u8 *iv;
 	struct scatterlist *sg;
 	struct aead_request *req;
+	struct list_head list;
+	int state;
+	int err;
+	bool encrypt;
+	bool queued;
+	bool queue_full;
 };
+
+void espvti_pkt_set_seq(struct espvti_pkt *pkt, u8 *esph, u64 seq);
+void espvti_output_finish(struct espvti_pkt *pkt);
+void espvti_input_finish(struct espvti_pkt *pkt, struct napi_struct *napi);
 
 struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 				    unsigned int nfrags);

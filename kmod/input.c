@@ -36,6 +36,7 @@
 #include "device.h"
 #include "esp.h"
 #include "input.h"
+#include "queue.h"
 #include "replay.h"
 #include "reserve.h"
 #include "sa.h"
@@ -236,13 +237,17 @@ static void espvti_rx_outer_saddr(const struct sk_buff *skb, u8 outer_family,
 	*from = ipv6_hdr(skb)->saddr;
 }
 
-/*
- * Completion of the decryption, synchronous or not: called with the result
- * of crypto_aead_decrypt() (returns at once on -EINPROGRESS: the callback
- * follows) and from the callback. Releases the packet's crypto state, its
- * slot in the in-flight bounds and, last, its SA reference.
+/**
+ * espvti_input_finish() - deliver a decrypted packet, or drop it
+ * @pkt: the packet, its crypto over (@pkt->err says how)
+ * @napi: the device's NAPI when called from its poll (parallel path,
+ *	queue.c), else NULL (delivery through the device's GRO cells)
+ *
+ * Replay window, decapsulation, selectors, delivery. Releases the packet's
+ * crypto state, its slot in the in-flight bounds and, last, its SA
+ * reference. Bottom halves disabled.
  */
-static void espvti_input_done(struct espvti_pkt *pkt, int err)
+void espvti_input_finish(struct espvti_pkt *pkt, struct napi_struct *napi)
 {
 	struct in6_addr from = {};
 	struct espvti_dev *edev;
@@ -251,17 +256,12 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 	struct sk_buff *skb;
 	u8 outer_family, outer_tos;
 	unsigned int why;
-	bool fresh, top;
+	bool fresh, top, full;
 	__be16 sport;
 	bool encap;
 	u64 seq;
+	int err;
 
-	/*
-	 * Before anything reads @pkt: with an asynchronous AEAD the callback
-	 * may already have completed and freed it on another CPU.
-	 */
-	if (err == -EINPROGRESS)
-		return;
 	sa = pkt->sa;
 	skb = pkt->skb;
 	edev = netdev_priv(sa->dev);
@@ -271,9 +271,15 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 	sport = pkt->sport;
 	encap = pkt->encap;
 	seq = pkt->seq;
+	err = pkt->err;
+	full = pkt->queue_full;
 	espvti_pkt_free(pkt);
 	espvti_crypto_release(edev, sa);
 
+	if (unlikely(full)) {
+		why = ESPVTI_STAT_RX_QUEUE_FULL;
+		goto drop;
+	}
 	if (unlikely(err)) {
 		if (err == -EBADMSG) {
 			why = ESPVTI_STAT_RX_AUTH_FAIL;
@@ -327,13 +333,44 @@ static void espvti_input_done(struct espvti_pkt *pkt, int err)
 			    ESPVTI_STAT_RX_BYTES, skb->len);
 	espvti_stats_add_pb(sa->stats, ESPVTI_STAT_RX_PACKETS,
 			    ESPVTI_STAT_RX_BYTES, skb->len);
-	gro_cells_receive(&edev->gro_cells, skb);
+	if (!napi) {
+		gro_cells_receive(&edev->gro_cells, skb);
+	} else if (likely(dev->flags & IFF_UP)) {
+		espvti_stats_add(edev->stats, ESPVTI_STAT_RX_PARALLEL, 1);
+		napi_gro_receive(napi, skb);
+	} else {
+		/* As gro_cells_receive() does on a device that is down. */
+		dev_core_stats_rx_dropped_inc(dev);
+		kfree_skb(skb);
+	}
 	espvti_sa_put(sa);
 	return;
 
 drop:
 	espvti_rx_drop(edev, sa, skb, why);
 	espvti_sa_put(sa);
+}
+
+/*
+ * Completion of the decryption, synchronous or not: called with the result
+ * of crypto_aead_decrypt() (returns at once on -EINPROGRESS: the callback
+ * follows) and from the callback. A packet of the parallel path goes back
+ * to its ordered queue; any other is finished here.
+ */
+static void espvti_input_done(struct espvti_pkt *pkt, int err)
+{
+	/*
+	 * Before anything reads @pkt: with an asynchronous AEAD the callback
+	 * may already have completed and freed it on another CPU.
+	 */
+	if (err == -EINPROGRESS)
+		return;
+	if (pkt->queued) {
+		espvti_queue_done(pkt, err);
+		return;
+	}
+	pkt->err = err;
+	espvti_input_finish(pkt, NULL);
 }
 
 static ESPVTI_CRYPTO_CB(espvti_input_cb)
@@ -469,6 +506,16 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 		espvti_pkt_free(pkt);
 		why = ESPVTI_RX_NOMEM;
 		goto drop_release;
+	}
+	if (espvti_parallel()) {
+		/* In order of arrival; decrypted by whichever CPU (queue.c). */
+		pkt->queued = true;
+		pkt->state = ESPVTI_PKT_CRYPTING;
+		spin_lock(&edev->rxq.lock);
+		list_add_tail(&pkt->list, &edev->rxq.list);
+		spin_unlock(&edev->rxq.lock);
+		espvti_queue_submit(pkt);
+		return;
 	}
 	espvti_input_done(pkt, crypto_aead_decrypt(pkt->req));
 	return;

@@ -13,6 +13,7 @@
 #include "device.h"
 #include "input.h"
 #include "netlink.h"
+#include "queue.h"
 #include "replay.h"
 #include "sa.h"
 #include "udp.h"
@@ -20,13 +21,14 @@
 #define ESPVTI_VERSION "0.1"
 
 /*
- * Order: the SA machinery, then the generic netlink family (every later
+ * Order: the crypto workers (queue.c), the SA machinery, then the generic netlink family (every later
  * part may send its events), then the devices, then reception. Exit undoes
  * it in reverse: reception stops, the devices go (their timers, float work
  * and sockets with them, each of which could send an event; a handed-over
  * socket that its process was closing at that moment is waited for), and only then
- * the family; last the SA machinery, whose rcu_barrier() also waits for the
- * sockets freed after a grace period (udp.c).
+ * the family; then the SA machinery, whose rcu_barrier() also waits for the
+ * sockets freed after a grace period (udp.c); last the crypto workers,
+ * idle once every device is gone.
  */
 static int __init espvti_init(void)
 {
@@ -38,9 +40,12 @@ static int __init espvti_init(void)
 	}
 	pr_info("replay self-test passed\n");
 
-	ret = espvti_sa_module_init();
+	ret = espvti_queue_module_init();
 	if (ret)
 		return ret;
+	ret = espvti_sa_module_init();
+	if (ret)
+		goto err_queue;
 	ret = espvti_genl_init();
 	if (ret)
 		goto err_sa;
@@ -60,6 +65,8 @@ err_genl:
 	espvti_genl_exit();
 err_sa:
 	espvti_sa_module_exit();
+err_queue:
+	espvti_queue_module_exit();
 	return ret;
 }
 
@@ -73,6 +80,7 @@ static void __exit espvti_exit(void)
 	synchronize_net();
 	espvti_genl_exit();
 	espvti_sa_module_exit();
+	espvti_queue_module_exit();
 }
 
 module_init(espvti_init);

@@ -38,6 +38,7 @@
 #include "device.h"
 #include "esp.h"
 #include "netlink.h"
+#include "queue.h"
 #include "sa.h"
 
 /**
@@ -397,37 +398,35 @@ static int espvti_send(struct sk_buff *skb, u8 family, bool encap)
 	return ip6_local_out(net, NULL, skb);
 }
 
-/*
- * Completion of the encryption, synchronous or not: sends the ESP packet or
- * drops it, then releases the packet's crypto state, its slot in the
- * in-flight bounds and its SA reference. Called with the result of
- * crypto_aead_encrypt() (returns at once on -EINPROGRESS: the callback
- * follows) and from the callback.
+/**
+ * espvti_output_finish() - send an encrypted packet, or drop it
+ * @pkt: the packet, its crypto over (@pkt->err says how)
+ *
+ * Sends the ESP packet or drops it, then releases the packet's crypto state,
+ * its slot in the in-flight bounds and its SA reference. Called by
+ * espvti_output_done() and, for packets of the parallel path, by the
+ * device's transmit ordered stage (queue.c), with bottom halves disabled.
  */
-static void espvti_output_done(struct espvti_pkt *pkt, int err)
+void espvti_output_finish(struct espvti_pkt *pkt)
 {
-	struct espvti_dev *edev;
-	struct espvti_sa *sa;
-	struct sk_buff *skb;
-	unsigned int len;
-	bool encap;
-	u8 family;
+	struct espvti_sa *sa = pkt->sa;
+	struct sk_buff *skb = pkt->skb;
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+	unsigned int len = pkt->len;
+	u8 family = pkt->outer_family;
+	bool encap = pkt->encap;
+	bool queued = pkt->queued;
+	bool full = pkt->queue_full;
+	int err = pkt->err;
 
-	/*
-	 * Before anything reads @pkt: with an asynchronous AEAD the callback
-	 * may already have completed and freed it on another CPU.
-	 */
-	if (err == -EINPROGRESS)
-		return;
-	sa = pkt->sa;
-	skb = pkt->skb;
-	edev = netdev_priv(sa->dev);
-	len = pkt->len;
-	family = pkt->outer_family;
-	encap = pkt->encap;
 	espvti_pkt_free(pkt);
 	espvti_crypto_release(edev, sa);
 
+	if (unlikely(full)) {
+		espvti_count(edev, sa, ESPVTI_STAT_TX_QUEUE_FULL);
+		kfree_skb(skb);
+		goto put_sa;
+	}
 	if (unlikely(err)) {
 		if (espvti_crypto_busy(err)) {
 			espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
@@ -439,6 +438,8 @@ static void espvti_output_done(struct espvti_pkt *pkt, int err)
 		kfree_skb(skb);
 		goto put_sa;
 	}
+	if (queued)
+		espvti_stats_add(edev->stats, ESPVTI_STAT_TX_PARALLEL, 1);
 
 	err = espvti_send(skb, family, encap);
 	if (likely(!net_xmit_eval(err))) {
@@ -450,6 +451,42 @@ static void espvti_output_done(struct espvti_pkt *pkt, int err)
 		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
 	}
 put_sa:
+	espvti_sa_put(sa);
+}
+
+/*
+ * Completion of the encryption, synchronous or not: called with the result
+ * of crypto_aead_encrypt() (returns at once on -EINPROGRESS: the callback
+ * follows) and from the callback. A packet of the parallel path goes back
+ * to its ordered queue; any other is finished here.
+ */
+static void espvti_output_done(struct espvti_pkt *pkt, int err)
+{
+	/*
+	 * Before anything reads @pkt: with an asynchronous AEAD the callback
+	 * may already have completed and freed it on another CPU.
+	 */
+	if (err == -EINPROGRESS)
+		return;
+	if (pkt->queued) {
+		espvti_queue_done(pkt, err);
+		return;
+	}
+	pkt->err = err;
+	espvti_output_finish(pkt);
+}
+
+/* Drops a built packet that will not be encrypted, counted in @stat. */
+static void espvti_output_abort(struct espvti_pkt *pkt, unsigned int stat)
+{
+	struct espvti_sa *sa = pkt->sa;
+	struct sk_buff *skb = pkt->skb;
+	struct espvti_dev *edev = netdev_priv(sa->dev);
+
+	espvti_pkt_free(pkt);
+	espvti_crypto_release(edev, sa);
+	espvti_count(edev, sa, stat);
+	kfree_skb(skb);
 	espvti_sa_put(sa);
 }
 
@@ -472,15 +509,16 @@ static ESPVTI_CRYPTO_CB(espvti_output_cb)
 
 /*
  * Builds the ESP packet around the inner packet (trailer, ESP header, IV,
- * outer header) and sets up its encryption. On success the skb, the route and
- * the SA reference belong to the returned crypto state.
+ * outer header) and sets up its encryption, all but the sequence number
+ * (espvti_pkt_set_seq()). On success the skb, the route and the SA
+ * reference belong to the returned crypto state.
  * Return: the crypto state, or NULL (skb and route untouched by ownership:
  * the caller frees them).
  */
 static struct espvti_pkt *espvti_tx_build(struct net_device *dev,
 					  struct sk_buff *skb,
 					  struct espvti_sa *sa,
-					  struct espvti_tx *tx, u64 seq)
+					  struct espvti_tx *tx)
 {
 	unsigned int ivlen = sa->alg->iv_len, icv = sa->icv_len;
 	unsigned int plen = ALIGN(tx->len + ESPVTI_ESP_TRAILER, sa->alg->align);
@@ -512,11 +550,12 @@ static struct espvti_pkt *espvti_tx_build(struct net_device *dev,
 	tail[padlen] = padlen;
 	tail[padlen + 1] = tx->nexthdr;
 
-	/* ESP header and IV (the sequence number, unique under this key). */
+	/*
+	 * ESP header and IV; the sequence number, which is also the IV (unique
+	 * under this key), is written when the packet is queued.
+	 */
 	esph = skb_push(skb, ESPVTI_ESP_HLEN + ivlen);
 	esph->spi = htonl(sa->spi);
-	esph->seq_no = htonl(lower_32_bits(seq));
-	put_unaligned_be64(seq, esph->enc_data);
 
 	skb_scrub_packet(skb, !net_eq(dev_net(dev), dev_net(tx->dst->dev)));
 	skb_dst_set(skb, tx->dst);
@@ -524,7 +563,6 @@ static struct espvti_pkt *espvti_tx_build(struct net_device *dev,
 	skb->ip_summed = CHECKSUM_NONE;
 	espvti_push_outer(skb, tx);
 
-	pkt->seq = seq;
 	pkt->len = tx->len;
 	pkt->outer_family = tx->outer_family;
 	pkt->encap = tx->encap_len;
@@ -610,11 +648,15 @@ static struct espvti_sa *espvti_xmit_prepare(struct espvti_dev *edev,
 }
 
 /*
- * The work done for each ESP packet: lifetime, in-flight bound, building
- * and encryption. Consumes @skb, one reference on @sa and @tx->dst.
+ * The work done for each ESP packet before its sequence number: lifetime,
+ * in-flight bound and building. Consumes @tx->dst.
+ * Return: the packet's crypto state, which owns @skb and one reference on
+ * @sa; or NULL when it was dropped (counted; @skb and the reference gone).
  */
-static void espvti_xmit_seg(struct espvti_dev *edev, struct sk_buff *skb,
-			    struct espvti_sa *sa, struct espvti_tx *tx, u64 seq)
+static struct espvti_pkt *espvti_xmit_seg(struct espvti_dev *edev,
+					  struct sk_buff *skb,
+					  struct espvti_sa *sa,
+					  struct espvti_tx *tx)
 {
 	struct espvti_pkt *pkt;
 
@@ -627,62 +669,99 @@ static void espvti_xmit_seg(struct espvti_dev *edev, struct sk_buff *skb,
 		espvti_count(edev, sa, ESPVTI_STAT_TX_CRYPTO_BUSY);
 		goto drop;
 	}
-	pkt = espvti_tx_build(edev->dev, skb, sa, tx, seq);
+	pkt = espvti_tx_build(edev->dev, skb, sa, tx);
 	if (unlikely(!pkt)) {
 		espvti_crypto_release(edev, sa);
 		espvti_count(edev, sa, ESPVTI_STAT_TX_ERRORS);
 		goto drop;
 	}
-	espvti_output_done(pkt, crypto_aead_encrypt(pkt->req));
-	return;
+	return pkt;
 
 drop:
 	dst_release(tx->dst);
 	espvti_sa_put(sa);
 	kfree_skb(skb);
+	return NULL;
+}
+
+/* The ESP header of a packet built by espvti_tx_build(). */
+static u8 *espvti_tx_esp(const struct espvti_pkt *pkt)
+{
+	return skb_transport_header(pkt->skb) + (pkt->encap ? ESPVTI_UDP_HLEN : 0);
 }
 
 /*
  * Sends the packets of @list (one packet, or the segments of one GSO
  * packet) with the SA, route and checks of espvti_xmit_prepare(): one SA
- * reference per packet, taken together, and a block of sequence numbers.
+ * reference per packet, taken together, and a block of sequence numbers
+ * for those that were built. On the parallel path (queue.c) the numbers are
+ * taken under the device's transmit queue lock and the packets queued in
+ * the same breath, so that they reach the wire in sequence order whichever
+ * CPU encrypts them; otherwise each is encrypted here.
  * Consumes @list; @tx->dst stays the caller's.
  */
 static void espvti_xmit_list(struct espvti_dev *edev, struct sk_buff *list,
 			     struct espvti_sa *sa, const struct espvti_tx *tx)
 {
+	struct espvti_pkt *pkt, *tmp;
 	struct sk_buff *skb, *next;
 	struct espvti_tx seg_tx;
 	unsigned int n = 0, taken;
+	LIST_HEAD(pkts);
+	bool parallel;
 	u64 seq = 0;
 
 	skb_list_walk_safe(list, skb, next)
 		n++;
 	if (unlikely(!espvti_sa_get(sa))) {
 		/* Replaced and released since we read the pointer. */
-		taken = 0;
-		sa = NULL;
-	} else {
-		if (n > 1)
-			espvti_sa_get_more(sa, n - 1);
-		taken = espvti_seq_take(sa, n, &seq);
+		skb_list_walk_safe(list, skb, next) {
+			skb_mark_not_on_list(skb);
+			espvti_count(edev, NULL, ESPVTI_STAT_TX_NO_SA);
+			kfree_skb(skb);
+		}
+		return;
 	}
+	if (n > 1)
+		espvti_sa_get_more(sa, n - 1);
 
+	n = 0;
 	skb_list_walk_safe(list, skb, next) {
 		skb_mark_not_on_list(skb);
+		seg_tx = *tx;
+		seg_tx.dst = dst_clone(tx->dst);
+		pkt = espvti_xmit_seg(edev, skb, sa, &seg_tx);
+		if (pkt) {
+			list_add_tail(&pkt->list, &pkts);
+			n++;
+		}
+	}
+	if (!n)
+		return;
+
+	parallel = espvti_parallel();
+	if (parallel)
+		spin_lock(&edev->txq.lock);
+	taken = espvti_seq_take(sa, n, &seq);
+	list_for_each_entry_safe(pkt, tmp, &pkts, list) {
+		list_del(&pkt->list);
 		if (unlikely(!taken)) {
-			espvti_count(edev, sa, sa ? ESPVTI_STAT_TX_SEQ_EXHAUSTED :
-				     ESPVTI_STAT_TX_NO_SA);
-			if (sa)
-				espvti_sa_put(sa);
-			kfree_skb(skb);
+			espvti_output_abort(pkt, ESPVTI_STAT_TX_SEQ_EXHAUSTED);
 			continue;
 		}
 		taken--;
-		seg_tx = *tx;
-		seg_tx.dst = dst_clone(tx->dst);
-		espvti_xmit_seg(edev, skb, sa, &seg_tx, seq++);
+		espvti_pkt_set_seq(pkt, espvti_tx_esp(pkt), seq++);
+		if (parallel) {
+			pkt->queued = true;
+			pkt->state = ESPVTI_PKT_CRYPTING;
+			list_add_tail(&pkt->list, &edev->txq.list);
+			espvti_queue_submit(pkt);
+		} else {
+			espvti_output_done(pkt, crypto_aead_encrypt(pkt->req));
+		}
 	}
+	if (parallel)
+		spin_unlock(&edev->txq.lock);
 }
 
 /**

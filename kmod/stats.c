@@ -80,6 +80,8 @@ static bool espvti_stat_is_rx(unsigned int i)
 	case ESPVTI_STAT_RX_HELD:
 	case ESPVTI_STAT_RX_HOLD_FULL:
 	case ESPVTI_STAT_RX_HOLD_EXPIRED:
+	case ESPVTI_STAT_RX_QUEUE_FULL:
+	case ESPVTI_STAT_RX_PARALLEL:
 		return true;
 	default:
 		return false;
@@ -113,7 +115,9 @@ int espvti_stats_fill(struct sk_buff *skb, int attrtype,
 		/* Counted per device only: not in an SA's counters. */
 		if ((i == ESPVTI_STAT_TCP_MSS_CLAMPED || i == ESPVTI_STAT_RX_HELD ||
 		     i == ESPVTI_STAT_RX_HOLD_FULL ||
-		     i == ESPVTI_STAT_RX_HOLD_EXPIRED) && !(rx && tx))
+		     i == ESPVTI_STAT_RX_HOLD_EXPIRED ||
+		     i == ESPVTI_STAT_RX_PARALLEL ||
+		     i == ESPVTI_STAT_TX_PARALLEL) && !(rx && tx))
 			continue;
 		if (nla_put_u64_64bit(skb, i, c[i], ESPVTI_STAT_PAD)) {
 			nla_nest_cancel(skb, nest);
@@ -164,10 +168,14 @@ static const char espvti_stat_names[__ESPVTI_STAT_MAX][ETH_GSTRING_LEN] = {
 	[ESPVTI_STAT_RX_HELD]		= "rx_held",
 	[ESPVTI_STAT_RX_HOLD_FULL]	= "rx_hold_full",
 	[ESPVTI_STAT_RX_HOLD_EXPIRED]	= "rx_hold_expired",
+	[ESPVTI_STAT_RX_QUEUE_FULL]	= "rx_queue_full",
+	[ESPVTI_STAT_TX_QUEUE_FULL]	= "tx_queue_full",
+	[ESPVTI_STAT_RX_PARALLEL]	= "rx_parallel",
+	[ESPVTI_STAT_TX_PARALLEL]	= "tx_parallel",
 };
 
 /* A new counter must be named above: this fails to build until it is. */
-static_assert(ESPVTI_STAT_RX_HOLD_EXPIRED == __ESPVTI_STAT_MAX - 1,
+static_assert(ESPVTI_STAT_TX_PARALLEL == __ESPVTI_STAT_MAX - 1,
 	      "name the new counter in espvti_stat_names, then move this check");
 
 static bool espvti_stat_named(unsigned int i)

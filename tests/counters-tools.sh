@@ -25,10 +25,10 @@
 
 CRAFT=$REPO/tests/tools/espcraft.py
 RX_DROPS=(rx_no_sa rx_replay rx_selector rx_expired rx_crypto_busy rx_link_local
-	rx_hold_full rx_hold_expired)
+	rx_hold_full rx_hold_expired rx_queue_full)
 RX_ERRORS=(rx_auth_fail rx_bad_trailer rx_bad_inner rx_malformed rx_udp_malformed)
 TX_DROPS=(tx_no_sa tx_seq_exhausted tx_too_big tx_selector tx_expired tx_crypto_busy
-	tx_link_local)
+	tx_link_local tx_queue_full)
 TX_ERRORS=(tx_errors tx_no_route)
 
 test_cleanup() {

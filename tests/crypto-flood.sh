@@ -64,8 +64,14 @@ inflight_is() {
 accounted() {
 	local busy fail
 	busy=$(sa_x_stat rx_crypto_busy) && fail=$(sa_x_stat rx_auth_fail) &&
-		[ $((busy + fail)) -eq "$1" ] ||
-		{ echo "rx_crypto_busy ${busy:-?} + rx_auth_fail ${fail:-?} != $1"; return 1; }
+		[ $((busy + fail)) -eq "$1" ] && return 0
+	echo "rx_crypto_busy ${busy:-?} + rx_auth_fail ${fail:-?} != $1"
+	# Where the others went: the way there, and esp0's uncounted drops.
+	echo "va: $(ip -n "$a" -s -s link show va | tr -s ' \n' ' ')"
+	echo "vb: $(ip -n "$b" -s -s link show vb | tr -s ' \n' ' ')"
+	echo "esp0 (b) rx_dropped $(ns_exec "$b" cat /sys/class/net/esp0/statistics/rx_dropped)"
+	echo "softnet_stat: $(cut -d' ' -f1-3 /proc/net/softnet_stat | tr '\n' ' ')"
+	return 1
 }
 
 mem_avail_kb() {

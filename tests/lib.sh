@@ -67,7 +67,9 @@ espvti_ko() {
 # espvti_load [PARAM=VALUE...]: loads espvti.ko built for the running kernel
 # (after the modules it depends on, and the accelerated AES-GCM and GHASH
 # drivers, which nothing else loads in a guest without udev). Does nothing if
-# the module is loaded already. Skips the whole test (exit 4) if the module
+# the module is loaded already. ESPVTI_TEST_PARALLEL, when set, is given as
+# the module parameter parallel (2: every test on the parallel path even
+# with one CPU) unless the test names parallel itself. Skips the whole test (exit 4) if the module
 # was not built for this kernel; fails it (exit 1) if it does not load.
 espvti_load() {
 	local ko deps out
@@ -80,6 +82,9 @@ espvti_load() {
 		out=$(modprobe -a $deps 2>&1) || ktap_bail "modprobe -a $deps: $out"
 	fi
 	modprobe -q -a aesni_intel ghash_clmulni_intel 2>/dev/null
+	if [ -n "${ESPVTI_TEST_PARALLEL:-}" ] && [[ " $* " != *" parallel="* ]]; then
+		set -- "$@" "parallel=$ESPVTI_TEST_PARALLEL"
+	fi
 	out=$(insmod "$ko" "$@" 2>&1) || ktap_bail "insmod $ko: $out"
 	return 0
 }

@@ -40,7 +40,7 @@ check "defaults: a boot with 1 and one with 2 vCPUs (at least)" \
 check "defaults: the 1-vCPU boot runs the throughput part only" \
 	grep -q "^boot $K cpus 1 .* -b throughput " "$T/default"
 check "defaults: every tunnel and workload" \
-	grep -q -- "-t espvti-gcm,xfrm,espvti-chacha,wireguard,espvti-pcrypt -w tcp1,tcp1-rev,tcp4,tcp4-rev,udp64,udp512\$" \
+	grep -q -- "-t espvti-gcm,xfrm,espvti-chacha,wireguard,espvti-pcrypt,espvti-inline -w tcp1,tcp1-rev,tcp4,tcp4-rev,udp64,udp512\$" \
 	"$T/default"
 check "--quick: 1 round of 2 s, 1 s warm-up, 1 handshake" \
 	bash -c "'$RUN' --quick --dry-run -k $K -c 1,2 | grep -q -- '--guest -r 1 -d 2 -W 1 -m 1400 -b all -n 1 '"

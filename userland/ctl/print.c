@@ -45,6 +45,10 @@ static const char *const stat_names[__ESPVTI_STAT_MAX] = {
 	[ESPVTI_STAT_RX_HELD]		= "rx_held",
 	[ESPVTI_STAT_RX_HOLD_FULL]	= "rx_hold_full",
 	[ESPVTI_STAT_RX_HOLD_EXPIRED]	= "rx_hold_expired",
+	[ESPVTI_STAT_RX_QUEUE_FULL]	= "rx_queue_full",
+	[ESPVTI_STAT_TX_QUEUE_FULL]	= "tx_queue_full",
+	[ESPVTI_STAT_RX_PARALLEL]	= "rx_parallel",
+	[ESPVTI_STAT_TX_PARALLEL]	= "tx_parallel",
 };
 
 const char *espctl_stat_name(unsigned int stat)

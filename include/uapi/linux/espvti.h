@@ -542,6 +542,17 @@ enum espvti_ts_attrs {
  *	reservations together reserve_max_bytes_total (module parameter).
  * @ESPVTI_STAT_RX_HOLD_EXPIRED: dropped, held for a reserved SPI whose
  *	reservation ended (timed out, released or flushed) without an SA.
+ * @ESPVTI_STAT_RX_QUEUE_FULL: dropped before decryption (so before the ICV
+ *	was checked): on the parallel path, the crypto queue of the CPU the
+ *	packet was handed to was full (module parameter queue_len).
+ * @ESPVTI_STAT_TX_QUEUE_FULL: likewise, dropped before encryption.
+ * @ESPVTI_STAT_RX_PARALLEL: packets delivered after decryption by a crypto
+ *	worker and the device's ordered stage (the parallel path; module
+ *	parameter parallel): not a drop, included in ESPVTI_STAT_RX_PACKETS.
+ *	Device only.
+ * @ESPVTI_STAT_TX_PARALLEL: likewise, packets sent after encryption by a
+ *	crypto worker; included in ESPVTI_STAT_TX_PACKETS when sent. Device
+ *	only.
  */
 enum espvti_stat_attrs {
 	ESPVTI_STAT_UNSPEC,
@@ -580,6 +591,10 @@ enum espvti_stat_attrs {
 	ESPVTI_STAT_RX_HELD,
 	ESPVTI_STAT_RX_HOLD_FULL,
 	ESPVTI_STAT_RX_HOLD_EXPIRED,
+	ESPVTI_STAT_RX_QUEUE_FULL,
+	ESPVTI_STAT_TX_QUEUE_FULL,
+	ESPVTI_STAT_RX_PARALLEL,
+	ESPVTI_STAT_TX_PARALLEL,
 
 	__ESPVTI_STAT_MAX
 };
