@@ -125,7 +125,7 @@ flood_and_delete() {
 
 ktap_plan 16
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "one CPU online: the parallel path needs two (vmtest -c 2)"
-espvti_load
+espvti_load parallel=1	# the default, whatever ESPVTI_TEST_PARALLEL says
 esp_require_tools jq python3 tcpdump socat
 esp_topo
 esp_keying gcm128 0

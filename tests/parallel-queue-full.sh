@@ -105,7 +105,7 @@ ktap_plan 13
 esp_require_tools jq python3 tcpdump socat tc
 check "queue_len=3 refused at load" \
 	eval '! insmod "$(espvti_ko)" queue_len=3 2>/dev/null && [ ! -d /sys/module/espvti ]'
-espvti_load queue_len=4
+espvti_load queue_len=4 parallel=1
 check "queue_len=4 set, and read-only once loaded" \
 	eval '[ "$(cat $PARAMS/queue_len)" = 4 ] && ! echo 8 >$PARAMS/queue_len 2>/dev/null'
 esp_topo
