@@ -210,6 +210,7 @@ static int espvti_dev_init(struct net_device *dev)
 	if (ret)
 		goto err_free_stats;
 	INIT_WORK(&edev->tx_work, espvti_tx_work);
+	edev->tx_cpu = espvti_queue_home_cpu();
 	espvti_ordered_init(&edev->txq);
 	espvti_ordered_init(&edev->rxq);
 	netif_napi_add(dev, &edev->napi, espvti_rx_poll);

@@ -95,6 +95,7 @@ struct espvti_endpoint {
  * @resv_list: reserved inbound SPIs (struct espvti_resv); under RTNL.
  * @resv_count: entries in @resv_list; under RTNL.
  * @tx_work: the transmit ordered stage of the parallel path (queue.c).
+ * @tx_cpu: the CPU @tx_work runs on (espvti_queue_home_cpu()); set once.
  * @txq: packets of the parallel path being encrypted, in sequence order.
  * @rxq: packets of the parallel path being decrypted, in arrival order.
  * @napi: the receive ordered stage of the parallel path: delivers @rxq's
@@ -137,6 +138,7 @@ struct espvti_dev {
 
 	/* The parallel path (queue.c): each queue's lock on its own line. */
 	struct work_struct tx_work;
+	int tx_cpu;
 	struct espvti_ordered txq ____cacheline_aligned_in_smp;
 	struct espvti_ordered rxq ____cacheline_aligned_in_smp;
 	struct napi_struct napi ____cacheline_aligned_in_smp;

@@ -15,7 +15,8 @@
  * first:
  *
  *   transmit: espvti_xmit() -> seq + tail of edev->txq -> worker(s) ->
- *             espvti_tx_work(), one at a time per device -> IP layer
+ *             espvti_tx_work(), one at a time per device, always on the
+ *             device's home CPU -> IP layer
  *   receive:  espvti_input() -> tail of edev->rxq -> worker(s) ->
  *             espvti_rx_poll(), the device's NAPI: replay window, decap,
  *             GRO
@@ -139,6 +140,30 @@ bool espvti_parallel(void)
 }
 
 /**
+ * espvti_queue_home_cpu() - a CPU for a new device's transmit ordered stage
+ *
+ * The online CPUs in turn, one per device created. A device sends all its
+ * packets of the parallel path from this one CPU: sent from several, they
+ * would enter the underlay's per-CPU queues (a NIC's transmit queues picked
+ * by XPS, a veth peer's per-CPU backlogs) and could overtake each other
+ * there, out of the order the ordered stage kept.
+ *
+ * Return: a CPU number.
+ */
+int espvti_queue_home_cpu(void)
+{
+	static atomic_t espvti_homes = ATOMIC_INIT(0);
+	unsigned int i = (unsigned int)atomic_inc_return(&espvti_homes) %
+			 num_online_cpus();
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		if (!i--)
+			return cpu;
+	return cpumask_first(cpu_online_mask);
+}
+
+/**
  * espvti_ordered_init() - initialise an empty ordered queue
  * @q: the queue
  */
@@ -238,10 +263,17 @@ void espvti_queue_done(struct espvti_pkt *pkt, int err)
 	pkt->err = err;
 	dev_hold(edev->dev);
 	smp_store_release(&pkt->state, ESPVTI_PKT_DONE);
-	if (encrypt)
-		queue_work(espvti_wq, &edev->tx_work);
-	else
+	if (!encrypt) {
 		napi_schedule(&edev->napi);
+	} else {
+		int cpu = READ_ONCE(edev->tx_cpu);
+
+		/* Its home CPU (espvti_queue_home_cpu()), or here if offline. */
+		if (likely(cpu_online(cpu)))
+			queue_work_on(cpu, espvti_wq, &edev->tx_work);
+		else
+			queue_work(espvti_wq, &edev->tx_work);
+	}
 	dev_put(edev->dev);
 }
 

@@ -41,6 +41,7 @@ struct espvti_ordered {
 int espvti_queue_module_init(void);
 void espvti_queue_module_exit(void);
 bool espvti_parallel(void);
+int espvti_queue_home_cpu(void);
 void espvti_ordered_init(struct espvti_ordered *q);
 void espvti_queue_submit(struct espvti_pkt *pkt);
 void espvti_queue_done(struct espvti_pkt *pkt, int err);
