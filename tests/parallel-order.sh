@@ -39,8 +39,8 @@ PARAMS=/sys/module/espvti/parameters
 ESPSEQ=$REPO/tests/tools/espseq.py
 UDPSEQ=$REPO/tests/tools/udpseq.py
 CAP_PID=
-UDP_COUNT=20000
-TCP_BYTES=$((16 << 20))
+UDP_COUNT=10000
+TCP_BYTES=$((8 << 20))
 
 test_cleanup() {
 	[ -n "$CAP_PID" ] && kill "$CAP_PID" 2>/dev/null

@@ -31,6 +31,9 @@
 #
 # vmtest-cpus: 2
 # vmtest-timeout: 420
+# The queues' logic is the same on both kernels; parallel-order runs the
+# parallel path on both. This one runs on 6.12 only, for make check's time.
+# vmtest-kernels: ^6\.12\.
 # shellcheck source=tests/lib.sh disable=SC2154 # ns_add sets $a, $b
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lib-esp.sh
