@@ -56,6 +56,27 @@ esp_bg() {
 	ESP_BG_PIDS+=("$ESP_BG_PID")
 }
 
+# esp_craft_start NS: starts tests/tools/espcraft.py serve in namespace NS
+# as this shell's coprocess (ESP_CRAFT), for esp_craft; it ends with
+# esp_cleanup. One per test.
+esp_craft_start() {
+	coproc ESP_CRAFT { exec ip netns exec "$1" python3 "$REPO/tests/tools/espcraft.py" serve 2>&1; }
+	ESP_BG_PIDS+=("$ESP_CRAFT_PID")
+}
+
+# esp_craft ARGS...: runs one espcraft.py send or replay command (its
+# arguments as on the command line) in the process of esp_craft_start,
+# without starting Python again; fails with espcraft's reason.
+esp_craft() {
+	local reply
+	[ -n "${ESP_CRAFT[1]:-}" ] || { echo "esp_craft: no espcraft server (esp_craft_start)"; return 1; }
+	printf '%s\0' $# "$@" >&"${ESP_CRAFT[1]}" ||
+		{ echo "esp_craft: the espcraft server is gone"; return 1; }
+	read -r -t 120 reply <&"${ESP_CRAFT[0]}" ||
+		{ echo "esp_craft: no answer from the espcraft server"; return 1; }
+	[ "$reply" = ok ] || { echo "espcraft: ${reply#fail: }"; return 1; }
+}
+
 # esp_stop PID...: ends background jobs (traffic generators) and waits for
 # them.
 esp_stop() {
@@ -426,20 +447,39 @@ esp_rx_stats() {
 
 # esp_stat_in FILE KEY: the value of KEY in a esp_rx_stats snapshot.
 esp_stat_in() {
-	sed -n "s/^$2=//p" "$1"
+	local k v
+	while IFS='=' read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done <"$1"
+}
+
+# esp_stats_load FILE ARRAY: the esp_rx_stats snapshot FILE into the
+# associative array named ARRAY (declared by the caller), without a fork:
+# the checks that compare snapshots run dozens of times in a test, and
+# every fork costs tens of milliseconds under TCG.
+esp_stats_load() {
+	local -n __esp_m=$2
+	local __k __v
+	__esp_m=()
+	while IFS='=' read -r __k __v; do
+		[ -n "$__k" ] && __esp_m[$__k]=$__v
+	done <"$1"
 }
 
 # esp_deltas_reached BEFORE SPEC...: every counter given as NAME=+N with N > 0
 # in SPEC has grown by at least N since the snapshot BEFORE.
 esp_deltas_reached() {
-	local before=$1 now=$ESP_TMP/now s k n was v
+	local before=$1 now=$ESP_TMP/now s k n v
+	local -A __b=() __n=()
 	shift
 	esp_rx_stats "$b" esp0 >"$now" || return 1
+	esp_stats_load "$before" __b
+	esp_stats_load "$now" __n
 	for s in "$@"; do
 		k=${s%%=*} n=${s#*=+}
 		[ "$n" -gt 0 ] || continue
-		was=$(esp_stat_in "$before" "$k") v=$(esp_stat_in "$now" "$k")
-		[ -n "$v" ] && [ "$v" -ge $((was + n)) ] || return 1
+		v=${__n[$k]:-}
+		[ -n "$v" ] && [ "$v" -ge $((${__b[$k]:-0} + n)) ] || return 1
 	done
 }
 
@@ -448,21 +488,29 @@ esp_deltas_reached() {
 # counter (the other counters of the test's RX_COUNTERS array must not move
 # at all). At least one N must be positive.
 esp_expect_rx() {
-	local spec=$1 before=$ESP_TMP/before now=$ESP_TMP/now s k n was v want ok=0
+	local spec=$1 before=$ESP_TMP/before now=$ESP_TMP/now s k n w was v want ok=0
 	local full=()
+	local -A __b=() __n=()
 	shift
 	for k in "${RX_COUNTERS[@]}"; do
-		n=$(tr ' ' '\n' <<<"$spec" | sed -n "s/^$k=+//p")
-		full+=("$k=+${n:-0}")
+		n=0
+		for w in $spec; do
+			[ "${w%%=+*}" = "$k" ] && n=${w#*=+}
+		done
+		full+=("$k=+$n")
 	done
 	esp_rx_stats "$b" esp0 >"$before" || { echo "espctl show failed"; return 1; }
 	"$@" || { echo "command failed: $*"; return 1; }
-	wait_for 10 esp_deltas_reached "$before" "${full[@]}"
-	esp_rx_stats "$b" esp0 >"$now" || return 1
+	# esp_deltas_reached leaves its last snapshot in $now: read again only
+	# when the wait ran out (its last reading may have failed).
+	wait_for 10 esp_deltas_reached "$before" "${full[@]}" ||
+		esp_rx_stats "$b" esp0 >"$now" || return 1
+	esp_stats_load "$before" __b
+	esp_stats_load "$now" __n
 	for s in "${full[@]}"; do
 		k=${s%%=*} n=${s#*=+}
-		was=$(esp_stat_in "$before" "$k") v=$(esp_stat_in "$now" "$k")
-		want=$((was + n))
+		was=${__b[$k]:-} v=${__n[$k]:-}
+		want=$((${was:-0} + n))
 		if [ "$v" != "$want" ]; then
 			echo "$k: $was -> $v, expected +$n"
 			ok=1

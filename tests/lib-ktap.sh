@@ -25,6 +25,17 @@ KTAP_FAIL=0
 KTAP_SKIP=0
 KTAP_DONE=0		# 1 once ktap_finish or ktap_skip_all has run
 KTAP_TODO=0		# results reported as "# TODO" (known bugs, not failures)
+KTAP_T0=${EPOCHREALTIME:-}	# when the previous result was printed
+
+# ktap__time: with ESPVTI_TEST_TIMES=1 (scripts/check passes it to the
+# guest), a diagnostic line after each result with the seconds it took since
+# the previous one: where a slow test spends its time.
+ktap__time() {
+	[ "${ESPVTI_TEST_TIMES:-0}" = 1 ] && [ -n "$KTAP_T0" ] || return 0
+	local now=$EPOCHREALTIME
+	awk -v a="$KTAP_T0" -v b="$now" 'BEGIN { printf "# time: %.1f s\n", b - a }'
+	KTAP_T0=$now
+}
 
 # ktap_plan N: prints the KTAP header and announces N results.
 ktap_plan() {
@@ -43,6 +54,7 @@ ktap_ok() {
 	KTAP_NUM=$((KTAP_NUM + 1))
 	KTAP_PASS=$((KTAP_PASS + 1))
 	echo "ok $KTAP_NUM - $*"
+	ktap__time
 }
 
 # ktap_fail NAME: reports the next result as failed.
@@ -50,6 +62,7 @@ ktap_fail() {
 	KTAP_NUM=$((KTAP_NUM + 1))
 	KTAP_FAIL=$((KTAP_FAIL + 1))
 	echo "not ok $KTAP_NUM - $*"
+	ktap__time
 }
 
 # ktap_skip NAME REASON: reports the next result as skipped, saying why.
@@ -57,6 +70,7 @@ ktap_skip() {
 	KTAP_NUM=$((KTAP_NUM + 1))
 	KTAP_SKIP=$((KTAP_SKIP + 1))
 	echo "ok $KTAP_NUM - $1 # SKIP ${2:-}"
+	ktap__time
 }
 
 # ktap_todo NAME REASON: reports the next result as a known failure ("not
@@ -65,6 +79,7 @@ ktap_todo() {
 	KTAP_NUM=$((KTAP_NUM + 1))
 	KTAP_TODO=$((KTAP_TODO + 1))
 	echo "not ok $KTAP_NUM - $1 # TODO ${2:-}"
+	ktap__time
 }
 
 # ktap_result NAME CMD...: runs CMD (its output untouched) and reports NAME

@@ -57,7 +57,7 @@ craft() {
 	else
 		dst=${ESP_O4[1]} isrc=${ESP_I4[0]} idst=${ESP_I4[1]}
 	fi
-	ns_exec "$a" python3 "$CRAFT" send --dst "$dst" --spi "$SPI_X" --key "$KEY_X" \
+	esp_craft send --dst "$dst" --spi "$SPI_X" --key "$KEY_X" \
 		--seq "$seq" --inner icmp --isrc "$isrc" --idst "$idst" "$@"
 }
 
@@ -132,6 +132,7 @@ espvti_load
 # The kernel's own ESP, so that an SPI espvti passes on is taken by xfrm.
 modprobe -q -a esp4 esp6 xfrm_user 2>/dev/null
 esp_topo
+esp_craft_start "$a"
 esp_keying gcm128 0
 SPI_X=$(esp_spi)
 while [ "$SPI_X" = "$ESP_SPI_AB" ] || [ "$SPI_X" = "$ESP_SPI_BA" ]; do SPI_X=$(esp_spi); done

@@ -165,7 +165,7 @@ inject() {
 	shift 3
 	local o=("${ESP_O4[@]}") i=("${ESP_I4[@]}")
 	[ "$fam" = 6 ] && o=("${ESP_O6[@]}") i=("${ESP_I6[@]}")
-	ns_exec "$b" python3 "$CRAFT" send --tap "$TAP" --src "${o[0]}" --dst "${o[1]}" \
+	esp_craft send --tap "$TAP" --src "${o[0]}" --dst "${o[1]}" \
 		--spi "$SPI" --key "$KEY" --seq "$seq" --inner udp --isrc "${i[0]}" \
 		--idst "${i[1]}" --dport "$PORT" --data "paged {seq} " --data-len "$len" "$@"
 }
@@ -243,6 +243,7 @@ modprobe -q tun 2>/dev/null
 ktap_plan 35
 espvti_load
 ns_add b
+esp_craft_start "$b"
 ESP_NS=("" "$b")
 SPI=$(esp_spi)
 KEY=$(esp_hex 20)

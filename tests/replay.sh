@@ -41,7 +41,7 @@ test_cleanup() {
 craft() {
 	local spi=$1 key=$2 tag=$3 seq=$4
 	shift 4
-	ns_exec "$a" python3 "$CRAFT" send --dst "${ESP_O4[1]}" --spi "$spi" --key "$key" \
+	esp_craft send --dst "${ESP_O4[1]}" --spi "$spi" --key "$key" \
 		--seq "$seq" --isrc "${ESP_I4[0]}" --idst "${ESP_I4[1]}" --dport 5555 \
 		--data "mark-$tag"$'\n' "$@"
 }
@@ -164,7 +164,7 @@ capture_real() {
 
 # replay_real: the captured packet, sent again from $a as it is.
 replay_real() {
-	ns_exec "$a" python3 "$CRAFT" replay --dst "${ESP_O4[1]}" "$CAP"
+	esp_craft replay --dst "${ESP_O4[1]}" "$CAP"
 }
 
 # real_replayed: that resent packet is dropped as a replay by $SPI_R.
@@ -177,7 +177,7 @@ real_replayed() {
 # is must be dropped as a replay, and mark-TAG not arrive again.
 replay_file() {
 	local STAT_SPI=$SPI_C
-	esp_expect_rx "rx_replay=+1" ns_exec "$a" python3 "$CRAFT" replay --dst "${ESP_O4[1]}" "$1" &&
+	esp_expect_rx "rx_replay=+1" esp_craft replay --dst "${ESP_O4[1]}" "$1" &&
 		marks_are 1 "$2"
 }
 
@@ -206,6 +206,7 @@ python3 "$CRAFT" selftest >/dev/null || ktap_skip_all "espcraft.py selftest fail
 ktap_plan 18
 espvti_load
 esp_topo
+esp_craft_start "$a"
 
 ALG='rfc4106(gcm(aes))'
 SPI_C=$(esp_spi) SPI_R=$(esp_spi) SPI_E=$(esp_spi)

@@ -42,7 +42,7 @@ test_cleanup() {
 craft() {
 	local spi=$1 key=$2 seq=$3
 	shift 3
-	ns_exec "$a" python3 "$CRAFT" send --dst "${ESP_O4[1]}" --spi "$spi" --key "$key" \
+	esp_craft send --dst "${ESP_O4[1]}" --spi "$spi" --key "$key" \
 		--seq "$seq" --isrc "${ESP_I4[0]}" --idst "${ESP_I4[1]}" --dport 5555 \
 		--data "mark-$spi-$seq"$'\n' "$@"
 }
@@ -52,7 +52,7 @@ craft() {
 craft_seqs() {
 	local spi=$1 key=$2 first=$3 last=$4
 	shift 4
-	ns_exec "$a" python3 "$CRAFT" send --dst "${ESP_O4[1]}" --spi "$spi" --key "$key" \
+	esp_craft send --dst "${ESP_O4[1]}" --spi "$spi" --key "$key" \
 		--seq "$first" --count $((last - first + 1)) --isrc "${ESP_I4[0]}" \
 		--idst "${ESP_I4[1]}" --dport 5555 --data "mark-$spi-{seq}"$'\n' "$@"
 }
@@ -253,6 +253,7 @@ python3 "$CRAFT" selftest >/dev/null || ktap_skip_all "espcraft.py selftest fail
 ktap_plan 10
 espvti_load
 esp_topo
+esp_craft_start "$a"
 KEY=$(esp_hex 20)
 RECV=$ESP_TMP/recv
 setup || ktap_bail "no receiver"

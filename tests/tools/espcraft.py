@@ -50,6 +50,13 @@ mode) encrypted with AES-GCM as RFC 4106 specifies, for the VM tests.
       each one costs the receiver a decryption before its ICV fails.
   espcraft.py replay --dst ADDR FILE
       sends the ESP packet in FILE (from --save or capture) as it is.
+  espcraft.py serve
+      reads commands (send or replay, with their options) from standard
+      input, each as its number of arguments and then the arguments, every
+      one ended by a NUL byte (printf '%s\\0' $# "$@"), runs each and
+      answers one line: "ok", or "fail: " and why. Saves the interpreter's
+      start-up (seconds under TCG) on every packet of a test that sends
+      many one by one (tests/lib-esp.sh: esp_craft_start, esp_craft).
   espcraft.py capture --dev IF --out FILE [--spi SPI] [--incoming]
                       [--ready FILE] [--timeout S]
       sniffs the first ESP packet (of SPI) seen on IF with an AF_PACKET
@@ -349,10 +356,63 @@ def selftest():
     return 0 if ok else 1
 
 
-def main():
-    ap = argparse.ArgumentParser(description="ESP packet crafting for the espvti tests")
+class ArgError(Exception):
+    """A command line serve could not parse (argparse would exit)."""
+
+
+class ServeParser(argparse.ArgumentParser):
+    """An ArgumentParser that raises ArgError instead of exiting."""
+
+    def error(self, message):
+        raise ArgError(message)
+
+
+def read_token(f):
+    """The next NUL-terminated string of f, or None at the end of f."""
+    b = bytearray()
+    while True:
+        c = f.read(1)
+        if not c:
+            if b:
+                raise ArgError("input ends inside an argument")
+            return None
+        if c == b"\0":
+            return b.decode()
+        b += c
+
+
+def serve(ap):
+    """Runs send and replay commands read from stdin (see serve above)."""
+    f = sys.stdin.buffer
+    while True:
+        try:
+            n = read_token(f)
+            if n is None:
+                return 0
+            if not n.isdigit():
+                raise ArgError("argument count %r is not a number" % n)
+            args = [read_token(f) for _ in range(int(n))]
+            if None in args:
+                raise ArgError("input ends inside a command")
+        except ArgError as e:
+            print("fail: %s" % e, flush=True)
+            return 1
+        try:
+            a = ap.parse_args(args)
+            if a.cmd not in ("send", "replay"):
+                raise ArgError("serve runs send and replay, not %s" % a.cmd)
+            run(a)
+            print("ok", flush=True)
+        except (ArgError, ValueError, OSError) as e:
+            print("fail: %s" % e, flush=True)
+
+
+def parser(cls=argparse.ArgumentParser):
+    """The command line parser: of the program, or (ServeParser) of serve."""
+    ap = cls(description="ESP packet crafting for the espvti tests")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("selftest")
+    sub.add_parser("serve")
     p = sub.add_parser("send")
     p.add_argument("--dst", required=True)
     p.add_argument("--spi", required=True, type=lambda x: int(x, 0))
@@ -397,48 +457,58 @@ def main():
     p.add_argument("--incoming", action="store_true")
     p.add_argument("--ready")
     p.add_argument("--timeout", type=int, default=60)
-    a = ap.parse_args()
+    return ap
 
-    try:
-        if a.cmd == "selftest":
-            return selftest()
-        if a.cmd == "capture":
-            capture(a.dev, a.out, a.spi, a.incoming, a.ready, a.timeout)
-            return 0
-        if a.cmd == "tap":
-            os.close(tap_open(a.name, persist=True))
-            return 0
-        if a.cmd == "hold":
-            hold(a.dev, a.ready)
-            return 0
-        if a.cmd == "flood":
-            esp_flood(a.dst, a.spi, a.seq, a.count, a.len)
-            return 0
-        if a.cmd == "replay":
-            with open(a.file, "rb") as f:
-                esp_send(a.dst, f.read())
-            return 0
-        if not 0 <= a.seq < 1 << 32 or (a.seq_hi is not None and not 0 <= a.seq_hi < 1 << 32):
-            raise ValueError("--seq and --seq-hi are 32-bit numbers")
-        if a.count < 1 or a.seq + a.count > 1 << 32:
-            raise ValueError("--count: 1 or more, within 32-bit sequence numbers")
-        if a.tap and not a.src:
-            raise ValueError("--tap needs --src")
-        for seq in range(a.seq, a.seq + a.count):
-            data = a.data.replace("{seq}", str(seq)).encode()
-            if a.data_len is not None:
-                data = data.rstrip(b"\n").ljust(a.data_len - 1, b"x") + b"\n"
-            inner, nh = inner_packet(a.inner, a.isrc, a.idst, a.sport, a.dport, data)
-            pkt = esp_build(parse_key(a.key), a.spi, seq, a.seq_hi, a.icv, inner,
-                            nh if a.nexthdr is None else a.nexthdr, a.corrupt)
-            if a.save:
-                with open(a.save, "wb") as f:
-                    f.write(pkt)
-            if a.tap:
-                tap_send(a.tap, a.src, a.dst, pkt, a.linear, a.frag)
-            else:
-                esp_send(a.dst, pkt, a.src, a.udp)
+
+def run(a):
+    """Runs the command of the parsed arguments a; 0 when done, or raises."""
+    if a.cmd == "selftest":
+        return selftest()
+    if a.cmd == "capture":
+        capture(a.dev, a.out, a.spi, a.incoming, a.ready, a.timeout)
         return 0
+    if a.cmd == "tap":
+        os.close(tap_open(a.name, persist=True))
+        return 0
+    if a.cmd == "hold":
+        hold(a.dev, a.ready)
+        return 0
+    if a.cmd == "flood":
+        esp_flood(a.dst, a.spi, a.seq, a.count, a.len)
+        return 0
+    if a.cmd == "replay":
+        with open(a.file, "rb") as f:
+            esp_send(a.dst, f.read())
+        return 0
+    if not 0 <= a.seq < 1 << 32 or (a.seq_hi is not None and not 0 <= a.seq_hi < 1 << 32):
+        raise ValueError("--seq and --seq-hi are 32-bit numbers")
+    if a.count < 1 or a.seq + a.count > 1 << 32:
+        raise ValueError("--count: 1 or more, within 32-bit sequence numbers")
+    if a.tap and not a.src:
+        raise ValueError("--tap needs --src")
+    for seq in range(a.seq, a.seq + a.count):
+        data = a.data.replace("{seq}", str(seq)).encode()
+        if a.data_len is not None:
+            data = data.rstrip(b"\n").ljust(a.data_len - 1, b"x") + b"\n"
+        inner, nh = inner_packet(a.inner, a.isrc, a.idst, a.sport, a.dport, data)
+        pkt = esp_build(parse_key(a.key), a.spi, seq, a.seq_hi, a.icv, inner,
+                        nh if a.nexthdr is None else a.nexthdr, a.corrupt)
+        if a.save:
+            with open(a.save, "wb") as f:
+                f.write(pkt)
+        if a.tap:
+            tap_send(a.tap, a.src, a.dst, pkt, a.linear, a.frag)
+        else:
+            esp_send(a.dst, pkt, a.src, a.udp)
+    return 0
+
+
+def main():
+    a = parser().parse_args()
+    try:
+        if a.cmd == "serve":
+            return serve(parser(ServeParser))
+        return run(a)
     except (ValueError, OSError) as e:
         print("espcraft: %s" % e, file=sys.stderr)
         return 1
