@@ -54,12 +54,6 @@ sa_x_stat() {
 	esp_sa_stat "$b" esp0 in "$SPI_X" "$1"
 }
 
-# inflight_is NS N: esp0 in NS has N crypto requests in flight.
-inflight_is() {
-	local v
-	v=$(esp_dev_field "$1" esp0 crypto_inflight) && [ "$v" = "$2" ]
-}
-
 # accounted N: the forged packets so far (N) are all counted, busy or not.
 accounted() {
 	local busy fail
@@ -88,7 +82,7 @@ flood_rounds() {
 		ns_exec "$a" python3 "$CRAFT" flood --dst "${ESP_O4[1]}" --spi "$SPI_X" \
 			--seq "$seq" --count "$BURST" || return 1
 		tc -n "$a" qdisc change dev va root plug release_indefinite || return 1
-		wait_for 60 inflight_is "$b" 0 || { echo "requests still in flight"; return 1; }
+		wait_for 60 esp_inflight_is "$b" 0 || { echo "requests still in flight"; return 1; }
 		esp_ping "$a" "${ESP_I4[1]}" || { echo "no ping after burst $r"; return 1; }
 	done
 }
@@ -111,7 +105,7 @@ check "inbound SA $SPI_X added for the flood" \
 		"$(esp_hex 20)" 128 replay-window 64
 check "espctl show reports crypto $ESPVTI_TEST_CRYPTO and 0 in flight" \
 	eval '[ "$(esp_dev_field "$b" esp0 crypto)" = "$ESPVTI_TEST_CRYPTO" ] &&
-	      inflight_is "$b" 0'
+	      esp_inflight_is "$b" 0'
 check "ping through the tunnel before the flood" esp_ping "$a" "${ESP_I4[1]}"
 # cryptd's AEADs fail the kernel's own self-test (with a WARNING) before 6.3.
 case $(uname -r) in
@@ -160,5 +154,5 @@ echo 256 >"$PARAMS/crypto_max_inflight_sa"
 echo 1024 >"$PARAMS/crypto_max_inflight"
 check "tx_crypto_busy counted the burst beyond the bound, ping passes after" \
 	eval 'esp_ge "${tx_busy:-0}" 1 && esp_ping "$a" "${ESP_I4[1]}" &&
-	      wait_for 30 inflight_is "$a" 0'
+	      wait_for 30 esp_inflight_is "$a" 0'
 ktap_finish

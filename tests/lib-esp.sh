@@ -342,6 +342,13 @@ esp_dev_field() {
 	echo "$v"
 }
 
+# esp_inflight_is NS N: esp0 in NS has N crypto requests in flight (the
+# device's crypto_inflight).
+esp_inflight_is() {
+	local v
+	v=$(esp_dev_field "$1" esp0 crypto_inflight) && [ "$v" = "$2" ]
+}
+
 # esp_sa_stat NS DEV DIR SPI COUNTER: prints the counter COUNTER (e.g.
 # rx_packets) of the SA DIR (in/out) SPI of DEV; fails when absent.
 esp_sa_stat() {

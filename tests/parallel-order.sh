@@ -74,12 +74,6 @@ stat_is() {
 	[ "$v" = "$3" ] || { echo "$1: $2 is $v, expected $3"; return 1; }
 }
 
-# inflight_is NS N: esp0 in NS has N crypto requests in flight.
-inflight_is() {
-	local v
-	v=$(esp_dev_field "$1" esp0 crypto_inflight) && [ "$v" = "$2" ]
-}
-
 # both_stat_is NAME VALUE: on both sides.
 both_stat_is() {
 	stat_is "$a" "$1" "$2" && stat_is "$b" "$1" "$2"
@@ -170,7 +164,7 @@ check "every packet delivered by the ordered stage: rx_parallel = rx_packets (a,
 check "no replay drops, no queue drops, nothing left in flight" \
 	eval 'both_stat_is rx_replay 0 && both_stat_is rx_queue_full 0 &&
 	      both_stat_is tx_queue_full 0 &&
-	      wait_for 10 inflight_is "$a" 0 && wait_for 10 inflight_is "$b" 0'
+	      wait_for 10 esp_inflight_is "$a" 0 && wait_for 10 esp_inflight_is "$b" 0'
 
 txp=$(esp_dev_stat "$a" esp0 tx_parallel)
 check "parallel=0: pings pass through the inline path (tx_parallel stays $txp)" \
@@ -183,7 +177,7 @@ echo 1 >$PARAMS/parallel
 
 check "esp0 deleted under a UDP flood through the workers" flood_and_delete
 check "b: its packets until then delivered in order, nothing in flight" \
-	eval 'stat_is "$b" rx_replay 0 && wait_for 10 inflight_is "$b" 0'
+	eval 'stat_is "$b" rx_replay 0 && wait_for 10 esp_inflight_is "$b" 0'
 check "module unloads after the rest is deleted" \
 	eval 'ip -n "$b" link del esp0 && rmmod_now'
 ktap_finish

@@ -51,11 +51,6 @@ test_cleanup() {
 	esp_cleanup
 }
 
-inflight_is() {
-	local v
-	v=$(esp_dev_field "$1" esp0 crypto_inflight) && [ "$v" = "$2" ]
-}
-
 # sysfs NS DEV STAT: /sys/class/net/DEV/statistics/STAT in NS.
 sysfs() {
 	ns_exec "$1" cat "/sys/class/net/$2/statistics/$3"
@@ -75,9 +70,9 @@ udp_bursts() {
 		ns_exec "$a" python3 "$UDPSEQ" send --to "${ESP_I4[1]}" --port "$port" \
 			--start $((r * BURST)) --count "$BURST" || return 1
 		# a's own workers finish the burst before it is let go
-		wait_for 30 inflight_is "$a" 0 || { echo "a: still in flight"; return 1; }
+		wait_for 30 esp_inflight_is "$a" 0 || { echo "a: still in flight"; return 1; }
 		tc -n "$a" qdisc change dev va root plug release_indefinite || return 1
-		wait_for 60 inflight_is "$b" 0 || { echo "b: still in flight"; return 1; }
+		wait_for 60 esp_inflight_is "$b" 0 || { echo "b: still in flight"; return 1; }
 	done
 	wait "$pid"
 	rc=$?
@@ -150,7 +145,7 @@ check "wire: SA a->b still in sequence order (gaps allowed)" \
 
 check "plug qdisc on va" tc -n "$a" qdisc add dev va root plug limit 100000000
 tc -n "$a" qdisc change dev va root plug release_indefinite
-wait_for 10 inflight_is "$a" 0 && wait_for 10 inflight_is "$b" 0
+wait_for 10 esp_inflight_is "$a" 0 && wait_for 10 esp_inflight_is "$b" 0
 COUNTS0=$(counts)
 b_full0=$(esp_dev_stat "$b" esp0 rx_queue_full)
 check "$ROUNDS bursts of $BURST datagrams: those delivered arrive in order" udp_bursts
@@ -165,6 +160,6 @@ check "every ESP packet a sent in the bursts counted once by b: rx_packets + rx_
 	eval 'wait_for 10 accounted || accounted'
 tc -n "$a" qdisc del dev va root
 check "nothing in flight on either side; ping through the tunnel" \
-	eval 'wait_for 30 inflight_is "$a" 0 && wait_for 30 inflight_is "$b" 0 &&
+	eval 'wait_for 30 esp_inflight_is "$a" 0 && wait_for 30 esp_inflight_is "$b" 0 &&
 	      esp_ping "$a" "${ESP_I4[1]}"'
 ktap_finish
