@@ -6,7 +6,8 @@
 # (through tests/lib.sh) and host tests (tests/host/lib-host.sh,
 # tests/unit/*.sh) alike: results, plans, totals and exit codes as
 # kselftest has them (0 passed, 1 failed, 4 skipped), checks that show a
-# failed command's output, and bounded waits (wait_for TIMEOUT_S CMD...).
+# failed command's output, and bounded waits (wait_for TIMEOUT_S CMD...,
+# wait_until SECONDS CMD...).
 #
 #	. "$(dirname "$0")/lib-ktap.sh"
 #	ktap_plan 2                      # or none: ktap_finish prints it last
@@ -210,4 +211,16 @@ wait_for() {
 		tries=$((tries - 1))
 	done
 	"$@" >/dev/null 2>&1
+}
+
+# wait_until SECONDS CMD...: like wait_for, but bounded by the clock: CMD is
+# retried every 0.2 s until it succeeds or SECONDS have passed, however long
+# each try takes (wait_for counts tries, which a loaded emulator stretches).
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }

@@ -6,11 +6,15 @@
 Usage:
     udpseq.py recv --bind ADDR --port N --ready FILE [--idle S] [--timeout S]
     udpseq.py send --to ADDR --port N --count N [--start K] [--size BYTES]
+                   [--rate PPS] [--stop-file FILE]
 
 send writes --count datagrams of --size bytes (default 200) to ADDR:PORT as
 fast as the socket takes them (a 16 MiB send buffer; it gives up if the
 socket blocks for 10 s); each starts with its number (K, K + 1, ...;
-K is --start, default 0) as 8 big-endian bytes. recv creates FILE once it is bound, then reads until no
+K is --start, default 0) as 8 big-endian bytes; with --rate, at most PPS
+datagrams a second, evenly spaced; with --stop-file, it stops early once
+FILE exists (looked for every 50 datagrams). It prints one JSON line: datagrams sent,
+and how many the socket refused (errors; their numbers are skipped). recv creates FILE once it is bound, then reads until no
 datagram came for --idle seconds (default 3) after the first, or --timeout
 seconds (default 120) in all, and prints one JSON line: datagrams received,
 how many came with a number lower than one already received (out of order),
@@ -20,6 +24,7 @@ one datagram arrived and none came out of order or twice, else 1.
 
 import argparse
 import json
+import os
 import socket
 import struct
 import sys
@@ -74,8 +79,15 @@ def send(args):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 << 20)
     s.settimeout(10.0)
     pad = b'\xa5' * max(0, args.size - 8)
-    sent = 0
-    for k in range(args.start, args.start + args.count):
+    sent = errors = 0
+    t0 = time.monotonic()
+    for i, k in enumerate(range(args.start, args.start + args.count)):
+        if args.stop_file and i % 50 == 0 and os.path.exists(args.stop_file):
+            break
+        if args.rate:
+            wait = t0 + i / args.rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
         try:
             s.sendto(struct.pack('>Q', k) + pad, (args.to, args.port))
             sent += 1
@@ -84,8 +96,8 @@ def send(args):
                   file=sys.stderr)
             break
         except OSError:
-            pass  # a full queue or an ICMP error: the number is skipped
-    print(json.dumps({'sent': sent}))
+            errors += 1  # a full queue or an ICMP error: the number is skipped
+    print(json.dumps({'sent': sent, 'errors': errors}))
     return 0
 
 
@@ -104,6 +116,8 @@ def main():
     t.add_argument('--count', type=int, required=True)
     t.add_argument('--start', type=int, default=0)
     t.add_argument('--size', type=int, default=200)
+    t.add_argument('--rate', type=float, default=0.0)
+    t.add_argument('--stop-file')
     args = ap.parse_args()
     return recv(args) if args.cmd == 'recv' else send(args)
 
