@@ -342,6 +342,13 @@ esp_dev_field() {
 	echo "$v"
 }
 
+# esp_sa_rx_ge NS SPI N: the inbound SA SPI of esp0 in NS decrypted at
+# least N packets.
+esp_sa_rx_ge() {
+	local v
+	v=$(esp_sa_stat "$1" esp0 in "$2" rx_packets 2>/dev/null) && [ "$v" -ge "$3" ]
+}
+
 # esp_inflight_is NS N: esp0 in NS has N crypto requests in flight (the
 # device's crypto_inflight).
 esp_inflight_is() {

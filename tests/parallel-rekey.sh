@@ -58,12 +58,6 @@ del_in() {
 	ns_exec "$1" "$ESPCTL" sa del esp0 dir in spi "$2"
 }
 
-# sa_rx_ge NS SPI N: the inbound SA SPI of esp0 in NS received N packets.
-sa_rx_ge() {
-	local v
-	v=$(esp_sa_stat "$1" esp0 in "$2" rx_packets 2>/dev/null) && [ "$v" -ge "$3" ]
-}
-
 # fresh_spi SPI...: an SPI none of SPI... is.
 fresh_spi() {
 	local s x
@@ -93,7 +87,7 @@ flows_start() {
 			--count "$COUNT" --rate "$RATE" --stop-file "$STOP" >"$ESP_TMP/send$side" 2>&1
 		SENDERS[side]=$ESP_BG_PID
 	done
-	wait_until 60 eval 'sa_rx_ge "$b" "$ESP_SPI_AB" 100 && sa_rx_ge "$a" "$ESP_SPI_BA" 100' ||
+	wait_until 60 eval 'esp_sa_rx_ge "$b" "$ESP_SPI_AB" 100 && esp_sa_rx_ge "$a" "$ESP_SPI_BA" 100' ||
 		{ echo "the datagrams do not flow through the tunnel"; return 1; }
 }
 
@@ -105,7 +99,7 @@ rekey() {
 	kab=$(esp_hex 20) kba=$(esp_hex 20)
 	add_in "$b" "$ab" "$kab" && add_in "$a" "$ba" "$kba" || { echo "round $1: sa add in"; return 1; }
 	add_out "$a" "$ab" "$kab" && add_out "$b" "$ba" "$kba" || { echo "round $1: sa add out"; return 1; }
-	wait_until 60 eval 'sa_rx_ge "$b" "$ab" 50 && sa_rx_ge "$a" "$ba" 50' ||
+	wait_until 60 eval 'esp_sa_rx_ge "$b" "$ab" 50 && esp_sa_rx_ge "$a" "$ba" 50' ||
 		{ echo "round $1: the new SAs carry nothing"; return 1; }
 	del_in "$b" "$ESP_SPI_AB" && del_in "$a" "$ESP_SPI_BA" || { echo "round $1: sa del in"; return 1; }
 	echo "round $1: a->b $ESP_SPI_AB -> $ab, b->a $ESP_SPI_BA -> $ba"
@@ -123,8 +117,8 @@ rekeys() {
 	done
 	rx_ab=$(esp_sa_stat "$b" esp0 in "$ESP_SPI_AB" rx_packets) &&
 		rx_ba=$(esp_sa_stat "$a" esp0 in "$ESP_SPI_BA" rx_packets) || return 1
-	wait_until 60 eval 'sa_rx_ge "$b" "$ESP_SPI_AB" $((rx_ab + 200)) &&
-		sa_rx_ge "$a" "$ESP_SPI_BA" $((rx_ba + 200))' ||
+	wait_until 60 eval 'esp_sa_rx_ge "$b" "$ESP_SPI_AB" $((rx_ab + 200)) &&
+		esp_sa_rx_ge "$a" "$ESP_SPI_BA" $((rx_ba + 200))' ||
 		{ echo "the last SAs stopped carrying datagrams"; return 1; }
 	touch "$STOP"
 }

@@ -44,16 +44,10 @@ rx_check() {
 	[ "$rxa" -ge 3 ] && [ "$rxb" -ge 3 ] && [ "$fa" = 0 ] && [ "$fb" = 0 ]
 }
 
-# sa_rx_ge NS SPI N: the inbound SA SPI of esp0 in NS decrypted >= N packets.
-sa_rx_ge() {
-	local v
-	v=$(esp_sa_stat "$1" esp0 in "$2" rx_packets) && [ "$v" -ge "$3" ]
-}
-
 # both_rx SPI_AB SPI_BA N: b's inbound SA SPI_AB and a's inbound SA SPI_BA
 # each decrypted at least N packets.
 both_rx() {
-	sa_rx_ge "$b" "$1" "$3" && sa_rx_ge "$a" "$2" "$3"
+	esp_sa_rx_ge "$b" "$1" "$3" && esp_sa_rx_ge "$a" "$2" "$3"
 }
 
 # both_do FN SPI_AB KEY_AB SPI_BA KEY_BA FIRST: FN NS SPI KEY on both
@@ -176,7 +170,7 @@ check "rekey: deleted SAs are no longer listed" \
 	old_gone
 rx_now=$(esp_sa_stat "$b" esp0 in "$NEW_AB" rx_packets 2>/dev/null || echo 0)
 check "rekey: ping still answered after the old SAs are gone" \
-	wait_for 30 sa_rx_ge "$b" "$NEW_AB" $((rx_now + 10))
+	wait_for 30 esp_sa_rx_ge "$b" "$NEW_AB" $((rx_now + 10))
 kill -INT "$PING_PID" 2>/dev/null
 if wait_for 10 gone "$PING_PID"; then
 	wait "$PING_PID" 2>/dev/null
