@@ -196,7 +196,6 @@ static int espvti_dev_init(struct net_device *dev)
 	int ret;
 
 	edev->dev = dev;
-	INIT_HLIST_NODE(&edev->remote_node);
 	INIT_LIST_HEAD(&edev->resv_list);
 	timer_setup(&edev->keepalive_timer, espvti_keepalive_timer, 0);
 	INIT_WORK(&edev->float_work, espvti_float_work);
@@ -292,23 +291,54 @@ void espvti_endpoint_release(struct espvti_endpoint *ep)
 	call_rcu(&ep->rcu, espvti_endpoint_free_rcu);
 }
 
+const struct rhashtable_params espvti_remote_params = {
+	.key_len		= sizeof(struct espvti_remote_key),
+	.key_offset		= offsetof(struct espvti_dev, remote_key),
+	.head_offset		= offsetof(struct espvti_dev, remote_node),
+	.automatic_shrinking	= true,
+};
+
+/* Takes the device out of the namespace's hash of remote addresses. RTNL. */
+static void espvti_dev_unhash(struct espvti_dev *edev)
+{
+	struct espvti_net *en = espvti_pernet(dev_net(edev->dev));
+
+	if (!edev->remote_hashed)
+		return;
+	rhltable_remove(&en->remote_hash, &edev->remote_node,
+			espvti_remote_params);
+	edev->remote_hashed = false;
+}
+
 /*
  * Files the device in the namespace's hash of remote addresses under its
- * current endpoint (or in none). A reader walking the bucket the device
- * leaves may continue along its new bucket and miss a device: it only
- * costs a counter increment on the wrong (no) device. RTNL held.
+ * current endpoint (or in none). A reader still on the entry it leaves may
+ * compare against the new key as it is written: the lookups check the
+ * endpoint itself, so that only costs a miss, a counter increment on no
+ * device. When the table cannot take the entry (out of memory), the device
+ * works on, but SA-less drops from its peer and ICMP errors about its ESP
+ * are not matched to it: said in the kernel log. RTNL held.
  */
 static void espvti_dev_rehash(struct espvti_dev *edev)
 {
 	struct espvti_net *en = espvti_pernet(dev_net(edev->dev));
 	struct espvti_endpoint *ep = rtnl_dereference(edev->ep);
+	int err;
 
-	hash_del_rcu(&edev->remote_node);
+	espvti_dev_unhash(edev);
 	if (!ep || !ep->family || ipv6_addr_any(&ep->remote) ||
 	    edev->dev->reg_state != NETREG_REGISTERED)
 		return;
-	hash_add_rcu(en->remote_hash, &edev->remote_node,
-		     espvti_remote_key(ep->family, &ep->remote));
+	espvti_remote_key_set(&edev->remote_key, ep->family, &ep->remote);
+	err = rhltable_insert(&en->remote_hash, &edev->remote_node,
+			      espvti_remote_params);
+	if (err) {
+		netdev_warn(edev->dev,
+			    "cannot index the remote endpoint (%d): drops without an SA and ICMP errors are not counted on this device\n",
+			    err);
+		return;
+	}
+	edev->remote_hashed = true;
 }
 
 /**
@@ -340,7 +370,7 @@ static void espvti_dev_uninit(struct net_device *dev)
 
 	espvti_sa_flush(edev);
 	espvti_resv_flush(edev);
-	hash_del_rcu(&edev->remote_node);
+	espvti_dev_unhash(edev);
 	RCU_INIT_POINTER(edev->ep, NULL);
 	/* The timer sees no endpoint now and does not come back. */
 	timer_delete_sync(&edev->keepalive_timer);
@@ -432,7 +462,7 @@ static void espvti_dellink(struct net_device *dev, struct list_head *head)
 
 	list_del_rcu(&edev->list);
 	/* Before unregistration's grace period, like the list entry. */
-	hash_del_rcu(&edev->remote_node);
+	espvti_dev_unhash(edev);
 	unregister_netdevice_queue(dev, head);
 }
 
@@ -450,10 +480,12 @@ static int __net_init espvti_net_init(struct net *net)
 	int ret;
 
 	INIT_LIST_HEAD(&en->devs);
-	hash_init(en->remote_hash);
-	ret = espvti_sa_table_init(en);
+	ret = rhltable_init(&en->remote_hash, &espvti_remote_params);
 	if (ret)
 		return ret;
+	ret = espvti_sa_table_init(en);
+	if (ret)
+		goto err_destroy_remote_hash;
 	ret = espvti_resv_table_init(en);
 	if (ret)
 		goto err_destroy_sa_table;
@@ -462,6 +494,8 @@ static int __net_init espvti_net_init(struct net *net)
 
 err_destroy_sa_table:
 	espvti_sa_table_destroy(en);
+err_destroy_remote_hash:
+	rhltable_destroy(&en->remote_hash);
 	return ret;
 }
 
@@ -476,6 +510,7 @@ static void __net_exit espvti_net_exit(struct net *net)
 	espvti_udp_net_exit(en);
 	espvti_resv_table_destroy(en);
 	espvti_sa_table_destroy(en);
+	rhltable_destroy(&en->remote_hash);
 }
 
 static struct pernet_operations espvti_net_ops = {

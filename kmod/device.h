@@ -9,8 +9,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/list.h>
-#include <linux/hashtable.h>
-#include <linux/jhash.h>
+#include <linux/rhashtable.h>
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <net/dst_cache.h>
@@ -61,11 +60,26 @@ struct espvti_endpoint {
 };
 
 /**
+ * struct espvti_remote_key - key of espvti_net::remote_hash
+ * @family: AF_INET or AF_INET6.
+ * @pad: zero (the key is hashed and compared as bytes).
+ * @addr: the remote address (IPv4 in s6_addr32[0], the rest zero).
+ */
+struct espvti_remote_key {
+	u8 family;
+	u8 pad[3];
+	struct in6_addr addr;
+};
+
+/**
  * struct espvti_dev - private part of an espvti net_device
  * @dev: the net_device.
  * @list: entry in espvti_net::devs, under RTNL.
- * @remote_node: entry in espvti_net::remote_hash while the endpoint has a
- *	remote address; under RTNL.
+ * @remote_node: entry in espvti_net::remote_hash while @remote_hashed;
+ *	under RTNL.
+ * @remote_key: the key @remote_node is filed under; written under RTNL
+ *	while the device is not in the table.
+ * @remote_hashed: the device is in espvti_net::remote_hash; under RTNL.
  * @ep: outer addressing, RCU; written under RTNL.
  * @sa_out: the outbound SA, RCU; replaced under RTNL.
  * @sa_in: the inbound SAs, RCU; slots written under RTNL.
@@ -104,7 +118,9 @@ struct espvti_endpoint {
 struct espvti_dev {
 	struct net_device *dev;
 	struct list_head list;
-	struct hlist_node remote_node;
+	struct rhlist_head remote_node;
+	struct espvti_remote_key remote_key;
+	bool remote_hashed;
 	struct espvti_endpoint __rcu *ep;
 	struct espvti_sa __rcu *sa_out;
 	struct espvti_sa __rcu *sa_in[ESPVTI_MAX_SA_IN];
@@ -152,9 +168,11 @@ struct espvti_dev {
  *	by SPI (sa.c); written under RTNL, read under RCU. A resizable hash:
  *	it grows and shrinks with the number of SAs, so a lookup stays O(1)
  *	from a few SAs to hundreds of thousands.
- * @remote_hash: devices by the remote address of their endpoint
- *	(espvti_remote_key()), so that SA-less drops and ICMP errors find their
- *	device in one bucket; written under RTNL, read under RCU.
+ * @remote_hash: devices by the remote address of their endpoint (struct
+ *	espvti_remote_key; several devices may share one), so that SA-less
+ *	drops and ICMP errors find their device in one bucket whatever the
+ *	number of devices: resizable, with a random hash seed of its own;
+ *	written under RTNL, read under RCU.
  * @resv_hash: reserved inbound SPIs (struct espvti_resv) of all devices of
  *	the namespace, by SPI (reserve.c); written under RTNL, read under RCU.
  *	Resizable like @spi_hash: a device may reserve ESPVTI_MAX_RESERVED SPIs
@@ -168,18 +186,24 @@ struct espvti_net {
 	struct list_head devs;
 	struct list_head socks;
 	struct rhashtable spi_hash;
-	DECLARE_HASHTABLE(remote_hash, 8);
+	struct rhltable remote_hash;
 	struct rhashtable resv_hash;
 	struct delayed_work reap_work;
 };
 
-/* Hash key of a remote address (__be32 or struct in6_addr) in remote_hash. */
-static inline u32 espvti_remote_key(u8 family, const void *addr)
+/* Fills @key for a remote address (__be32 or struct in6_addr) of @family. */
+static inline void espvti_remote_key_set(struct espvti_remote_key *key,
+					 u8 family, const void *addr)
 {
+	memset(key, 0, sizeof(*key));
+	key->family = family;
 	if (family == AF_INET)
-		return jhash_1word((__force u32)*(const __be32 *)addr, AF_INET);
-	return jhash2((const u32 *)addr, 4, AF_INET6);
+		key->addr.s6_addr32[0] = *(const __be32 *)addr;
+	else
+		key->addr = *(const struct in6_addr *)addr;
 }
+
+extern const struct rhashtable_params espvti_remote_params;
 
 extern unsigned int espvti_net_id;
 extern struct rtnl_link_ops espvti_link_ops;

@@ -662,9 +662,12 @@ static bool espvti_err_find(struct net *net, int family, const void *daddr,
 	const struct espvti_endpoint *ep;
 	const struct espvti_dev *edev;
 	const struct espvti_sa *out;
+	struct espvti_remote_key key;
+	struct rhlist_head *list, *pos;
 
-	hash_for_each_possible_rcu(en->remote_hash, edev, remote_node,
-				   espvti_remote_key(family, daddr)) {
+	espvti_remote_key_set(&key, family, daddr);
+	list = rhltable_lookup(&en->remote_hash, &key, espvti_remote_params);
+	rhl_for_each_entry_rcu(edev, pos, list, remote_node) {
 		ep = rcu_dereference(edev->ep);
 		if (!ep || ep->encap != ESPVTI_ENCAP_NONE ||
 		    !espvti_ep_remote_is(ep, family, daddr))

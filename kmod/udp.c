@@ -64,9 +64,12 @@ struct espvti_dev *espvti_dev_by_remote(struct net *net, u8 family,
 	struct espvti_net *en = espvti_pernet(net);
 	struct espvti_endpoint *ep;
 	struct espvti_dev *edev;
+	struct espvti_remote_key key;
+	struct rhlist_head *list, *pos;
 
-	hash_for_each_possible_rcu(en->remote_hash, edev, remote_node,
-				   espvti_remote_key(family, addr)) {
+	espvti_remote_key_set(&key, family, addr);
+	list = rhltable_lookup(&en->remote_hash, &key, espvti_remote_params);
+	rhl_for_each_entry_rcu(edev, pos, list, remote_node) {
 		ep = rcu_dereference(edev->ep);
 		if (ep && espvti_ep_remote_is(ep, family, addr))
 			return edev;
