@@ -289,6 +289,111 @@ void espvti_crypto_free(struct espvti_sa *sa)
 	}
 }
 
+/*
+ * Per-packet crypto state comes from a cache of its own, with objects of
+ * ESPVTI_PKT_OBJ bytes (enough for the request of every transform espvti
+ * uses and the scatterlist of a packet in MAX_SKB_FRAGS fragments; a larger
+ * need falls back to kmalloc()), through a per-CPU stack of free objects: a
+ * packet's state is taken and given back on the CPU that happens to run
+ * the code, with bottom halves disabled, no atomic operation and no call
+ * into the allocator while the stack has objects (or room). Each stack
+ * keeps at most ESPVTI_PKT_STACK objects (64 KiB); the rest go back to the
+ * cache, and the stacks are emptied when the module is removed.
+ */
+#define ESPVTI_PKT_OBJ		2048
+#define ESPVTI_PKT_STACK	32
+
+/**
+ * struct espvti_pkt_stack - free crypto state objects of one CPU
+ * @n: objects in @obj.
+ * @obj: the objects, @obj[@n - 1] the next to be used.
+ *
+ * Only its own CPU touches a stack, with bottom halves disabled: that is
+ * its lock.
+ */
+struct espvti_pkt_stack {
+	unsigned int n;
+	void *obj[ESPVTI_PKT_STACK];
+};
+
+static DEFINE_PER_CPU(struct espvti_pkt_stack, espvti_pkt_stacks);
+static struct kmem_cache *espvti_pkt_cache;
+
+/* An object of @len bytes for a packet's crypto state, or NULL. */
+static struct espvti_pkt *espvti_pkt_obj_get(size_t len)
+{
+	struct espvti_pkt_stack *st;
+	struct espvti_pkt *pkt = NULL;
+
+	if (unlikely(len > ESPVTI_PKT_OBJ)) {
+		pkt = kmalloc(len, GFP_ATOMIC);
+		if (pkt)
+			pkt->cached = false;
+		return pkt;
+	}
+	local_bh_disable();
+	st = this_cpu_ptr(&espvti_pkt_stacks);
+	if (st->n)
+		pkt = st->obj[--st->n];
+	local_bh_enable();
+	if (!pkt)
+		pkt = kmem_cache_alloc(espvti_pkt_cache, GFP_ATOMIC);
+	if (pkt)
+		pkt->cached = true;
+	return pkt;
+}
+
+/* Gives back an object of espvti_pkt_obj_get(). */
+static void espvti_pkt_obj_put(struct espvti_pkt *pkt)
+{
+	struct espvti_pkt_stack *st;
+
+	if (unlikely(!pkt->cached)) {
+		kfree(pkt);
+		return;
+	}
+	local_bh_disable();
+	st = this_cpu_ptr(&espvti_pkt_stacks);
+	if (st->n < ESPVTI_PKT_STACK) {
+		st->obj[st->n++] = pkt;
+		pkt = NULL;
+	}
+	local_bh_enable();
+	if (pkt)
+		kmem_cache_free(espvti_pkt_cache, pkt);
+}
+
+/**
+ * espvti_crypto_module_init() - create the cache of per-packet crypto state
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int espvti_crypto_module_init(void)
+{
+	espvti_pkt_cache = kmem_cache_create("espvti_pkt", ESPVTI_PKT_OBJ,
+					     0, SLAB_HWCACHE_ALIGN, NULL);
+	return espvti_pkt_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * espvti_crypto_module_exit() - empty the per-CPU stacks, destroy the cache
+ *
+ * Called once no packet is left in flight (every device is gone and the
+ * crypto workers are idle).
+ */
+void espvti_crypto_module_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct espvti_pkt_stack *st = per_cpu_ptr(&espvti_pkt_stacks, cpu);
+
+		while (st->n)
+			kmem_cache_free(espvti_pkt_cache, st->obj[--st->n]);
+	}
+	kmem_cache_destroy(espvti_pkt_cache);
+}
+
 /**
  * espvti_pkt_alloc() - allocate the crypto state of one packet
  * @sa: the SA whose transform will process the packet
@@ -298,13 +403,13 @@ void espvti_crypto_free(struct espvti_sa *sa)
  *	skb_cow_data() returned, or nr_frags + 1 for a packet decrypted in
  *	its own fragments)
  *
- * Layout of the single allocation:
+ * Layout of the single allocation (espvti_pkt_obj_get()):
  *   struct espvti_pkt | aead_request + transform context | scatterlist[] | IV
  * Each part after the first is placed with PTR_ALIGN() on the address where
  * the previous one ends: the request to crypto_tfm_ctx_alignment(), the
  * scatterlist to its type, the IV to the transform's alignment mask. The
  * size counts the most each PTR_ALIGN() can skip (alignment - 1), so no part
- * ever runs past the allocation, whatever alignment kmalloc() gave the
+ * ever runs past the allocation, whatever alignment the allocator gave the
  * start and whatever the sizes of the parts before it.
  *
  * Return: the state, or NULL when out of memory. Any context.
@@ -327,7 +432,7 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 	      nsg * sizeof(struct scatterlist) +
 	      alignmask + ESPVTI_IV_LEN;
 
-	pkt = kmalloc(len, GFP_ATOMIC);
+	pkt = espvti_pkt_obj_get(len);
 	if (unlikely(!pkt))
 		return NULL;
 	pkt->skb = skb;
@@ -343,6 +448,18 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 	pkt->iv = PTR_ALIGN(p + nsg * sizeof(struct scatterlist), alignmask + 1);
 	sg_init_table(pkt->sg, nsg);
 	return pkt;
+}
+
+/**
+ * espvti_pkt_free() - release the per-packet crypto state
+ * @pkt: from espvti_pkt_alloc(); the skb and the SA reference are the
+ *	caller's business
+ *
+ * Any context.
+ */
+void espvti_pkt_free(struct espvti_pkt *pkt)
+{
+	espvti_pkt_obj_put(pkt);
 }
 
 /* The associated data of @pkt->seq: SPI, [seq high,] seq low. */

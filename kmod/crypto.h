@@ -45,5 +45,7 @@ void espvti_crypto_free(struct espvti_sa *sa);
 bool espvti_crypto_charge(struct espvti_dev *edev, struct espvti_sa *sa);
 void espvti_crypto_release(struct espvti_dev *edev, struct espvti_sa *sa);
 bool espvti_crypto_busy(int err);
+int espvti_crypto_module_init(void);
+void espvti_crypto_module_exit(void);
 
 #endif /* _ESPVTI_CRYPTO_H */

@@ -59,11 +59,14 @@ struct espvti_sa;
  * @encrypt: transmit (else receive).
  * @queued: the packet goes through the parallel path (queue.c).
  * @queue_full: it found its CPU's crypto queue full and was not processed.
+ * @cached: the allocation is an object of the per-packet cache (crypto.c),
+ *	else from kmalloc().
  *
- * One kmalloc per packet holds this structure, the request with the
- * transform's private context, the scatterlist array and the IV; it is freed
- * with espvti_pkt_free() by the done function, whether the transform
- * completed synchronously or from its callback.
+ * One allocation per packet, from a per-CPU cache (crypto.c), holds this
+ * structure, the request with the transform's private context, the
+ * scatterlist array and the IV; it is freed with espvti_pkt_free() by the
+ * done function, whether the transform completed synchronously or from its
+ * callback.
  */
 struct espvti_pkt {
 	struct sk_buff *skb;
@@ -85,6 +88,7 @@ struct espvti_pkt {
 	bool encrypt;
 	bool queued;
 	bool queue_full;
+	bool cached;
 };
 
 void espvti_pkt_set_seq(struct espvti_pkt *pkt, u8 *esph, u64 seq);
@@ -95,16 +99,7 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 				    unsigned int nfrags);
 int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
 		   unsigned int plen, bool encrypt, crypto_completion_t done);
-
-/**
- * espvti_pkt_free() - release the per-packet crypto state
- * @pkt: from espvti_pkt_alloc(); the skb and the SA reference are the
- *	caller's business
- */
-static inline void espvti_pkt_free(struct espvti_pkt *pkt)
-{
-	kfree(pkt);
-}
+void espvti_pkt_free(struct espvti_pkt *pkt);
 
 /**
  * espvti_stats_add_pb() - count a packet and its bytes in one update

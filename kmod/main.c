@@ -10,6 +10,7 @@
 #include <net/rtnetlink.h>
 #include <uapi/linux/espvti.h>
 
+#include "crypto.h"
 #include "device.h"
 #include "input.h"
 #include "netlink.h"
@@ -21,14 +22,16 @@
 #define ESPVTI_VERSION "0.1"
 
 /*
- * Order: the crypto workers (queue.c), the SA machinery, then the generic netlink family (every later
- * part may send its events), then the devices, then reception. Exit undoes
- * it in reverse: reception stops, the devices go (their timers, float work
- * and sockets with them, each of which could send an event; a handed-over
- * socket that its process was closing at that moment is waited for), and only then
- * the family; then the SA machinery, whose rcu_barrier() also waits for the
- * sockets freed after a grace period (udp.c); last the crypto workers,
- * idle once every device is gone.
+ * Order: the cache of per-packet crypto state (crypto.c), the crypto
+ * workers (queue.c), the SA machinery, then the generic netlink family
+ * (every later part may send its events), then the devices, then
+ * reception. Exit undoes it in reverse: reception stops, the devices go
+ * (their timers, float work and sockets with them, each of which could send
+ * an event; a handed-over socket that its process was closing at that
+ * moment is waited for), and only then the family; then the SA machinery,
+ * whose rcu_barrier() also waits for the sockets freed after a grace period
+ * (udp.c); then the crypto workers, idle once every device is gone; last
+ * the packet cache.
  */
 static int __init espvti_init(void)
 {
@@ -40,9 +43,12 @@ static int __init espvti_init(void)
 	}
 	pr_info("replay self-test passed\n");
 
-	ret = espvti_queue_module_init();
+	ret = espvti_crypto_module_init();
 	if (ret)
 		return ret;
+	ret = espvti_queue_module_init();
+	if (ret)
+		goto err_crypto;
 	ret = espvti_sa_module_init();
 	if (ret)
 		goto err_queue;
@@ -67,6 +73,8 @@ err_sa:
 	espvti_sa_module_exit();
 err_queue:
 	espvti_queue_module_exit();
+err_crypto:
+	espvti_crypto_module_exit();
 	return ret;
 }
 
@@ -81,6 +89,8 @@ static void __exit espvti_exit(void)
 	espvti_genl_exit();
 	espvti_sa_module_exit();
 	espvti_queue_module_exit();
+	/* Last: the packet cache. */
+	espvti_crypto_module_exit();
 }
 
 module_init(espvti_init);
