@@ -298,7 +298,9 @@ void espvti_crypto_free(struct espvti_sa *sa)
  * the code, with bottom halves disabled, no atomic operation and no call
  * into the allocator while the stack has objects (or room). Each stack
  * keeps at most ESPVTI_PKT_STACK objects (64 KiB); the rest go back to the
- * cache, and the stacks are emptied when the module is removed.
+ * cache, and the stacks are emptied when the module is removed. A kernel
+ * with KASAN bypasses the stacks, so that every free reaches the allocator
+ * and a use after free of a packet's state is caught.
  */
 #define ESPVTI_PKT_OBJ		2048
 #define ESPVTI_PKT_STACK	32
@@ -331,11 +333,13 @@ static struct espvti_pkt *espvti_pkt_obj_get(size_t len)
 			pkt->cached = false;
 		return pkt;
 	}
-	local_bh_disable();
-	st = this_cpu_ptr(&espvti_pkt_stacks);
-	if (st->n)
-		pkt = st->obj[--st->n];
-	local_bh_enable();
+	if (!IS_ENABLED(CONFIG_KASAN)) {
+		local_bh_disable();
+		st = this_cpu_ptr(&espvti_pkt_stacks);
+		if (st->n)
+			pkt = st->obj[--st->n];
+		local_bh_enable();
+	}
 	if (!pkt)
 		pkt = kmem_cache_alloc(espvti_pkt_cache, GFP_ATOMIC);
 	if (pkt)
@@ -352,13 +356,15 @@ static void espvti_pkt_obj_put(struct espvti_pkt *pkt)
 		kfree(pkt);
 		return;
 	}
-	local_bh_disable();
-	st = this_cpu_ptr(&espvti_pkt_stacks);
-	if (st->n < ESPVTI_PKT_STACK) {
-		st->obj[st->n++] = pkt;
-		pkt = NULL;
+	if (!IS_ENABLED(CONFIG_KASAN)) {
+		local_bh_disable();
+		st = this_cpu_ptr(&espvti_pkt_stacks);
+		if (st->n < ESPVTI_PKT_STACK) {
+			st->obj[st->n++] = pkt;
+			pkt = NULL;
+		}
+		local_bh_enable();
 	}
-	local_bh_enable();
 	if (pkt)
 		kmem_cache_free(espvti_pkt_cache, pkt);
 }
