@@ -106,6 +106,11 @@ accounted() {
 	[ $((got - got0)) = $((tx - tx0)) ] && return 0
 	esp_show_json "$b" esp0 | jq -c '.. | objects | select(has("rx_packets"))
 		| with_entries(select(.value != 0))'
+	# Drops without a named counter (out of memory, unexpected crypto
+	# errors) are only in the device's rx_dropped, beside rx_queue_full.
+	echo "b: esp0 rx_dropped $(sysfs "$b" esp0 rx_dropped); a: esp0 tx_dropped" \
+		"$(sysfs "$a" esp0 tx_dropped)"
+	ns_exec "$b" nstat -az IpInDiscards IpInHdrErrors IpInReceives 2>/dev/null | tail -n +2
 	ip -n "$a" -s -s link show va
 	cat /proc/net/softnet_stat
 	return 1
