@@ -30,6 +30,7 @@
 #include <asm/unaligned.h>
 #endif
 
+#include "chachapoly.h"
 #include "crypto.h"
 #include "device.h"
 #include "esp.h"
@@ -132,6 +133,7 @@ static const struct espvti_aead_alg espvti_algs[] = {
 		.salt_len = 4,
 		.iv_len = ESPVTI_IV_LEN,
 		.align = 4,
+		.lib = true,
 	},
 };
 
@@ -269,6 +271,16 @@ int espvti_crypto_init(struct espvti_sa *sa, u8 impl, const u8 *key,
 	}
 
 	sa->tfm = tfm;
+	/*
+	 * The transform stays allocated (it sizes and carries the request of
+	 * every packet) but is not run: the library does the work.
+	 */
+	if (sa->alg->lib && impl == ESPVTI_CRYPTO_DEFAULT &&
+	    key_len == ESPVTI_CHACHAPOLY_KEY_LEN &&
+	    icv_len == ESPVTI_CHACHAPOLY_TAG_LEN) {
+		espvti_chachapoly_setkey(&sa->cp, key);
+		sa->lib = true;
+	}
 	return 0;
 
 err_free_tfm:
@@ -554,4 +566,40 @@ int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
 			       encrypt ? plen : plen + icv, pkt->iv);
 	aead_request_set_ad(pkt->req, pkt->aad_len + ESPVTI_IV_LEN);
 	return 0;
+}
+
+/**
+ * espvti_pkt_encrypt() - run the encryption set up by espvti_pkt_map()
+ * @pkt: the packet, its sequence number set
+ *
+ * Return: as crypto_aead_encrypt(): 0, -EINPROGRESS (the callback
+ * follows) or an error. An SA on the library (espvti_sa::lib) completes
+ * here.
+ */
+int espvti_pkt_encrypt(struct espvti_pkt *pkt)
+{
+	struct espvti_sa *sa = pkt->sa;
+
+	if (sa->lib)
+		return espvti_chachapoly_crypt(&sa->cp, pkt->sg, pkt->aad_len,
+					       pkt->iv, pkt->req->cryptlen, true);
+	return crypto_aead_encrypt(pkt->req);
+}
+
+/**
+ * espvti_pkt_decrypt() - run the decryption set up by espvti_pkt_map()
+ * @pkt: the packet
+ *
+ * Return: as crypto_aead_decrypt(); -EBADMSG when the ICV does not verify.
+ */
+int espvti_pkt_decrypt(struct espvti_pkt *pkt)
+{
+	struct espvti_sa *sa = pkt->sa;
+
+	if (sa->lib)
+		return espvti_chachapoly_crypt(&sa->cp, pkt->sg, pkt->aad_len,
+					       pkt->iv,
+					       pkt->req->cryptlen - sa->icv_len,
+					       false);
+	return crypto_aead_decrypt(pkt->req);
 }

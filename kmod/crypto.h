@@ -24,6 +24,9 @@ struct espvti_sa;
  * @salt_len: bytes of salt at the end of the key.
  * @iv_len: bytes of IV carried in each packet.
  * @align: the ESP payload (plus trailer) is padded to a multiple of this.
+ * @lib: with the default implementation, packets go through espvti's own
+ *	code on the library primitives (chachapoly.c) instead of the
+ *	transform.
  */
 struct espvti_aead_alg {
 	const char *name;
@@ -32,6 +35,7 @@ struct espvti_aead_alg {
 	u8 salt_len;
 	u8 iv_len;
 	u8 align;
+	bool lib;
 };
 
 const struct espvti_aead_alg *espvti_crypto_find(const char *name);

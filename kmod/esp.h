@@ -100,6 +100,8 @@ struct espvti_pkt *espvti_pkt_alloc(struct espvti_sa *sa, struct sk_buff *skb,
 int espvti_pkt_map(struct espvti_pkt *pkt, unsigned int esp_off,
 		   unsigned int plen, bool encrypt, crypto_completion_t done);
 void espvti_pkt_free(struct espvti_pkt *pkt);
+int espvti_pkt_encrypt(struct espvti_pkt *pkt);
+int espvti_pkt_decrypt(struct espvti_pkt *pkt);
 
 /**
  * espvti_stats_add_pb() - count a packet and its bytes in one update

@@ -517,7 +517,7 @@ static void espvti_input(struct sk_buff *skb, struct espvti_sa *sa,
 		espvti_queue_submit(pkt);
 		return;
 	}
-	espvti_input_done(pkt, crypto_aead_decrypt(pkt->req));
+	espvti_input_done(pkt, espvti_pkt_decrypt(pkt));
 	return;
 
 drop_release:

@@ -10,6 +10,7 @@
 #include <net/rtnetlink.h>
 #include <uapi/linux/espvti.h>
 
+#include "chachapoly.h"
 #include "crypto.h"
 #include "device.h"
 #include "input.h"
@@ -42,6 +43,11 @@ static int __init espvti_init(void)
 		return -ENOTRECOVERABLE;
 	}
 	pr_info("replay self-test passed\n");
+	if (!espvti_chachapoly_selftest()) {
+		pr_err("ChaCha20-Poly1305 self-test failed, not loading\n");
+		return -ENOTRECOVERABLE;
+	}
+	pr_info("ChaCha20-Poly1305 self-test passed\n");
 
 	ret = espvti_crypto_module_init();
 	if (ret)

@@ -757,7 +757,7 @@ static void espvti_xmit_list(struct espvti_dev *edev, struct sk_buff *list,
 			list_add_tail(&pkt->list, &edev->txq.list);
 			espvti_queue_submit(pkt);
 		} else {
-			espvti_output_done(pkt, crypto_aead_encrypt(pkt->req));
+			espvti_output_done(pkt, espvti_pkt_encrypt(pkt));
 		}
 	}
 	if (parallel)

@@ -304,9 +304,9 @@ static void espvti_crypt_work(struct work_struct *work)
 			 * in softirq.
 			 */
 			if (pkt->encrypt)
-				err[n] = crypto_aead_encrypt(pkt->req);
+				err[n] = espvti_pkt_encrypt(pkt);
 			else
-				err[n] = crypto_aead_decrypt(pkt->req);
+				err[n] = espvti_pkt_decrypt(pkt);
 			run[n] = pkt;
 		}
 		local_bh_disable();

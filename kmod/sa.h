@@ -17,6 +17,7 @@
 #include <net/netlink.h>
 #include <uapi/linux/espvti.h>
 
+#include "chachapoly.h"
 #include "stats.h"
 
 struct espvti_dev;
@@ -115,6 +116,9 @@ enum {
  * @icv_len: ICV length in bytes.
  * @alg: AEAD algorithm description.
  * @tfm: the AEAD transform, key set.
+ * @lib: the packets are encrypted and decrypted by the library
+ *	(chachapoly.c, with @cp) rather than by @tfm.
+ * @cp: the key for @lib.
  * @seq_out: outbound: last sequence number used (atomic, lockless TX).
  * @replay_lock: protects the writes to @replay (inbound).
  * @replay: anti-replay window (inbound; also tracks the top for ESN).
@@ -142,6 +146,8 @@ struct espvti_sa {
 	u8 expire_reason;
 	const struct espvti_aead_alg *alg;
 	struct crypto_aead *tfm;
+	bool lib;
+	struct espvti_chachapoly cp;
 	struct net_device *dev;
 	struct espvti_pcpu_stats __percpu *stats;
 	struct espvti_replay *replay;

@@ -41,12 +41,15 @@ mtu_is() {
 	[ "$m" = "$2" ] || { echo "mtu is $m, want $2"; return 1; }
 }
 
-# selftest_ok: the load-time self-test lines say it passed and none failed.
+# selftest_ok: the load-time self-tests (replay window, ChaCha20-Poly1305)
+# say they passed and none failed.
 selftest_ok() {
 	local log
 	log=$(dmesg | grep 'espvti: .*self-test')
 	echo "$log"
-	grep -q 'self-test passed' <<<"$log" && ! grep -qiE 'self-test.*fail' <<<"$log"
+	grep -q 'replay self-test passed' <<<"$log" &&
+		grep -q 'ChaCha20-Poly1305 self-test passed' <<<"$log" &&
+		! grep -qiE 'self-test.*fail' <<<"$log"
 }
 
 test_cleanup() {
