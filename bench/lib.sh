@@ -8,8 +8,9 @@
 # guest_tunnel brings one of the tunnels of bench/run up in them,
 # guest_server starts iperf3 in B$I and guest_iperf makes one run from A$I
 # to B$I, printing its numbers as a "BENCH-RUN {json}" line. The caller sets
-# MTU (inner MTU of the tunnel devices) and UDP_RATE (iperf3 -b of the UDP
-# workloads), and the arrays TUN_DEV and SERVER.
+# MTU (inner MTU of the tunnel devices), UDP_RATE (iperf3 -b of the UDP
+# workloads) and SPREAD_N (devices of the espvti-spread tunnel), and the
+# arrays TUN_DEV and SERVER.
 
 # guest_ns I SIDE: the namespace of side SIDE (0: A, 1: B) of tunnel I.
 guest_ns() {
@@ -52,10 +53,64 @@ guest_wg_up() {
 	done
 }
 
+# guest_rps: Receive Packet Steering over every CPU on the veth ends of
+# ESP_NS, which is what RSS does on a NIC: each outer flow (ESP in UDP:
+# addresses and ports) goes to a CPU picked by its hash, different flows
+# to different CPUs (or, by chance of the hash, the same one).
+guest_rps() {
+	local i mask
+	mask=$(printf '%x' $(((1 << $(nproc)) - 1)))
+	for i in 0 1; do
+		ip netns exec "${ESP_NS[$i]}" sh -c \
+			"echo $mask >/sys/class/net/${ESP_UL[$i]}/queues/rx-0/rps_cpus" || return 1
+	done
+}
+
+# guest_espvti_natt N: N espvti devices esp0 .. esp(N-1) between the sides
+# of ESP_NS, each with SAs of its own (espvti-gcm's algorithm) and ESP in
+# UDP on a port pair of its own (4500+K both ends), so that each device is
+# one outer flow; esp0 carries the inner addresses. With N > 1 the route to
+# the peer's inner IPv4 address is an equal-cost multipath over all of them
+# that hashes on the inner 5-tuple (fib_multipath_hash_policy 1): flows
+# spread over the devices, hence over the outer flows, as several SAs or
+# NAT-T source ports would spread them. RPS (guest_rps) on the veths.
+guest_espvti_natt() {
+	local n=$1 k i dev ns me peer spi_out key_out spi_in key_in nh
+	for k in $(seq 0 $((n - 1))); do
+		dev=esp$k
+		esp_keying gcm128 0 || return 1
+		for i in 0 1; do
+			esp_side_vars "$i" 4
+			ip -n "$ns" link add "$dev" type espvti || return 1
+			ns_exec "$ns" "$ESPCTL" set "$dev" local "$me" remote "$peer" dev "${ESP_UL[$i]}" \
+				encap udp sport $((4500 + k)) dport $((4500 + k)) keepalive 0 float off ||
+				return 1
+			ns_exec "$ns" "$ESPCTL" sa add "$dev" dir out spi "$spi_out" \
+				aead "$ESP_ALG" "$key_out" "$ESP_ICV" || return 1
+			ns_exec "$ns" "$ESPCTL" sa add "$dev" dir in spi "$spi_in" \
+				aead "$ESP_ALG" "$key_in" "$ESP_ICV" replay-window "$ESP_WIN" || return 1
+			if [ "$k" = 0 ]; then
+				esp_inner_addrs "$i" "$dev" || return 1
+			else
+				ip -n "$ns" link set "$dev" up || return 1
+			fi
+		done
+	done
+	if [ "$n" -gt 1 ]; then
+		for i in 0 1; do
+			ns=${ESP_NS[$i]} nh=()
+			for k in $(seq 0 $((n - 1))); do nh+=(nexthop dev "esp$k"); done
+			ip netns exec "$ns" sysctl -qw net.ipv4.fib_multipath_hash_policy=1 || return 1
+			ip -n "$ns" route add "${ESP_I4[$((1 - i))]}/32" "${nh[@]}" || return 1
+		done
+	fi
+	guest_rps
+}
+
 # guest_tunnel NAME: brings tunnel NAME up on both sides of ESP_NS and sets
 # the inner MTU of its devices to $MTU.
 guest_tunnel() {
-	local dev i
+	local dev i k devs
 	case $1 in
 	espvti-gcm) dev=esp0; esp_keying gcm128 0 && esp_espvti_pair 4 ;;
 	espvti-chacha) dev=esp0; esp_keying chacha 0 && esp_espvti_pair 4 ;;
@@ -63,11 +118,20 @@ guest_tunnel() {
 	espvti-inline) dev=esp0; esp_keying gcm128 0 && esp_espvti_pair 4 ;;
 	xfrm) dev=ipsec0; esp_keying gcm128 0 && esp_xfrmi_up 0 4 && esp_xfrmi_up 1 4 ;;
 	wireguard) dev=wg0; guest_wg_up ;;
+	espvti-natt) dev=esp0; guest_espvti_natt 1 ;;
+	espvti-spread) dev=esp0; guest_espvti_natt "$SPREAD_N" ;;
 	*) echo "unknown tunnel $1"; return 1 ;;
 	esac || return 1
+	devs=("$dev")
+	if [ "$1" = espvti-spread ]; then
+		for k in $(seq 1 $((SPREAD_N - 1))); do devs+=("esp$k"); done
+	fi
 	for i in 0 1; do
-		ip -n "${ESP_NS[$i]}" link set "$dev" mtu "$MTU" || return 1
+		for dev in "${devs[@]}"; do
+			ip -n "${ESP_NS[$i]}" link set "$dev" mtu "$MTU" || return 1
+		done
 	done
+	dev=${devs[0]}
 	TUN_DEV[$2]=$dev
 }
 

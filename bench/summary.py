@@ -20,7 +20,7 @@ import statistics
 import sys
 
 TUNNELS = ["espvti-gcm", "xfrm", "espvti-chacha", "wireguard", "espvti-pcrypt",
-           "espvti-inline"]
+           "espvti-inline", "espvti-natt", "espvti-spread"]
 WORKLOADS = ["tcp1", "tcp1-rev", "tcp4", "tcp4-rev", "udp64", "udp512"]
 # Ratios of medians: the first tunnel's over the second's, for every workload
 # (Mbit/s for TCP, received packets per second for UDP).
@@ -28,7 +28,8 @@ RATIOS = [("espvti-gcm", "xfrm"), ("espvti-gcm", "wireguard"),
           ("espvti-chacha", "wireguard"), ("espvti-chacha", "xfrm"),
           ("espvti-pcrypt", "xfrm"), ("espvti-pcrypt", "wireguard"),
           ("espvti-gcm", "espvti-inline"), ("espvti-inline", "xfrm"),
-          ("espvti-inline", "wireguard")]
+          ("espvti-inline", "wireguard"), ("espvti-spread", "espvti-natt"),
+          ("espvti-natt", "espvti-gcm")]
 TUNNEL_DESC = {
     "espvti-gcm": "espvti esp0, rfc4106(gcm(aes)), 128-bit key, 128-bit ICV",
     "xfrm": "xfrm interface + xfrm states/policies (tunnel mode), rfc4106(gcm(aes)), "
@@ -40,6 +41,11 @@ TUNNEL_DESC = {
     "espvti-inline": "espvti esp0 as espvti-gcm, with the module parameter parallel=0 "
                      "while it runs: each packet's crypto on the CPU that sent or "
                      "received it",
+    "espvti-natt": "espvti esp0 as espvti-gcm, ESP in UDP (port 4500), RPS over all CPUs "
+                   "on the veths (as RSS on a NIC)",
+    "espvti-spread": "as espvti-natt with one device per vCPU (at least 2), each with its "
+                     "own SAs and UDP port (4500+K), flows spread over them by an "
+                     "equal-cost multipath route (inner 5-tuple hash)",
 }
 WORKLOAD_DESC = {
     "tcp1": "iperf3 TCP, 1 stream, A to B",
