@@ -36,6 +36,13 @@ UDPSEQ=$REPO/tests/tools/udpseq.py
 ROUNDS=3
 RATE=500		# datagrams per second, each way
 COUNT=500000		# at most, each way: the senders stop when told (STOP)
+# The receivers end 5 s after the last datagram; this bound only catches a
+# receiver that never hears one. It must outlast the whole flow, which on
+# a debug kernel (KASAN, lockdep) takes several times the 120 s or so it
+# takes here: a receiver that gave up at 240 s there missed the tail of the
+# datagrams the tunnel had delivered. The test's own time-out (vmtest,
+# scaled for slow kernels) bounds the rest.
+RECV_TIMEOUT=3000
 STOP=			# the senders stop once this file exists
 DROPS=(rx_no_sa rx_replay rx_auth_fail rx_queue_full tx_queue_full)
 SENDERS=()		# udpseq send, by the side it sends to
@@ -76,7 +83,7 @@ flows_start() {
 		ns=${ESP_NS[$side]} port=$((41000 + side))
 		rm -f "$ESP_TMP/ready$side"
 		esp_bg ns_exec "$ns" python3 "$UDPSEQ" recv --bind "${ESP_I4[$side]}" --port "$port" \
-			--ready "$ESP_TMP/ready$side" --idle 5 --timeout 240 >"$ESP_TMP/recv$side" 2>&1
+			--ready "$ESP_TMP/ready$side" --idle 5 --timeout "$RECV_TIMEOUT" >"$ESP_TMP/recv$side" 2>&1
 		RECV_PID[side]=$ESP_BG_PID
 	done
 	wait_for 30 test -e "$ESP_TMP/ready0" -a -e "$ESP_TMP/ready1" ||
@@ -152,7 +159,15 @@ no_drops() {
 		| "\(.tx_parallel) \(.tx_packets) \(.rx_parallel) \(.rx_packets)"' <<<"$j")
 	echo "$1: tx_parallel tx_packets rx_parallel rx_packets: $v"
 	read -r tp tx rp rx <<<"$v"
-	[ "$tp" = "$tx" ] && [ "$rp" = "$rx" ] && [ "$tx" -gt 0 ] && [ "$rx" -gt 0 ] || rc=1
+	if ! { [ "$tp" = "$tx" ] && [ "$rp" = "$rx" ] && [ "$tx" -gt 0 ] && [ "$rx" -gt 0 ]; }; then
+		# Which other counters moved, and whether the counts still move.
+		jq -c "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0") | .stats
+			| with_entries(select(.value != 0))' <<<"$j"
+		sleep 2
+		esp_show_json "$1" esp0 | jq -r "$ESP_JQ_DEFS"' devices | select(.ifname == "esp0")
+			| .stats | "2 s later: \(.tx_parallel) \(.tx_packets) \(.rx_parallel) \(.rx_packets)"'
+		rc=1
+	fi
 	return "$rc"
 }
 
